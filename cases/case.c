@@ -1,0 +1,635 @@
+/* case.c -- the case-file parser (DESIGN §4): JSON text -> fm_case.
+ *
+ * A case is {name, data, schedule, seed?, description?, provenance?}.  This
+ * file reads the text, turns jansson's syntax errors into "FILE:LINE:COL:"
+ * messages, walks the top level and the `data` (GMM) object, and hands the
+ * `schedule` object to case_schedule.c.  Every content error names the JSON
+ * path of the offending value ("data.components[2].cov[0][1]"), because a
+ * case file is written by hand and the user must be able to find the typo.
+ *
+ * The GMM checks (shape, finiteness, positivity, symmetry, positive
+ * definiteness) are done here, value by value, rather than left to
+ * fm_gmm_finalize, so that each rejection can name its path; finalize then
+ * only normalises the weights and factorises (its own checks become a
+ * second line of defence whose message is prefixed with the path).
+ */
+#include "case_impl.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "linalg.h"
+
+/* DESIGN §4 limits. */
+#define FM_CASE_MAXDIM 1024
+/* Covariances and their Cholesky factors are stored full (K d^2 doubles
+ * each): refuse a case whose storage would exceed 512 MiB per array rather
+ * than let malloc fail (or the OS thrash) far from the cause. */
+#define FM_CASE_MAXCOV ((double)(1u << 26))
+/* Relative asymmetry tolerated in a `cov` (the same threshold as
+ * fm_gmm_finalize): 17-digit decimal round trips are exact, so a symmetric
+ * matrix written by a program is exactly symmetric; 1e-12 only forgives
+ * hand-rounded entries. */
+#define FM_CASE_ASYM_TOL 1e-12
+
+/* ------------------------------------------------------------------ helpers */
+
+int fm_case_err(fm_errmsg *e, int status, const char *origin, const char *path,
+                const char *fmt, ...)
+{
+  if (e == NULL)
+    return status;
+  char what[768];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  if (path == NULL || path[0] == '\0')
+    return fm_errmsg_set(e, status, "%s: %s", origin, what);
+  return fm_errmsg_set(e, status, "%s: %s: %s", origin, path, what);
+}
+
+void fm_case_path(char *out, const char *base, const char *key)
+{
+  if (base == NULL || base[0] == '\0')
+    snprintf(out, FM_CASE_PATHLEN, "%s", key);
+  else
+    snprintf(out, FM_CASE_PATHLEN, "%s.%s", base, key);
+}
+
+void fm_case_path_index(char *out, const char *base, const char *key, size_t i)
+{
+  char head[FM_CASE_PATHLEN];
+  if (key != NULL)
+    fm_case_path(head, base, key);
+  else
+    snprintf(head, sizeof head, "%s", base);
+  /* A path longer than the buffer (only with absurdly long keys) is cut
+   * short: the message then says less, nothing overflows. */
+  if (snprintf(out, FM_CASE_PATHLEN, "%s[%zu]", head, i) >= FM_CASE_PATHLEN)
+    out[FM_CASE_PATHLEN - 1] = '\0';
+}
+
+const char *fm_case_json_kind(const json_t *j)
+{
+  switch (json_typeof(j)) {
+  case JSON_OBJECT: return "an object";
+  case JSON_ARRAY: return "an array";
+  case JSON_STRING: return "a string";
+  case JSON_INTEGER: return "an integer";
+  case JSON_REAL: return "a number";
+  case JSON_TRUE: return "true";
+  case JSON_FALSE: return "false";
+  case JSON_NULL: return "null";
+  }
+  return "an unknown JSON value";
+}
+
+int fm_case_check_keys(const json_t *obj, const char *const *allowed, const char *origin,
+                       const char *path, fm_errmsg *e)
+{
+  const char *key;
+  json_t *val;
+  /* jansson's iteration API takes a non-const object; it does not modify it. */
+  json_object_foreach((json_t *)obj, key, val) {
+    int known = 0;
+    for (size_t i = 0; allowed[i] != NULL && !known; i++)
+      known = strcmp(key, allowed[i]) == 0;
+    if (known)
+      continue;
+    char list[256] = "", kp[FM_CASE_PATHLEN];
+    size_t len = 0;
+    for (size_t i = 0; allowed[i] != NULL && len < sizeof list; i++)
+      len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "",
+                              allowed[i]);
+    fm_case_path(kp, path, key);
+    return fm_case_err(e, FM_EINVAL, origin, kp, "unknown key (allowed here: %s)", list);
+  }
+  return FM_OK;
+}
+
+int fm_case_get_number(double *v, const json_t *j, const char *origin, const char *path,
+                       fm_errmsg *e)
+{
+  if (!json_is_number(j))
+    return fm_case_err(e, FM_EINVAL, origin, path, "must be a number, not %s",
+                       fm_case_json_kind(j));
+  *v = json_number_value(j);
+  /* jansson refuses NaN/Inf and overflowing literals at parse time; this is
+   * the second line of defence for values built by other means. */
+  if (!isfinite(*v))
+    return fm_case_err(e, FM_ENONFIN, origin, path, "must be finite (got %g)", *v);
+  return FM_OK;
+}
+
+int fm_case_get_integer(long long *v, const json_t *j, long long lo, long long hi,
+                        const char *origin, const char *path, fm_errmsg *e)
+{
+  if (json_is_integer(j)) {
+    *v = json_integer_value(j);
+    if (*v >= lo && *v <= hi)
+      return FM_OK;
+    return fm_case_err(e, FM_EINVAL, origin, path, "must be an integer in [%lld, %lld] (got %lld)",
+                       lo, hi, *v);
+  }
+  if (json_is_real(j)) {
+    /* 2.0 is accepted as 2; 2.5 and 1e30 are not. */
+    double x = json_real_value(j);
+    if (x == floor(x) && x >= (double)lo && x <= (double)hi) {
+      *v = (long long)x;
+      return FM_OK;
+    }
+    return fm_case_err(e, FM_EINVAL, origin, path,
+                       "must be an integer in [%lld, %lld] (got %.17g)", lo, hi, x);
+  }
+  return fm_case_err(e, FM_EINVAL, origin, path, "must be an integer in [%lld, %lld], not %s",
+                     lo, hi, fm_case_json_kind(j));
+}
+
+int fm_case_get_string(const char **v, const json_t *j, const char *origin,
+                       const char *path, fm_errmsg *e)
+{
+  if (!json_is_string(j))
+    return fm_case_err(e, FM_EINVAL, origin, path, "must be a string, not %s",
+                       fm_case_json_kind(j));
+  *v = json_string_value(j);
+  return FM_OK;
+}
+
+/* ------------------------------------------------------------- data (GMM) */
+
+/* A JSON array of exactly n finite numbers (each > 0 when `positive`). */
+static int fm_case_parse_vector(double *out, size_t n, int positive, const json_t *j,
+                                const char *origin, const char *path, fm_errmsg *e)
+{
+  if (!json_is_array(j))
+    return fm_case_err(e, FM_EINVAL, origin, path, "must be an array of %zu numbers, not %s",
+                       n, fm_case_json_kind(j));
+  if (json_array_size(j) != n)
+    return fm_case_err(e, FM_EDIM, origin, path, "has %zu entries, expected dim = %zu",
+                       json_array_size(j), n);
+  for (size_t i = 0; i < n; i++) {
+    char ip[FM_CASE_PATHLEN];
+    fm_case_path_index(ip, path, NULL, i);
+    int st = fm_case_get_number(out + i, json_array_get(j, i), origin, ip, e);
+    if (st != FM_OK)
+      return st;
+    if (positive && !(out[i] > 0.0))
+      return fm_case_err(e, FM_EINVAL, origin, ip, "must be positive (got %.17g)", out[i]);
+  }
+  return FM_OK;
+}
+
+/* Symmetry to FM_CASE_ASYM_TOL, naming the worst off-diagonal pair. */
+static int fm_case_check_symmetric(const double *S, size_t d, const char *origin,
+                                   const char *path, fm_errmsg *e)
+{
+  double asym = fm_linalg_asymmetry(S, d);
+  if (asym <= FM_CASE_ASYM_TOL)
+    return FM_OK;
+  size_t bi = 0, bj = 1;
+  double worst = -1.0;
+  for (size_t i = 0; i < d; i++)
+    for (size_t j = i + 1; j < d; j++)
+      if (fabs(S[i * d + j] - S[j * d + i]) > worst) {
+        worst = fabs(S[i * d + j] - S[j * d + i]);
+        bi = i;
+        bj = j;
+      }
+  return fm_case_err(e, FM_ENOTPD, origin, path,
+                     "not symmetric: [%zu][%zu] = %.17g but [%zu][%zu] = %.17g "
+                     "(relative asymmetry %.3g > %g)",
+                     bi, bj, S[bi * d + bj], bj, bi, S[bj * d + bi], asym, FM_CASE_ASYM_TOL);
+}
+
+/* A full covariance: d arrays of d numbers, symmetric, positive definite.
+ * work (d*d) receives a trial Cholesky factor. */
+static int fm_case_parse_cov(double *S, double *work, size_t d, size_t k, const json_t *j,
+                             const char *origin, const char *path, fm_errmsg *e)
+{
+  if (!json_is_array(j))
+    return fm_case_err(e, FM_EINVAL, origin, path,
+                       "must be an array of %zu rows of %zu numbers, not %s", d, d,
+                       fm_case_json_kind(j));
+  if (json_array_size(j) != d)
+    return fm_case_err(e, FM_EDIM, origin, path, "has %zu rows, expected dim = %zu",
+                       json_array_size(j), d);
+  for (size_t i = 0; i < d; i++) {
+    char rp[FM_CASE_PATHLEN];
+    fm_case_path_index(rp, path, NULL, i);
+    int st = fm_case_parse_vector(S + i * d, d, 0, json_array_get(j, i), origin, rp, e);
+    if (st != FM_OK)
+      return st;
+  }
+  int st = fm_case_check_symmetric(S, d, origin, path, e);
+  if (st != FM_OK)
+    return st;
+  if (fm_linalg_chol(work, S, d) != FM_OK)
+    return fm_case_err(e, FM_ENOTPD, origin, path,
+                       "not positive definite (component %zu): its Cholesky factorisation fails",
+                       k);
+  return FM_OK;
+}
+
+/* Exactly one of cov, var, diag -> the full d x d covariance S. */
+static int fm_case_parse_covariance(double *S, double *work, size_t d, size_t k,
+                                    const json_t *cj, const char *origin, const char *path,
+                                    fm_errmsg *e)
+{
+  static const char *const forms[] = {"cov", "var", "diag"};
+  const json_t *f[3];
+  int nf = 0, which = 0;
+  for (int i = 0; i < 3; i++) {
+    f[i] = json_object_get(cj, forms[i]);
+    if (f[i] != NULL) {
+      if (nf == 1)
+        return fm_case_err(e, FM_EINVAL, origin, path,
+                           "has both %s and %s; give exactly one of cov, var, diag",
+                           forms[which], forms[i]);
+      nf++;
+      which = i;
+    }
+  }
+  if (nf == 0)
+    return fm_case_err(e, FM_EINVAL, origin, path,
+                       "needs a covariance: exactly one of cov, var, diag");
+  char fp[FM_CASE_PATHLEN];
+  fm_case_path(fp, path, forms[which]);
+  if (which == 0)
+    return fm_case_parse_cov(S, work, d, k, f[0], origin, fp, e);
+  memset(S, 0, d * d * sizeof *S);
+  if (which == 1) {
+    double var;
+    int st = fm_case_get_number(&var, f[1], origin, fp, e);
+    if (st != FM_OK)
+      return st;
+    if (!(var > 0.0))
+      return fm_case_err(e, FM_EINVAL, origin, fp, "must be positive (got %.17g)", var);
+    for (size_t i = 0; i < d; i++)
+      S[i * d + i] = var;
+    return FM_OK;
+  }
+  int st = fm_case_parse_vector(work, d, 1, f[2], origin, fp, e);
+  for (size_t i = 0; st == FM_OK && i < d; i++)
+    S[i * d + i] = work[i];
+  return st;
+}
+
+/* data.components[k] -> weight, mean and covariance of component k. */
+static int fm_case_parse_component(fm_gmm *g, size_t k, const json_t *cj,
+                                   const char *origin, const char *path, fm_errmsg *e)
+{
+  static const char *const keys[] = {"weight", "mean", "cov", "var", "diag", NULL};
+  size_t d = g->d;
+  if (!json_is_object(cj))
+    return fm_case_err(e, FM_EINVAL, origin, path,
+                       "must be an object {weight, mean, cov|var|diag}, not %s",
+                       fm_case_json_kind(cj));
+  int st = fm_case_check_keys(cj, keys, origin, path, e);
+  if (st != FM_OK)
+    return st;
+  char kp[FM_CASE_PATHLEN];
+  fm_case_path(kp, path, "weight");
+  const json_t *w = json_object_get(cj, "weight");
+  if (w == NULL)
+    return fm_case_err(e, FM_EINVAL, origin, kp, "required key missing");
+  st = fm_case_get_number(&g->w[k], w, origin, kp, e);
+  if (st != FM_OK)
+    return st;
+  if (!(g->w[k] > 0.0))
+    return fm_case_err(e, FM_EINVAL, origin, kp, "must be positive (got %.17g)", g->w[k]);
+  fm_case_path(kp, path, "mean");
+  const json_t *m = json_object_get(cj, "mean");
+  if (m == NULL)
+    return fm_case_err(e, FM_EINVAL, origin, kp, "required key missing");
+  st = fm_case_parse_vector(g->mean + k * d, d, 0, m, origin, kp, e);
+  if (st != FM_OK)
+    return st;
+  /* g->chol is scratch here; fm_gmm_finalize overwrites it. */
+  return fm_case_parse_covariance(g->cov + k * d * d, g->chol + k * d * d, d, k, cj, origin,
+                                  path, e);
+}
+
+/* data.type and data.dim. */
+static int fm_case_parse_header(size_t *d, const json_t *data, const char *origin,
+                                const char *path, fm_errmsg *e)
+{
+  char kp[FM_CASE_PATHLEN];
+  const char *type;
+  fm_case_path(kp, path, "type");
+  const json_t *t = json_object_get(data, "type");
+  if (t == NULL)
+    return fm_case_err(e, FM_EINVAL, origin, kp, "required key missing (the only type is \"gmm\")");
+  int st = fm_case_get_string(&type, t, origin, kp, e);
+  if (st != FM_OK)
+    return st;
+  if (strcmp(type, "gmm") != 0)
+    return fm_case_err(e, FM_EINVAL, origin, kp,
+                       "unknown data type \"%.64s\" (the only type is \"gmm\")", type);
+  fm_case_path(kp, path, "dim");
+  const json_t *dj = json_object_get(data, "dim");
+  if (dj == NULL)
+    return fm_case_err(e, FM_EINVAL, origin, kp, "required key missing");
+  long long dim;
+  st = fm_case_get_integer(&dim, dj, 1, FM_CASE_MAXDIM, origin, kp, e);
+  *d = (size_t)dim;
+  return st;
+}
+
+/* The non-empty components array, with a bound on the storage it implies. */
+static int fm_case_components(const json_t **comps, size_t d, const json_t *data,
+                              const char *origin, const char *path, fm_errmsg *e)
+{
+  char kp[FM_CASE_PATHLEN];
+  fm_case_path(kp, path, "components");
+  const json_t *c = json_object_get(data, "components");
+  if (c == NULL)
+    return fm_case_err(e, FM_EINVAL, origin, kp, "required key missing");
+  if (!json_is_array(c) || json_array_size(c) == 0)
+    return fm_case_err(e, FM_EINVAL, origin, kp, "must be a non-empty array of components, not %s%s",
+                       json_is_array(c) ? "empty " : "", fm_case_json_kind(c));
+  size_t K = json_array_size(c);
+  if ((double)K * (double)d * (double)d > FM_CASE_MAXCOV)
+    return fm_case_err(e, FM_EINVAL, origin, kp,
+                       "%zu components in dimension %zu exceed the storage limit "
+                       "(K dim^2 <= %.0f)", K, d, FM_CASE_MAXCOV);
+  *comps = c;
+  return FM_OK;
+}
+
+/* Weights are positive (checked per component); normalise them through
+ * fm_gmm_finalize and record a warning when they did not sum to 1. */
+static int fm_case_finalize(fm_gmm *g, int *renormalised, char *warning, size_t wlen,
+                            const char *origin, const char *path, fm_errmsg *e)
+{
+  char kp[FM_CASE_PATHLEN];
+  fm_case_path(kp, path, "components");
+  double sum = 0.0;
+  for (size_t k = 0; k < g->K; k++)
+    sum += g->w[k];
+  if (!isfinite(sum))
+    return fm_case_err(e, FM_ENONFIN, origin, kp, "the weights sum to %g", sum);
+  int st = fm_gmm_finalize(g, renormalised, e);
+  if (st != FM_OK) {
+    fm_errmsg_prefix(e, "%s: %s: ", origin, kp);
+    return st;
+  }
+  /* The warning is informative only: a long origin may cut it short. */
+  if (*renormalised &&
+      snprintf(warning, wlen, "%s: %s: the weights sum to %.17g, not 1; normalised", origin,
+               kp, sum) >= (int)wlen)
+    warning[wlen - 1] = '\0';
+  return FM_OK;
+}
+
+static int fm_case_parse_gmm(fm_gmm **gout, int *renormalised, char *warning, size_t wlen,
+                             const json_t *data, const char *origin, const char *path,
+                             fm_errmsg *e)
+{
+  static const char *const keys[] = {"type", "dim", "components", NULL};
+  if (!json_is_object(data))
+    return fm_case_err(e, FM_EINVAL, origin, path,
+                       "must be an object {type, dim, components}, not %s",
+                       fm_case_json_kind(data));
+  size_t d = 0;
+  const json_t *comps = NULL;
+  int st = fm_case_check_keys(data, keys, origin, path, e);
+  if (st == FM_OK)
+    st = fm_case_parse_header(&d, data, origin, path, e);
+  if (st == FM_OK)
+    st = fm_case_components(&comps, d, data, origin, path, e);
+  if (st != FM_OK)
+    return st;
+  fm_gmm *g;
+  st = fm_gmm_alloc(&g, d, json_array_size(comps));
+  if (st != FM_OK)
+    return fm_case_err(e, st, origin, path, "cannot allocate the mixture (%s)",
+                       fm_strerror(st));
+  for (size_t k = 0; st == FM_OK && k < g->K; k++) {
+    char cp[FM_CASE_PATHLEN];
+    fm_case_path_index(cp, path, "components", k);
+    st = fm_case_parse_component(g, k, json_array_get(comps, k), origin, cp, e);
+  }
+  if (st == FM_OK)
+    st = fm_case_finalize(g, renormalised, warning, wlen, origin, path, e);
+  if (st != FM_OK) {
+    fm_gmm_free(g);
+    return st;
+  }
+  *gout = g;
+  return FM_OK;
+}
+
+/* ---------------------------------------------------------------- top level */
+
+static int fm_case_dup_string(char **dst, const json_t *root, const char *key, int required,
+                              const char *origin, fm_errmsg *e)
+{
+  const json_t *j = json_object_get(root, key);
+  const char *s;
+  if (j == NULL)
+    return required ? fm_case_err(e, FM_EINVAL, origin, key, "required key missing") : FM_OK;
+  int st = fm_case_get_string(&s, j, origin, key, e);
+  if (st != FM_OK)
+    return st;
+  if (required && s[0] == '\0')
+    return fm_case_err(e, FM_EINVAL, origin, key, "must not be empty");
+  *dst = strdup(s);
+  if (*dst == NULL)
+    return fm_case_err(e, FM_ENOMEM, origin, key, "out of memory");
+  return FM_OK;
+}
+
+static int fm_case_parse_seed(uint64_t *seed, const json_t *root, const char *origin,
+                              fm_errmsg *e)
+{
+  const json_t *j = json_object_get(root, "seed");
+  long long v;
+  *seed = 1;
+  if (j == NULL)
+    return FM_OK;
+  int st = fm_case_get_integer(&v, j, 0, LLONG_MAX, origin, "seed", e);
+  if (st == FM_OK)
+    *seed = (uint64_t)v;
+  return st;
+}
+
+static int fm_case_parse_required(fm_case *c, const json_t *root, const char *basedir,
+                                  fm_errmsg *e)
+{
+  const json_t *data = json_object_get(root, "data");
+  const json_t *sched = json_object_get(root, "schedule");
+  if (data == NULL)
+    return fm_case_err(e, FM_EINVAL, c->origin, "data", "required key missing");
+  int st = fm_case_parse_gmm(&c->gmm, &c->renormalised, c->warning, sizeof c->warning, data,
+                             c->origin, "data", e);
+  if (st != FM_OK)
+    return st;
+  if (sched == NULL)
+    return fm_case_err(e, FM_EINVAL, c->origin, "schedule", "required key missing");
+  return fm_case_parse_schedule(&c->sched, sched, c->origin, "schedule", basedir, e);
+}
+
+static int fm_case_from_json(fm_case **out, const json_t *root, const char *origin,
+                             const char *basedir, fm_errmsg *e)
+{
+  static const char *const keys[] = {"name",        "data",       "schedule", "seed",
+                                     "description", "provenance", NULL};
+  if (!json_is_object(root))
+    return fm_case_err(e, FM_EINVAL, origin, NULL,
+                       "the top-level value must be an object {name, data, schedule}, not %s",
+                       fm_case_json_kind(root));
+  int st = fm_case_check_keys(root, keys, origin, NULL, e);
+  if (st != FM_OK)
+    return st;
+  fm_case *c = calloc(1, sizeof *c);
+  if (c == NULL || (c->origin = strdup(origin)) == NULL) {
+    free(c);
+    return fm_errmsg_set(e, FM_ENOMEM, "%s: out of memory", origin);
+  }
+  st = fm_case_dup_string(&c->name, root, "name", 1, origin, e);
+  if (st == FM_OK)
+    st = fm_case_dup_string(&c->description, root, "description", 0, origin, e);
+  if (st == FM_OK)
+    st = fm_case_dup_string(&c->provenance, root, "provenance", 0, origin, e);
+  if (st == FM_OK)
+    st = fm_case_parse_seed(&c->seed, root, origin, e);
+  if (st == FM_OK)
+    st = fm_case_parse_required(c, root, basedir, e);
+  if (st != FM_OK) {
+    fm_case_free(c);
+    return st;
+  }
+  *out = c;
+  return FM_OK;
+}
+
+/* ------------------------------------------------------------ text and files */
+
+/* jansson's own words plus a hint for the two mistakes people make most:
+ * NaN/Infinity (not JSON) and numbers beyond the double range. */
+static const char *fm_case_syntax_hint(const char *text)
+{
+  const char *near = strstr(text, "near '");
+  if (strstr(text, "real number overflow") != NULL)
+    return " (the number does not fit in a double; every number must be finite)";
+  if (strstr(text, "too big integer") != NULL)
+    return " (integers must fit in 64 bits)";
+  if (near != NULL && strstr(text, "invalid token") != NULL) {
+    const char *tok = near + 6;
+    if (*tok == '-' || *tok == '+')
+      tok++;
+    char low[4] = {0};
+    for (int i = 0; i < 3 && tok[i] != '\0'; i++)
+      low[i] = (char)(tok[i] | 0x20);
+    if (strcmp(low, "nan") == 0 || strcmp(low, "inf") == 0)
+      return " (JSON has no NaN or Infinity; every number must be finite)";
+  }
+  return "";
+}
+
+static int fm_case_load_buffer(fm_case **c, const char *buf, size_t len, const char *origin,
+                               const char *basedir, fm_errmsg *e)
+{
+  json_error_t je;
+  json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+  if (root == NULL)
+    return fm_errmsg_set(e, FM_EPARSE, "%s:%d:%d: %s%s", origin, je.line, je.column, je.text,
+                         fm_case_syntax_hint(je.text));
+  int st = fm_case_from_json(c, root, origin, basedir, e);
+  json_decref(root);
+  return st;
+}
+
+int fm_case_load_string(fm_case **c, const char *json, const char *origin,
+                        const char *basedir, fm_errmsg *e)
+{
+  if (origin == NULL)
+    origin = "<string>";
+  if (json == NULL)
+    return fm_errmsg_set(e, FM_EINVAL, "%s: no JSON text", origin);
+  return fm_case_load_buffer(c, json, strlen(json), origin, basedir, e);
+}
+
+/* The whole file in memory (so that a directory or a read error is reported
+ * as such, not as a JSON syntax error at 1:0). */
+static int fm_case_read_file(char **buf, size_t *len, const char *path, fm_errmsg *e)
+{
+  FILE *f = fopen(path, "rb");
+  if (f == NULL)
+    return fm_errmsg_set(e, FM_EIO, "%s: cannot open: %s", path, strerror(errno));
+  size_t cap = 4096, n = 0;
+  char *b = malloc(cap);
+  while (b != NULL) {
+    n += fread(b + n, 1, cap - n, f);
+    if (n < cap)
+      break;
+    char *nb = realloc(b, 2 * cap);
+    if (nb == NULL)
+      free(b);
+    b = nb;
+    cap *= 2;
+  }
+  int err = b == NULL ? ENOMEM : ferror(f) ? (errno != 0 ? errno : EIO) : 0;
+  fclose(f);
+  if (err != 0) {
+    free(b);
+    return fm_errmsg_set(e, err == ENOMEM ? FM_ENOMEM : FM_EIO, "%s: cannot read: %s", path,
+                         strerror(err));
+  }
+  *buf = b;
+  *len = n;
+  return FM_OK;
+}
+
+/* Directory part of path ("a/b/c.json" -> "a/b", "/c.json" -> "/"), or NULL
+ * for a bare file name (relative paths then resolve against the current
+ * directory, which is that file's directory). */
+static char *fm_case_dirname(const char *path)
+{
+  const char *slash = strrchr(path, '/');
+  if (slash == NULL)
+    return NULL;
+  size_t n = slash == path ? 1 : (size_t)(slash - path);
+  char *d = malloc(n + 1);
+  if (d != NULL) {
+    memcpy(d, path, n);
+    d[n] = '\0';
+  }
+  return d;
+}
+
+int fm_case_load_file(fm_case **c, const char *path, fm_errmsg *e)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  int st = fm_case_read_file(&buf, &len, path, e);
+  if (st != FM_OK)
+    return st;
+  char *dir = fm_case_dirname(path);
+  if (dir == NULL && strchr(path, '/') != NULL)
+    st = fm_errmsg_set(e, FM_ENOMEM, "%s: out of memory", path);
+  else
+    st = fm_case_load_buffer(c, buf, len, path, dir, e);
+  free(dir);
+  free(buf);
+  return st;
+}
+
+void fm_case_free(fm_case *c)
+{
+  if (c == NULL)
+    return;
+  free(c->name);
+  free(c->description);
+  free(c->provenance);
+  free(c->origin);
+  fm_gmm_free(c->gmm);
+  fm_schedule_free(c->sched);
+  free(c);
+}

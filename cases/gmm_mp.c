@@ -1,0 +1,264 @@
+/* gmm_mp.c -- the MPFR twin of the GMM marginal path (gmm.h), DESIGN §1
+ * evaluated literally:
+ *   C_k = alpha^2 S_k + sigma^2 I,  r_k = x - alpha m_k,  z_k = C_k^{-1} r_k
+ *   N_k = w_k (2 pi)^{-d/2} det(C_k)^{-1/2} exp(-r_k.z_k / 2)
+ *   p = sum_k N_k,  gamma_k = N_k / p,  log p = log(p)
+ *   E[x1|x] = sum_k gamma_k (m_k + alpha S_k z_k)
+ *   score   = -sum_k gamma_k z_k
+ *   u       = (sigma'/sigma) x + (alpha' - sigma' alpha/sigma) E[x1|x]
+ * It shares no algorithm with the double code (gmm_path.c): Gaussian
+ * elimination with partial pivoting instead of Cholesky, direct densities and
+ * plain sums instead of log-sum-exp, the 1/sigma form of u instead of the
+ * rearranged one.  Plain sums are safe because MPFR's exponent range, widened
+ * here to its maximum, holds exp(-r.z/2) for r.z up to ~6e18 (1e9 standard
+ * deviations); p = 0 is reported as FM_ENONFIN rather than guessed.
+ * At sigma = 0 (t = 1 with sigma_min = 0) the literal u is 0 * Inf; there
+ * x - alpha E = sigma^2 sum_k gamma_k z_k vanishes identically and u is its
+ * limit alpha' E, which is what is returned.
+ */
+#include "gmm.h"
+
+#include <math.h>
+
+#include "mp.h"
+
+/* Per-call workspace: every MPFR variable one evaluation needs. */
+typedef struct {
+  size_t d, K;
+  mpfr_t *C;     /* d*d, C_k (destroyed by the elimination) */
+  mpfr_t *r;     /* d, r_k */
+  mpfr_t *z;     /* K*d, z_k */
+  mpfr_t *N;     /* K, component densities, then gamma_k */
+  mpfr_t *mean;  /* d */
+  mpfr_t *score; /* d */
+  mpfr_t *u;     /* d */
+  mpfr_t det, q, tmp, tmp2, sz, a2, s2, norm, p, logp;
+} fm_gmm_mp_work;
+
+static void fm_gmm_mp_work_free(fm_gmm_mp_work *w)
+{
+  size_t d = w->d, K = w->K;
+  fm_mp_mat_free(w->C, d);
+  fm_mp_vec_free(w->r, d);
+  fm_mp_vec_free(w->z, K * d);
+  fm_mp_vec_free(w->N, K);
+  fm_mp_vec_free(w->mean, d);
+  fm_mp_vec_free(w->score, d);
+  fm_mp_vec_free(w->u, d);
+  mpfr_clears(w->det, w->q, w->tmp, w->tmp2, w->sz, w->a2, w->s2, w->norm, w->p,
+              w->logp, (mpfr_ptr)0);
+}
+
+static int fm_gmm_mp_work_alloc(fm_gmm_mp_work *w, size_t d, size_t K, mpfr_prec_t prec)
+{
+  *w = (fm_gmm_mp_work){.d = d, .K = K};
+  mpfr_inits2(prec, w->det, w->q, w->tmp, w->tmp2, w->sz, w->a2, w->s2, w->norm, w->p,
+              w->logp, (mpfr_ptr)0);
+  int st = fm_mp_mat_alloc(&w->C, d, prec);
+  st = st ? st : fm_mp_vec_alloc(&w->r, d, prec);
+  st = st ? st : fm_mp_vec_alloc(&w->z, K * d, prec);
+  st = st ? st : fm_mp_vec_alloc(&w->N, K, prec);
+  st = st ? st : fm_mp_vec_alloc(&w->mean, d, prec);
+  st = st ? st : fm_mp_vec_alloc(&w->score, d, prec);
+  st = st ? st : fm_mp_vec_alloc(&w->u, d, prec);
+  if (st != FM_OK)
+    fm_gmm_mp_work_free(w);
+  return st;
+}
+
+/* N_k and z_k for component k: build C_k, eliminate, N_k from det and r.z. */
+static int fm_gmm_mp_component(fm_gmm_mp_work *w, const fm_gmm *g, const fm_sched_mp *v,
+                               mpfr_t *x, size_t k)
+{
+  size_t d = w->d;
+  const double *m = g->mean + k * d, *S = g->cov + k * d * d;
+  for (size_t i = 0; i < d; i++) {
+    mpfr_mul_d(w->tmp, v->alpha, m[i], MPFR_RNDN);
+    mpfr_sub(w->r[i], x[i], w->tmp, MPFR_RNDN);
+    for (size_t j = 0; j < d; j++)
+      mpfr_mul_d(w->C[i * d + j], w->a2, S[i * d + j], MPFR_RNDN);
+    mpfr_add(w->C[i * d + i], w->C[i * d + i], w->s2, MPFR_RNDN);
+  }
+  int st = fm_mp_gauss_solve(w->z + k * d, w->det, w->C, w->r, d);
+  if (st != FM_OK)
+    return st;
+  if (mpfr_sgn(w->det) <= 0)
+    return FM_ENOTPD;
+  fm_mp_dot(w->q, w->r, w->z + k * d, d);
+  mpfr_div_si(w->q, w->q, -2, MPFR_RNDN);
+  mpfr_exp(w->N[k], w->q, MPFR_RNDN);               /* exp(-r.z/2) */
+  mpfr_sqrt(w->tmp, w->det, MPFR_RNDN);
+  mpfr_div(w->N[k], w->N[k], w->tmp, MPFR_RNDN);
+  mpfr_mul(w->N[k], w->N[k], w->norm, MPFR_RNDN);
+  mpfr_mul_d(w->N[k], w->N[k], g->w[k], MPFR_RNDN);
+  return FM_OK;
+}
+
+/* score = -sum_k gamma_k z_k and, when need_mean, mean = sum_k gamma_k
+ * (m_k + alpha S_k z_k) (gamma_k is in N[k]). */
+static void fm_gmm_mp_posterior(fm_gmm_mp_work *w, const fm_gmm *g, const fm_sched_mp *v,
+                                int need_mean)
+{
+  size_t d = w->d;
+  for (size_t i = 0; i < d; i++) {
+    mpfr_set_zero(w->mean[i], 1);
+    mpfr_set_zero(w->score[i], 1);
+  }
+  for (size_t k = 0; k < w->K; k++) {
+    const double *m = g->mean + k * d, *S = g->cov + k * d * d;
+    mpfr_t *z = w->z + k * d;
+    for (size_t i = 0; i < d; i++) {
+      mpfr_mul(w->tmp, z[i], w->N[k], MPFR_RNDN);
+      mpfr_sub(w->score[i], w->score[i], w->tmp, MPFR_RNDN);
+      if (!need_mean)
+        continue;
+      mpfr_set_zero(w->sz, 1);                       /* (S_k z_k)_i */
+      for (size_t j = 0; j < d; j++) {
+        mpfr_mul_d(w->tmp, z[j], S[i * d + j], MPFR_RNDN);
+        mpfr_add(w->sz, w->sz, w->tmp, MPFR_RNDN);
+      }
+      mpfr_mul(w->tmp, w->sz, v->alpha, MPFR_RNDN);
+      mpfr_add_d(w->tmp, w->tmp, m[i], MPFR_RNDN);
+      mpfr_mul(w->tmp, w->tmp, w->N[k], MPFR_RNDN);
+      mpfr_add(w->mean[i], w->mean[i], w->tmp, MPFR_RNDN);
+    }
+  }
+}
+
+/* u = (sigma'/sigma) x + (alpha' - sigma' alpha/sigma) mean; alpha' mean at
+ * sigma = 0 (see the header comment). */
+static void fm_gmm_mp_field(fm_gmm_mp_work *w, const fm_sched_mp *v, mpfr_t *x)
+{
+  if (mpfr_zero_p(v->sigma)) {
+    for (size_t i = 0; i < w->d; i++)
+      mpfr_mul(w->u[i], v->dalpha, w->mean[i], MPFR_RNDN);
+    return;
+  }
+  mpfr_div(w->q, v->dsigma, v->sigma, MPFR_RNDN);   /* sigma'/sigma */
+  mpfr_mul(w->tmp, w->q, v->alpha, MPFR_RNDN);
+  mpfr_sub(w->tmp, v->dalpha, w->tmp, MPFR_RNDN);   /* alpha' - sigma' alpha/sigma */
+  for (size_t i = 0; i < w->d; i++) {
+    mpfr_mul(w->u[i], w->q, x[i], MPFR_RNDN);
+    mpfr_mul(w->tmp2, w->tmp, w->mean[i], MPFR_RNDN);
+    mpfr_add(w->u[i], w->u[i], w->tmp2, MPFR_RNDN);
+  }
+}
+
+/* The whole evaluation into w (run with the exponent range widened). */
+static int fm_gmm_mp_eval(fm_gmm_mp_work *w, const fm_gmm *g, const fm_sched_mp *v,
+                          mpfr_t *x, int need_mean)
+{
+  size_t d = w->d, K = w->K;
+  for (size_t i = 0; i < d; i++)
+    if (!mpfr_number_p(x[i]))
+      return FM_ENONFIN;
+  mpfr_sqr(w->a2, v->alpha, MPFR_RNDN);
+  mpfr_sqr(w->s2, v->sigma, MPFR_RNDN);
+  mpfr_const_pi(w->norm, MPFR_RNDN);
+  mpfr_mul_ui(w->norm, w->norm, 2, MPFR_RNDN);
+  mpfr_pow_ui(w->norm, w->norm, (unsigned long)d, MPFR_RNDN);
+  mpfr_rec_sqrt(w->norm, w->norm, MPFR_RNDN);       /* (2 pi)^{-d/2} */
+  for (size_t k = 0; k < K; k++) {
+    int st = fm_gmm_mp_component(w, g, v, x, k);
+    if (st != FM_OK)
+      return st;
+  }
+  fm_mp_sum(w->p, w->N, K);
+  if (mpfr_zero_p(w->p) || !mpfr_number_p(w->p))
+    return FM_ENONFIN;
+  mpfr_log(w->logp, w->p, MPFR_RNDN);
+  for (size_t k = 0; k < K; k++)
+    mpfr_div(w->N[k], w->N[k], w->p, MPFR_RNDN);   /* gamma_k */
+  fm_gmm_mp_posterior(w, g, v, need_mean);
+  if (need_mean)
+    fm_gmm_mp_field(w, v, x);
+  return FM_OK;
+}
+
+static void fm_gmm_mp_copy_out(mpfr_t *dst, mpfr_t *src, size_t d)
+{
+  if (dst == NULL)
+    return;
+  for (size_t i = 0; i < d; i++)
+    mpfr_set(dst[i], src[i], MPFR_RNDN);
+}
+
+int fm_gmm_marginal_mpfr(mpfr_t logp, mpfr_t *score, mpfr_t *mean, mpfr_t *u,
+                         const fm_gmm *g, const fm_sched_mp *v, mpfr_t *x,
+                         mpfr_prec_t prec)
+{
+  fm_mp_erange saved;
+  fm_mp_erange_widen(&saved);
+  fm_gmm_mp_work w;
+  int st = fm_gmm_mp_work_alloc(&w, g->d, g->K, prec);
+  if (st == FM_OK) {
+    st = fm_gmm_mp_eval(&w, g, v, x, 1);
+    if (st == FM_OK) {
+      if (logp != NULL)
+        mpfr_set(logp, w.logp, MPFR_RNDN);
+      fm_gmm_mp_copy_out(score, w.score, g->d);
+      fm_gmm_mp_copy_out(mean, w.mean, g->d);
+      fm_gmm_mp_copy_out(u, w.u, g->d);
+    }
+    fm_gmm_mp_work_free(&w);
+  }
+  fm_mp_erange_restore(&saved);
+  /* results are moderate numbers; check_range makes that formal */
+  if (logp != NULL)
+    mpfr_check_range(logp, 0, MPFR_RNDN);
+  for (size_t i = 0; i < g->d; i++) {
+    if (score != NULL)
+      mpfr_check_range(score[i], 0, MPFR_RNDN);
+    if (mean != NULL)
+      mpfr_check_range(mean[i], 0, MPFR_RNDN);
+    if (u != NULL)
+      mpfr_check_range(u[i], 0, MPFR_RNDN);
+  }
+  return st;
+}
+
+static void fm_gmm_mp_get_d(double *dst, mpfr_t *src, size_t d)
+{
+  if (dst != NULL)
+    fm_mp_vec_get_d(dst, src, d);
+}
+
+int fm_gmm_marginal_mp(double *logp, double *score, double *mean, double *u,
+                       int *exact_schedule, const fm_gmm *g, const fm_schedule *s,
+                       double t, const double *x, mpfr_prec_t prec)
+{
+  for (size_t i = 0; i < g->d; i++)
+    if (!isfinite(x[i]))
+      return FM_ENONFIN;
+  fm_sched_mp v;
+  fm_sched_mp_init(&v, prec);
+  int st = fm_schedule_eval_mp_or_double(&v, exact_schedule, s, t);
+  if (st != FM_OK) {
+    fm_sched_mp_clear(&v);
+    return st;
+  }
+  fm_mp_erange saved;
+  fm_mp_erange_widen(&saved);
+  fm_gmm_mp_work w;
+  mpfr_t *xm = NULL;
+  st = fm_gmm_mp_work_alloc(&w, g->d, g->K, prec);
+  if (st == FM_OK) {
+    st = fm_mp_vec_alloc(&xm, g->d, prec);
+    if (st == FM_OK) {
+      fm_mp_vec_set_d(xm, x, g->d);
+      st = fm_gmm_mp_eval(&w, g, &v, xm, mean != NULL || u != NULL);
+    }
+    if (st == FM_OK) {
+      if (logp != NULL)
+        *logp = mpfr_get_d(w.logp, MPFR_RNDN);
+      fm_gmm_mp_get_d(score, w.score, g->d);
+      fm_gmm_mp_get_d(mean, w.mean, g->d);
+      fm_gmm_mp_get_d(u, w.u, g->d);
+    }
+    fm_mp_vec_free(xm, g->d);
+    fm_gmm_mp_work_free(&w);
+  }
+  fm_sched_mp_clear(&v);
+  fm_mp_erange_restore(&saved);
+  return st;
+}

@@ -1,0 +1,78 @@
+/* linalg.c -- Cholesky through GSL; triangular solves through GSL BLAS. */
+#include "linalg.h"
+#include "fm_status.h"
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <math.h>
+#include <string.h>
+
+int fm_linalg_chol(double *L, const double *A, size_t n)
+{
+  fm_gsl_quiet();
+  for (size_t i = 0; i < n * n; i++)
+    if (!isfinite(A[i]))
+      return FM_ENONFIN;
+  if (L != A)
+    memmove(L, A, n * n * sizeof *L);
+  gsl_matrix_view m = gsl_matrix_view_array(L, n, n);
+  if (gsl_linalg_cholesky_decomp1(&m.matrix) != GSL_SUCCESS)
+    return FM_ENOTPD;
+  for (size_t i = 0; i < n; i++) {
+    if (!(L[i * n + i] > 0.0))
+      return FM_ENOTPD;
+    for (size_t j = i + 1; j < n; j++)
+      L[i * n + j] = 0.0;
+  }
+  return FM_OK;
+}
+
+double fm_linalg_chol_logdet(const double *L, size_t n)
+{
+  double s = 0.0;
+  for (size_t i = 0; i < n; i++)
+    s += log(L[i * n + i]);
+  return 2.0 * s;
+}
+
+void fm_linalg_chol_solve(double *x, const double *L, const double *b, size_t n)
+{
+  if (x != b)
+    memmove(x, b, n * sizeof *x);
+  gsl_matrix_const_view m = gsl_matrix_const_view_array(L, n, n);
+  gsl_vector_view v = gsl_vector_view_array(x, n);
+  gsl_blas_dtrsv(CblasLower, CblasNoTrans, CblasNonUnit, &m.matrix, &v.vector);
+  gsl_blas_dtrsv(CblasLower, CblasTrans, CblasNonUnit, &m.matrix, &v.vector);
+}
+
+void fm_linalg_lower_mul(double *y, const double *L, const double *z, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    double s = 0.0;
+    for (size_t j = 0; j <= i; j++)
+      s += L[i * n + j] * z[j];
+    y[i] = s;
+  }
+}
+
+void fm_linalg_mul(double *y, const double *A, const double *z, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    double s = 0.0;
+    for (size_t j = 0; j < n; j++)
+      s += A[i * n + j] * z[j];
+    y[i] = s;
+  }
+}
+
+double fm_linalg_asymmetry(const double *A, size_t n)
+{
+  double big = 0.0, diff = 0.0;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < n; j++) {
+      big = fmax(big, fabs(A[i * n + j]));
+      diff = fmax(diff, fabs(A[i * n + j] - A[j * n + i]));
+    }
+  return big > 0.0 ? diff / big : 0.0;
+}

@@ -1,0 +1,94 @@
+/* check_rows.c -- running one (theorem, case) row and writing rows as JSON. */
+#include "check_rows.h"
+#include "cli.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+
+void fm_check_row_run(fm_check_row *r, const fm_theorem *t, const fm_case *c,
+                      const fm_check_opts *o, int controls)
+{
+  fm_theorem_run(&r->truth, t, c, o, 0);
+  r->nctl = controls ? fm_theorem_mutant_count(t) : 0;
+  r->ctl = r->nctl ? calloc(r->nctl, sizeof *r->ctl) : NULL;
+  if (r->ctl == NULL)
+    r->nctl = 0;
+  r->min_margin = INFINITY;
+  r->rejected = r->applicable = 0;
+  for (size_t m = 0; m < r->nctl; m++) {
+    fm_theorem_run(&r->ctl[m], t, c, o, (int)m + 1);
+    if (r->ctl[m].outcome == FM_OUTCOME_NA)
+      continue;
+    r->applicable++;
+    if (r->ctl[m].outcome == FM_OUTCOME_FAIL)
+      r->rejected++;
+    if (r->ctl[m].margin < r->min_margin)
+      r->min_margin = r->ctl[m].margin;
+  }
+  r->ok = (r->truth.outcome == FM_OUTCOME_PASS || r->truth.outcome == FM_OUTCOME_WARN) &&
+          r->rejected == r->applicable;
+}
+
+void fm_check_row_clear(fm_check_row *r)
+{
+  free(r->ctl);
+  r->ctl = NULL;
+  r->nctl = 0;
+}
+
+/* JSON has no Inf/NaN: such numbers become null. */
+static json_t *fm_json_num(double x)
+{
+  return isfinite(x) ? json_real(x) : json_null();
+}
+
+static json_t *fm_json_verdict(const fm_verdict *v)
+{
+  return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:s}", "theorem",
+                   v->theorem ? v->theorem : "", "case", v->case_name, "outcome",
+                   fm_outcome_name(v->outcome), "statistic", v->statistic, "value",
+                   fm_json_num(v->value), "tol", fm_json_num(v->tol), "err",
+                   fm_json_num(v->err), "margin", fm_json_num(v->margin), "worst", v->worst,
+                   "routes", v->note);
+}
+
+static json_t *fm_json_row(const fm_check_row *r)
+{
+  json_t *ctl = json_array();
+  for (size_t m = 0; m < r->nctl; m++) {
+    json_t *c = fm_json_verdict(&r->ctl[m]);
+    json_object_set_new(c, "mutant", json_string(r->ctl[m].mutant));
+    json_object_set_new(c, "rejected", json_boolean(r->ctl[m].outcome == FM_OUTCOME_FAIL));
+    json_array_append_new(ctl, c);
+  }
+  json_t *row = fm_json_verdict(&r->truth);
+  json_object_set_new(row, "ok", json_boolean(r->ok));
+  json_object_set_new(row, "controls", ctl);
+  return row;
+}
+
+int fm_report_json_check(const char *path, const fm_check_row *rows, size_t n,
+                         const fm_check_opts *o)
+{
+  json_t *arr = json_array();
+  size_t failed = 0;
+  for (size_t i = 0; i < n; i++) {
+    json_array_append_new(arr, fm_json_row(&rows[i]));
+    failed += !rows[i].ok;
+  }
+  json_t *doc = json_pack("{s:s, s:I, s:i, s:i, s:I, s:I, s:o}", "fmcheck", FM_VERSION,
+                          "seed_override", (json_int_t)o->seed, "points", o->npoints, "prec",
+                          (int)o->prec, "rows", (json_int_t)n, "failed", (json_int_t)failed,
+                          "verdicts", arr);
+  fm_cli_atomic out;
+  int rc = fm_cli_atomic_open(&out, path);
+  if (rc != FM_EXIT_OK) {
+    json_decref(doc);
+    return rc;
+  }
+  int ok = json_dumpf(doc, out.f, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) == 0;
+  fputc('\n', out.f);
+  json_decref(doc);
+  return fm_cli_atomic_commit(&out, ok);
+}

@@ -1,0 +1,25 @@
+/* check_rows.h -- one (theorem, case) row of `fmcheck check`: the verdict on
+ * the true statement and the verdicts on its negative controls. */
+#ifndef FM_CHECK_ROWS_H
+#define FM_CHECK_ROWS_H
+
+#include "theorem.h"
+
+typedef struct {
+  fm_verdict truth;
+  fm_verdict *ctl;      /* nctl controls */
+  size_t nctl;
+  size_t rejected, applicable;
+  double min_margin;    /* smallest margin among applicable controls */
+  int ok;               /* truth passes and every applicable control fails */
+} fm_check_row;
+
+void fm_check_row_run(fm_check_row *r, const fm_theorem *t, const fm_case *c,
+                      const fm_check_opts *o, int controls);
+void fm_check_row_clear(fm_check_row *r);
+
+/* Write rows as JSON to path (atomically); returns an FM_EXIT_* code. */
+int fm_report_json_check(const char *path, const fm_check_row *rows, size_t n,
+                         const fm_check_opts *o);
+
+#endif

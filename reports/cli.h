@@ -1,0 +1,58 @@
+/* cli.h -- shared pieces of the fmcheck command line. */
+#ifndef FM_CLI_H
+#define FM_CLI_H
+
+#include <stdio.h>
+
+#include "case.h"
+
+#ifndef FM_VERSION
+#define FM_VERSION "0.1.0"
+#endif
+
+enum { FM_EXIT_OK = 0, FM_EXIT_FAIL = 1, FM_EXIT_USAGE = 2 };
+
+typedef struct {
+  const char *name;
+  const char *summary;
+  int (*run)(int argc, char **argv); /* argv[0] is the command name */
+} fm_cli_command;
+
+int fm_cli_check(int argc, char **argv);
+int fm_cli_field(int argc, char **argv);
+
+/* Print "fmcheck: <msg>\n" to stderr; returns FM_EXIT_USAGE. */
+int fm_cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* If argv[*i] is `name VALUE` or `name=VALUE`, return VALUE (advancing *i
+ * past it); otherwise NULL.  Sets *missing (and prints) when the value is
+ * absent. */
+const char *fm_cli_optval(int argc, char **argv, int *i, const char *name, int *missing);
+
+/* Parse a decimal unsigned integer / a finite double; 0 on success. */
+int fm_cli_parse_u64(unsigned long long *out, const char *s);
+int fm_cli_parse_double(double *out, const char *s);
+
+/* The cases named by --case options, or every built-in when none: *n cases,
+ * free with fm_cli_cases_free.  On a bad file prints the message and returns
+ * FM_EXIT_USAGE. */
+int fm_cli_cases_load(fm_case ***cases, size_t *n, char **files, size_t nfiles);
+void fm_cli_cases_free(fm_case **cases, size_t n);
+
+/* Atomic output: write to PATH.tmpXXXXXX in the same directory, then rename.
+ * fm_cli_atomic_open returns the stream (NULL + message on error);
+ * fm_cli_atomic_commit closes, checks for write errors and renames, or
+ * removes the temp file when ok == 0. */
+typedef struct {
+  FILE *f;
+  char *path;
+  char *tmp;
+} fm_cli_atomic;
+int fm_cli_atomic_open(fm_cli_atomic *a, const char *path);
+int fm_cli_atomic_commit(fm_cli_atomic *a, int ok);
+
+#endif

@@ -1,0 +1,175 @@
+/* cli_util.c -- pieces shared by the subcommands: error printing, number
+ * parsing, case loading (file path or built-in name), atomic output files. */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int fm_cli_error(const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("fmcheck: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  return FM_EXIT_USAGE;
+}
+
+const char *fm_cli_optval(int argc, char **argv, int *i, const char *name, int *missing)
+{
+  size_t len = strlen(name);
+  const char *a = argv[*i];
+  if (strncmp(a, name, len) != 0)
+    return NULL;
+  if (a[len] == '=')
+    return a + len + 1;
+  if (a[len] != '\0')
+    return NULL;
+  if (*i + 1 >= argc) {
+    *missing = 1;
+    fm_cli_error("option %s needs a value", name);
+    return NULL;
+  }
+  return argv[++*i];
+}
+
+int fm_cli_parse_u64(unsigned long long *out, const char *s)
+{
+  char *end;
+  if (s == NULL || *s == '\0' || *s == '-')
+    return -1;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno != 0 || *end != '\0')
+    return -1;
+  *out = v;
+  return 0;
+}
+
+int fm_cli_parse_double(double *out, const char *s)
+{
+  char *end;
+  if (s == NULL || *s == '\0')
+    return -1;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno != 0 || *end != '\0' || !isfinite(v))
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* A --case argument is a file when one exists at that path; otherwise it may
+ * name a built-in case, with or without ".json". */
+static int fm_cli_case_load_one(fm_case **c, const char *arg)
+{
+  fm_errmsg e = {""};
+  struct stat sb;
+  if (stat(arg, &sb) == 0 || strchr(arg, '/') != NULL) {
+    if (fm_case_load_file(c, arg, &e) != FM_OK)
+      return fm_cli_error("%s", e.msg);
+    return FM_EXIT_OK;
+  }
+  size_t len = strlen(arg);
+  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
+    const char *f = fm_case_builtin_file(i);
+    if (strcmp(f, arg) == 0 || (strncmp(f, arg, len) == 0 && strcmp(f + len, ".json") == 0)) {
+      if (fm_case_builtin_load(c, i, &e) != FM_OK)
+        return fm_cli_error("built-in case %s: %s", f, e.msg);
+      return FM_EXIT_OK;
+    }
+  }
+  return fm_cli_error("%s: no such file, and no built-in case of that name "
+                      "(see 'fmcheck check --list')", arg);
+}
+
+int fm_cli_cases_load(fm_case ***cases, size_t *n, char **files, size_t nfiles)
+{
+  size_t count = nfiles > 0 ? nfiles : fm_case_builtin_count();
+  fm_case **cs = calloc(count ? count : 1, sizeof *cs);
+  if (cs == NULL)
+    return fm_cli_error("out of memory");
+  for (size_t i = 0; i < count; i++) {
+    int rc;
+    if (nfiles > 0) {
+      rc = fm_cli_case_load_one(&cs[i], files[i]);
+    } else {
+      fm_errmsg e = {""};
+      rc = fm_case_builtin_load(&cs[i], i, &e) == FM_OK
+               ? FM_EXIT_OK
+               : fm_cli_error("built-in case %s: %s", fm_case_builtin_file(i), e.msg);
+    }
+    if (rc != FM_EXIT_OK) {
+      fm_cli_cases_free(cs, i);
+      return rc;
+    }
+    if (cs[i]->warning[0] != '\0')
+      fprintf(stderr, "fmcheck: warning: %s: %s\n", cs[i]->origin, cs[i]->warning);
+  }
+  *cases = cs;
+  *n = count;
+  return FM_EXIT_OK;
+}
+
+void fm_cli_cases_free(fm_case **cases, size_t n)
+{
+  if (cases == NULL)
+    return;
+  for (size_t i = 0; i < n; i++)
+    fm_case_free(cases[i]);
+  free(cases);
+}
+
+int fm_cli_atomic_open(fm_cli_atomic *a, const char *path)
+{
+  a->f = NULL;
+  a->path = strdup(path);
+  size_t len = strlen(path) + 16;
+  a->tmp = malloc(len);
+  if (a->path == NULL || a->tmp == NULL) {
+    free(a->path);
+    free(a->tmp);
+    return fm_cli_error("out of memory");
+  }
+  snprintf(a->tmp, len, "%s.tmpXXXXXX", path);
+  int fd = mkstemp(a->tmp);
+  /* mkstemp makes the file 0600; an output file should be readable like any
+   * other the user creates. */
+  if (fd >= 0)
+    (void)fchmod(fd, 0644);
+  if (fd < 0 || (a->f = fdopen(fd, "w")) == NULL) {
+    int err = errno;
+    if (fd >= 0) {
+      close(fd);
+      unlink(a->tmp);
+    }
+    fm_cli_error("%s: cannot create output file: %s", path, strerror(err));
+    free(a->path);
+    free(a->tmp);
+    return FM_EXIT_USAGE;
+  }
+  return FM_EXIT_OK;
+}
+
+int fm_cli_atomic_commit(fm_cli_atomic *a, int ok)
+{
+  int rc = FM_EXIT_OK;
+  int bad = ferror(a->f);
+  if (fclose(a->f) != 0)
+    bad = 1;
+  if (ok && bad)
+    rc = fm_cli_error("%s: write error", a->path);
+  if (ok && !bad && rename(a->tmp, a->path) != 0)
+    rc = fm_cli_error("%s: cannot rename temporary file: %s", a->path, strerror(errno));
+  if (!ok || rc != FM_EXIT_OK)
+    unlink(a->tmp);
+  free(a->path);
+  free(a->tmp);
+  return rc;
+}

@@ -1,0 +1,194 @@
+/* cmd_check.c -- `fmcheck check`: every selected theorem on every selected
+ * case, with its negative controls, as a table (and optionally JSON).
+ *
+ * A row passes when the true statement passes (PASS or WARN) AND every
+ * applicable negative control is rejected (FAIL).  A control that passes is
+ * reported as a failure of the check itself: the check could not tell a
+ * wrong statement from the right one.  Exit 1 if any row fails. */
+#include "cli.h"
+#include "check_rows.h"
+#include "theorem.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FM_MAXARG 256
+
+typedef struct {
+  char *cases[FM_MAXARG];
+  size_t ncases;
+  const fm_theorem *thms[FM_MAXARG];
+  size_t nthms;
+  const char *json;
+  int verbose, controls, list;
+  fm_check_opts opts;
+} fm_check_args;
+
+static void fm_check_help(FILE *f)
+{
+  fprintf(f,
+          "usage: fmcheck check [--case F]... [--theorem ID]... [--json F] [--seed N]\n"
+          "                     [--points N] [--prec BITS] [--no-controls] [--verbose]\n"
+          "                     [--list]\n\n"
+          "Run every theorem on every case (the built-in cases when no --case is\n"
+          "given) and print one row per (theorem, case).  Each row also runs the\n"
+          "theorem's negative controls (mutants that must be rejected) unless\n"
+          "--no-controls is given.\n\n"
+          "  --case F       a case file (JSON, DESIGN §4) or a built-in case name\n"
+          "  --theorem ID   only this theorem (repeatable); see --list\n"
+          "  --json F       also write every verdict as JSON to F (atomically)\n"
+          "  --seed N       override the cases' seeds (default: each case's own)\n"
+          "  --points N     random points per pointwise check (default 48)\n"
+          "  --prec BITS    MPFR reference precision (default 256, minimum 128)\n"
+          "  --no-controls  skip the negative controls\n"
+          "  --verbose      print every route of every verdict\n"
+          "  --list         list theorems and built-in cases, then exit\n\n"
+          "Exit status: 0 all rows pass, 1 a theorem failed or a negative control\n"
+          "was not rejected, 2 bad input or usage.\n");
+}
+
+static void fm_check_list(void)
+{
+  printf("theorems:\n");
+  for (size_t i = 0; fm_theorems[i] != NULL; i++)
+    printf("  %-16s %s\n", fm_theorems[i]->id, fm_theorems[i]->statement);
+  printf("built-in cases:\n");
+  for (size_t i = 0; i < fm_case_builtin_count(); i++)
+    printf("  %s\n", fm_case_builtin_file(i));
+}
+
+static int fm_check_parse(fm_check_args *a, int argc, char **argv)
+{
+  memset(a, 0, sizeof *a);
+  a->opts = fm_check_opts_default();
+  a->controls = 1;
+  for (int i = 1; i < argc; i++) {
+    int missing = 0;
+    const char *v;
+    unsigned long long n;
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      fm_check_help(stdout);
+      return -1;
+    } else if (strcmp(argv[i], "--verbose") == 0) {
+      a->verbose = 1;
+    } else if (strcmp(argv[i], "--no-controls") == 0) {
+      a->controls = 0;
+    } else if (strcmp(argv[i], "--list") == 0) {
+      a->list = 1;
+    } else if ((v = fm_cli_optval(argc, argv, &i, "--case", &missing)) != NULL) {
+      if (a->ncases == FM_MAXARG)
+        return fm_cli_error("too many --case options (at most %d)", FM_MAXARG);
+      a->cases[a->ncases++] = (char *)v;
+    } else if ((v = fm_cli_optval(argc, argv, &i, "--theorem", &missing)) != NULL) {
+      const fm_theorem *t = fm_theorem_find(v);
+      if (t == NULL)
+        return fm_cli_error("--theorem %s: no such theorem (see 'fmcheck check --list')", v);
+      if (a->nthms == FM_MAXARG)
+        return fm_cli_error("too many --theorem options");
+      a->thms[a->nthms++] = t;
+    } else if ((v = fm_cli_optval(argc, argv, &i, "--json", &missing)) != NULL) {
+      a->json = v;
+    } else if ((v = fm_cli_optval(argc, argv, &i, "--seed", &missing)) != NULL) {
+      if (fm_cli_parse_u64(&n, v) != 0 || n == 0)
+        return fm_cli_error("--seed %s: expected a positive integer", v);
+      a->opts.seed = n;
+    } else if ((v = fm_cli_optval(argc, argv, &i, "--points", &missing)) != NULL) {
+      if (fm_cli_parse_u64(&n, v) != 0 || n < 4 || n > 1000000)
+        return fm_cli_error("--points %s: expected an integer in [4, 1e6]", v);
+      a->opts.npoints = (int)n;
+    } else if ((v = fm_cli_optval(argc, argv, &i, "--prec", &missing)) != NULL) {
+      if (fm_cli_parse_u64(&n, v) != 0 || n < 128 || n > 65536)
+        return fm_cli_error("--prec %s: expected an integer in [128, 65536]", v);
+      a->opts.prec = (unsigned)n;
+    } else if (!missing) {
+      fm_check_help(stderr);
+      return fm_cli_error("check: unknown argument '%s'", argv[i]);
+    }
+    if (missing)
+      return FM_EXIT_USAGE;
+  }
+  if (a->nthms == 0)
+    for (size_t i = 0; fm_theorems[i] != NULL && i < FM_MAXARG; i++)
+      a->thms[a->nthms++] = fm_theorems[i];
+  return FM_EXIT_OK;
+}
+
+static void fm_check_row_print(const fm_check_row *r, int verbose)
+{
+  char ctl[64] = "-";
+  if (r->applicable > 0)
+    snprintf(ctl, sizeof ctl, "%zu/%zu (min %.2g)", r->rejected, r->applicable, r->min_margin);
+  printf("%-14s %-24s %-4s %9.2e %9.2e %9.2e  %-18s %s\n", r->truth.theorem,
+         r->truth.case_name, r->ok ? fm_outcome_name(r->truth.outcome) : "FAIL",
+         r->truth.value, r->truth.tol, r->truth.margin, ctl, r->truth.statistic);
+  if (verbose || !r->ok || r->truth.outcome == FM_OUTCOME_WARN) {
+    printf("    routes: %s\n", r->truth.note);
+    if (r->truth.worst[0])
+      printf("    worst:  %s\n", r->truth.worst);
+  }
+  for (size_t m = 0; m < r->nctl; m++) {
+    const fm_verdict *c = &r->ctl[m];
+    int bad = c->outcome != FM_OUTCOME_FAIL && c->outcome != FM_OUTCOME_NA;
+    if (verbose || bad)
+      printf("    control %-48s %-4s margin %.3g%s\n", c->mutant,
+             bad ? "NOT REJECTED" : fm_outcome_name(c->outcome), c->margin,
+             bad ? "  <-- the check cannot tell this mutant from the truth" : "");
+  }
+}
+
+static void fm_check_progress(size_t k, size_t n, const fm_theorem *t, const fm_case *c)
+{
+  if (!isatty(STDERR_FILENO))
+    return;
+  fprintf(stderr, "\r[%zu/%zu] %-14s %-28s", k, n, t->id, c->name);
+  if (k == n)
+    fprintf(stderr, "\r%*s\r", 60, "");
+  fflush(stderr);
+}
+
+int fm_cli_check(int argc, char **argv)
+{
+  fm_check_args a;
+  int rc = fm_check_parse(&a, argc, argv);
+  if (rc != FM_EXIT_OK)
+    return rc < 0 ? FM_EXIT_OK : rc;
+  if (a.list) {
+    fm_check_list();
+    return FM_EXIT_OK;
+  }
+  fm_case **cases;
+  size_t ncases;
+  rc = fm_cli_cases_load(&cases, &ncases, a.cases, a.ncases);
+  if (rc != FM_EXIT_OK)
+    return rc;
+  size_t nrows = a.nthms * ncases, k = 0, failed = 0;
+  fm_check_row *rows = calloc(nrows ? nrows : 1, sizeof *rows);
+  if (rows == NULL) {
+    fm_cli_cases_free(cases, ncases);
+    return fm_cli_error("out of memory");
+  }
+  printf("%-14s %-24s %-4s %9s %9s %9s  %-18s %s\n", "theorem", "case", "verdict", "value",
+         "tol", "margin", "controls rejected", "deciding route");
+  for (size_t ti = 0; ti < a.nthms; ti++)
+    for (size_t ci = 0; ci < ncases; ci++, k++) {
+      fm_check_progress(k, nrows, a.thms[ti], cases[ci]);
+      fm_check_row_run(&rows[k], a.thms[ti], cases[ci], &a.opts, a.controls);
+      fm_check_row_print(&rows[k], a.verbose);
+      fflush(stdout);
+      failed += !rows[k].ok;
+    }
+  if (nrows > 0)
+    fm_check_progress(nrows, nrows, a.thms[0], cases[0]);
+  printf("\n%zu rows: %zu passed, %zu failed\n", nrows, nrows - failed, failed);
+  if (a.json != NULL)
+    rc = fm_report_json_check(a.json, rows, nrows, &a.opts);
+  for (size_t i = 0; i < nrows; i++)
+    fm_check_row_clear(&rows[i]);
+  free(rows);
+  fm_cli_cases_free(cases, ncases);
+  if (rc != FM_EXIT_OK)
+    return rc;
+  return failed ? FM_EXIT_FAIL : FM_EXIT_OK;
+}

@@ -1,0 +1,46 @@
+/* main.c -- the fmcheck command line (DESIGN §5): dispatch to subcommands.
+ * Exit codes: 0 ok, 1 a check failed, 2 bad input or usage. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const fm_cli_command fm_commands[] = {
+    {"check", "run theorems on cases and print a verdict table", fm_cli_check},
+    {"field", "print the exact marginal field, score, log-density and posterior mean",
+     fm_cli_field},
+    {NULL, NULL, NULL},
+};
+
+static void fm_usage(FILE *f)
+{
+  fprintf(f, "usage: fmcheck COMMAND [OPTIONS]\n\n"
+             "Numerical verification of flow-matching theory on Gaussian mixtures.\n\n"
+             "Commands:\n");
+  for (const fm_cli_command *c = fm_commands; c->name != NULL; c++)
+    fprintf(f, "  %-10s %s\n", c->name, c->summary);
+  fprintf(f, "\nRun 'fmcheck COMMAND --help' for a command's options.\n"
+             "Exit status: 0 ok, 1 a check failed, 2 bad input or usage.\n");
+}
+
+int main(int argc, char **argv)
+{
+  if (argc < 2) {
+    fm_usage(stderr);
+    return FM_EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    fm_usage(stdout);
+    return FM_EXIT_OK;
+  }
+  if (strcmp(argv[1], "--version") == 0) {
+    printf("fmcheck %s\n", FM_VERSION);
+    return FM_EXIT_OK;
+  }
+  for (const fm_cli_command *c = fm_commands; c->name != NULL; c++)
+    if (strcmp(argv[1], c->name) == 0)
+      return c->run(argc - 1, argv + 1);
+  fprintf(stderr, "fmcheck: unknown command '%s'\n", argv[1]);
+  fm_usage(stderr);
+  return FM_EXIT_USAGE;
+}

@@ -1,0 +1,503 @@
+/* cond_field.c -- theorem `cond-field` (DESIGN §2): the Gaussian conditional
+ * vector field
+ *     u_t(x|x1) = (sigma'/sigma)(x - alpha x1) + alpha' x1
+ * generates the conditional flow psi_t(x0) = sigma_t x0 + alpha_t x1:
+ *     d/dt psi_t(x0) = u_t(psi_t(x0)|x1).
+ *
+ * The *candidate* is the field being checked: fm_cond_field on the case's
+ * schedule, or a negative control (mutant) in its place.  The references are
+ * always correct.  Points: fm_pointset (typical, t within 2e-6 of either end,
+ * tails 50 std out).  eps = DBL_EPSILON = 2^-52 (twice the unit roundoff, a
+ * factor 2 of safety everywhere below).
+ *
+ * Route 1 -- MPFR.  Reference fm_cond_field_mp at o->prec bits from the
+ * MPFR schedule twin (double values taken as exact for expr/table schedules,
+ * said in the note).  Error per point relative to the scale of the terms the
+ * double code adds,
+ *     S = |c| (|x|_inf + |alpha| |x1|_inf) + |alpha'| |x1|_inf,  c = sigma'/sigma,
+ * i.e. the magnitudes of c x, c alpha x1 and alpha' x1 separately: x - alpha x1
+ * is itself a cancelling difference (x ~ alpha x1 when sigma is small), so its
+ * rounding is eps |x| and not eps |x - alpha x1|.  Tolerance:
+ *   - the field algebra rounds 6 times (c, alpha x1, the difference, the
+ *     product, alpha' x1, the sum) and the reference once more: <= 8 eps S;
+ *   - each schedule value carries a relative error <= 4 kappa eps
+ *     (fm_sched_cond, points.h); c inherits two of them (sigma', sigma),
+ *     the terms alpha x1 and alpha' x1 one each: <= 4 x 4 kappa eps S;
+ *     kappa is the maximum over the points.
+ *   tol1 = eps (8 + 16 kappa_max)   (~5e-14 for kappa ~ 15).
+ *
+ * Route 2 -- finite differences.  D = d/dt psi_t(x0) by Richardson-
+ * extrapolated central differences (fm_fdiff_central, 5 levels) at tc, t
+ * moved onto the 2^-40 grid, with h0 the largest power of two <=
+ * min(1e-2, tc/2, (1-tc)/2) (fm_fdiff_grid: every tc +- h is an exact
+ * double, so no error comes from rounding the abscissae; tc +- h0 stays
+ * in (0,1) and at least h0 away from the ends, inside the radius of
+ * analyticity of t^n-type schedules).  The candidate is evaluated at
+ * x = psi_tc(x0) computed in double.  For tail points x0 is replaced by
+ * (x - alpha x1)/sigma so that the trajectory passes through the tail point.
+ * Per point tolerance:
+ *     tol = err + 2 delta / h_fin + eps (8 + 16 kappa) S
+ *   - err: fm_fdiff's own estimate |T[k][k] - T[k][k-1]| (max over
+ *     components; conservative for smooth f);
+ *   - delta = (4 kappa + 2) eps P, P = max_j |sigma x0_j| + |alpha x1_j|
+ *     over the three times tc, tc +- h0: the error of one evaluation of
+ *     psi (two schedule values, a product each, one sum); a raw difference
+ *     quotient amplifies it by 1/h, and the Richardson combination by at most
+ *     prod_j (1 + 2/(4^j - 1)) < 2, at worst on the finest step h_fin;
+ *   - the candidate's own rounding, as in route 1.
+ * The statistic is max_i |D - u|_inf / tol_i (tol 1).  The observed order of
+ * the raw central differences is reported (fm_fdiff_observed_order with noise
+ * delta; min / median over the points where the differences are above
+ * round-off; 2 expected; a median outside 2 +- 0.5 downgrades PASS to WARN:
+ * psi_t is then not as smooth as the schedule claims, or the steps are not
+ * in the asymptotic range).
+ *
+ * Route 3 (vp schedules only) -- Lipman et al. (2023), eq. (19): with
+ * diffusion time s = 1 - t, abar(s) = exp(-T(s)/2), T(s) = beta_min s +
+ * (beta_max - beta_min) s^2/2, abar'(s) = -T'(s)/2 abar(s),
+ *     u = abar'(s) / (1 - abar(s)^2) (abar(s) x - x1),
+ * computed from T directly (1 - abar^2 as -expm1(-T), no cancellation at
+ * s -> 0).  Statistic max |u - u_L|_inf / (S + S_L) with
+ * S_L = |F| (abar |x|_inf + |x1|_inf), F the factor; each side is within
+ * tol1 of its own scale, so tol3 = tol1.
+ *
+ * Mutants (candidate replaced, references unchanged): sigma' x 1.01; the path
+ * run backwards (schedule at 1 - t with chain-rule derivatives); and the two
+ * misprints of seed note 001 (DESIGN §7, vp only, written literally as
+ * printed: factor (abar'(s) - t)/(1 - abar(s)^2), and the closed form
+ * -T'(s)/2 [exp(-T(s) x) - exp(-T(s) x1 / 2)] / (1 - exp(-T(s))) per
+ * coordinate).  For the true statement the note also gives the smallest
+ * relative perturbation of sigma' (1e-14 .. 1e-2 by decades, first 10 points)
+ * that each route detects.
+ */
+#include "theorems.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cond.h"
+#include "fdiff.h"
+#include "points.h"
+
+#define FM_CF_EPS DBL_EPSILON
+#define FM_CF_FD_LEVELS 5
+#define FM_CF_FD_HMAX 1e-2
+#define FM_CF_SCAN_POINTS 10
+#define FM_CF_ORDER_BAND 0.5 /* SUNDIALS-style band on the observed order */
+
+enum { FM_CF_TRUE, FM_CF_SIGMA_OFF, FM_CF_REVERSED, FM_CF_VP_FACTOR, FM_CF_VP_EXP };
+enum { FM_CF_R_MP, FM_CF_R_FD, FM_CF_R_VP, FM_CF_NROUTES };
+
+static const char *const fm_cf_mutants[] = {
+    "sigma' off by 1%",
+    "time run backwards",
+    "seed misprint: VP field factor (alpha'_{1-t} - t)/(1 - alpha_{1-t}^2)",
+    "seed misprint: VP closed form with exp(-T(1-t) x)",
+    NULL,
+};
+
+static const char *const fm_cf_route_names[FM_CF_NROUTES] = {
+    "vs MPFR |u - u_mp|/scale",
+    "vs FD d/dt psi_t |D - u|/tol",
+    "vs Lipman VP closed form |u - u_L|/scale",
+};
+
+/* The candidate field: which formula, and the sigma' factor. */
+typedef struct {
+  const fm_schedule *sched;
+  size_t d;
+  int mutant;
+  double dsigma_factor;
+  int vp;
+  double bmin, bmax;
+} fm_cf_cand;
+
+/* References and tolerances, computed once per pointset. */
+typedef struct {
+  size_t n, d;
+  double *S;     /* n: route-1 scale of terms at (t, x) */
+  double *u_mp;  /* n*d */
+  double *t2;    /* n: FD centre */
+  double *x2;    /* n*d: psi_t2(x0) */
+  double *D;     /* n*d: d/dt psi */
+  double *tolfd; /* n */
+  double *order; /* n: observed order, NaN if uninformative */
+  double *uL;    /* n*d: Lipman closed form (vp) */
+  double *SL;    /* n */
+  double kappa_max;
+  int exact_schedule;
+} fm_cf_ref;
+
+/* --- the VP ingredients, from T(s) directly --- */
+static void fm_cf_vp_T(double *T, double *dT, const fm_cf_cand *k, double s)
+{
+  *T = k->bmin * s + 0.5 * (k->bmax - k->bmin) * s * s;
+  *dT = k->bmin + (k->bmax - k->bmin) * s;
+}
+
+/* Lipman's closed form; *scale = |F| (abar |x|_inf + |x1|_inf). */
+static void fm_cf_lipman(double *u, double *scale, const fm_cf_cand *k, double t,
+                         const double *x, const double *x1)
+{
+  double T, dT;
+  fm_cf_vp_T(&T, &dT, k, 1.0 - t);
+  double a = exp(-0.5 * T), da = -0.5 * dT * a, F = da / -expm1(-T);
+  double mx = 0.0, m1 = 0.0;
+  for (size_t j = 0; j < k->d; j++) {
+    u[j] = F * (a * x[j] - x1[j]);
+    mx = fmax(mx, fabs(x[j]));
+    m1 = fmax(m1, fabs(x1[j]));
+  }
+  *scale = fabs(F) * (a * mx + m1);
+}
+
+/* Seed note 001, line 160, first form, as printed. */
+static void fm_cf_vp_misprint_factor(double *u, const fm_cf_cand *k, double t,
+                                     const double *x, const double *x1)
+{
+  double T, dT;
+  fm_cf_vp_T(&T, &dT, k, 1.0 - t);
+  double a = exp(-0.5 * T), da = -0.5 * dT * a, F = (da - t) / (1.0 - a * a);
+  for (size_t j = 0; j < k->d; j++)
+    u[j] = F * (a * x[j] - x1[j]);
+}
+
+/* Seed note 001, line 160, second form, as printed (x inside the exponent). */
+static void fm_cf_vp_misprint_exp(double *u, const fm_cf_cand *k, double t,
+                                  const double *x, const double *x1)
+{
+  double T, dT;
+  fm_cf_vp_T(&T, &dT, k, 1.0 - t);
+  for (size_t j = 0; j < k->d; j++)
+    u[j] = -0.5 * dT * (exp(-T * x[j]) - exp(-0.5 * T * x1[j])) / (1.0 - exp(-T));
+}
+
+static int fm_cf_candidate(double *u, const fm_cf_cand *k, double t, const double *x,
+                           const double *x1)
+{
+  if (k->mutant == FM_CF_VP_FACTOR) {
+    fm_cf_vp_misprint_factor(u, k, t, x, x1);
+    return FM_OK;
+  }
+  if (k->mutant == FM_CF_VP_EXP) {
+    fm_cf_vp_misprint_exp(u, k, t, x, x1);
+    return FM_OK;
+  }
+  fm_sched_val v;
+  double f = k->dsigma_factor * (k->mutant == FM_CF_SIGMA_OFF ? 1.01 : 1.0);
+  int st = fm_sched_eval_candidate(&v, k->sched, t, f, k->mutant == FM_CF_REVERSED);
+  if (st == FM_OK)
+    fm_cond_field(u, &v, x, x1, k->d);
+  return st;
+}
+
+/* Route-1 scale of terms (see header). */
+static double fm_cf_scale(const fm_sched_val *v, const double *x, const double *x1,
+                          size_t d)
+{
+  double mx = 0.0, m1 = 0.0;
+  for (size_t j = 0; j < d; j++) {
+    mx = fmax(mx, fabs(x[j]));
+    m1 = fmax(m1, fabs(x1[j]));
+  }
+  double c = fabs(v->dsigma / v->sigma);
+  return c * (mx + fabs(v->alpha) * m1) + fabs(v->dalpha) * m1;
+}
+
+static double fm_cf_tol1(double kappa)
+{
+  return FM_CF_EPS * (8.0 + 16.0 * kappa);
+}
+
+/* --- reference storage --- */
+static void fm_cf_ref_free(fm_cf_ref *r)
+{
+  free(r->S);
+  free(r->u_mp);
+  free(r->t2);
+  free(r->x2);
+  free(r->D);
+  free(r->tolfd);
+  free(r->order);
+  free(r->uL);
+  free(r->SL);
+}
+
+static int fm_cf_ref_alloc(fm_cf_ref *r, size_t n, size_t d)
+{
+  memset(r, 0, sizeof *r);
+  r->n = n;
+  r->d = d;
+  r->S = malloc(n * sizeof *r->S);
+  r->u_mp = malloc(n * d * sizeof *r->u_mp);
+  r->t2 = malloc(n * sizeof *r->t2);
+  r->x2 = malloc(n * d * sizeof *r->x2);
+  r->D = malloc(n * d * sizeof *r->D);
+  r->tolfd = malloc(n * sizeof *r->tolfd);
+  r->order = malloc(n * sizeof *r->order);
+  r->uL = malloc(n * d * sizeof *r->uL);
+  r->SL = malloc(n * sizeof *r->SL);
+  if (!r->S || !r->u_mp || !r->t2 || !r->x2 || !r->D || !r->tolfd || !r->order ||
+      !r->uL || !r->SL) {
+    fm_cf_ref_free(r);
+    memset(r, 0, sizeof *r);
+    return FM_ENOMEM;
+  }
+  return FM_OK;
+}
+
+/* Route 1 reference at point i: MPFR field, scale, kappa. */
+static int fm_cf_ref_mp(fm_cf_ref *r, const fm_case *c, const fm_pointset *ps, size_t i,
+                        mpfr_prec_t prec)
+{
+  size_t d = ps->d;
+  fm_sched_val v;
+  int st = fm_schedule_eval(&v, c->sched, ps->t[i]);
+  if (st != FM_OK)
+    return st;
+  r->S[i] = fm_cf_scale(&v, ps->x + i * d, ps->x1 + i * d, d);
+  r->kappa_max = fmax(r->kappa_max, fm_sched_cond(&v));
+  fm_sched_mp vm;
+  int exact = 0;
+  fm_sched_mp_init(&vm, prec);
+  st = fm_schedule_eval_mp_or_double(&vm, &exact, c->sched, ps->t[i]);
+  if (st == FM_OK)
+    fm_cond_field_mp(r->u_mp + i * d, &vm, ps->x + i * d, ps->x1 + i * d, d, prec);
+  fm_sched_mp_clear(&vm);
+  if (!exact)
+    r->exact_schedule = 0;
+  return st;
+}
+
+/* psi_t(x0) as a function of t, for fm_fdiff_central. */
+typedef struct {
+  const fm_schedule *sched;
+  const double *x0, *x1;
+  size_t d;
+  double kappa, P; /* max over the evaluations: for the round-off bound */
+} fm_cf_flow_ctx;
+
+static int fm_cf_flow_at(double *y, double t, void *vctx)
+{
+  fm_cf_flow_ctx *f = vctx;
+  fm_sched_val v;
+  int st = fm_schedule_eval(&v, f->sched, t);
+  if (st != FM_OK)
+    return st;
+  fm_cond_flow(y, &v, f->x0, f->x1, f->d);
+  f->kappa = fmax(f->kappa, fm_sched_cond(&v));
+  double p = 0.0;
+  for (size_t j = 0; j < f->d; j++)
+    p = fmax(p, fabs(v.sigma * f->x0[j]) + fabs(v.alpha * f->x1[j]));
+  f->P = fmax(f->P, p);
+  return FM_OK;
+}
+
+/* Route 2 reference at point i (see header for the tolerance). */
+static int fm_cf_ref_fd(fm_cf_ref *r, const fm_case *c, const fm_pointset *ps, size_t i,
+                        double *x0, double *err)
+{
+  size_t d = ps->d;
+  const double *x1 = ps->x1 + i * d;
+  double tc, h0;
+  int st = fm_fdiff_grid(&tc, &h0, ps->t[i], FM_CF_FD_HMAX);
+  fm_sched_val v;
+  if (st == FM_OK)
+    st = fm_schedule_eval(&v, c->sched, tc);
+  if (st != FM_OK)
+    return st;
+  for (size_t j = 0; j < d; j++)
+    x0[j] = ps->kind[i] == FM_PT_TAIL ? (ps->x[i * d + j] - v.alpha * x1[j]) / v.sigma
+                                      : ps->x0[i * d + j];
+  fm_cf_flow_ctx f = {c->sched, x0, x1, d, 0.0, 0.0};
+  st = fm_cf_flow_at(r->x2 + i * d, tc, &f);
+  fm_fdiff_info info;
+  if (st == FM_OK)
+    st = fm_fdiff_central(r->D + i * d, err, &info, fm_cf_flow_at, &f, d, tc, h0,
+                          FM_CF_FD_LEVELS);
+  if (st != FM_OK)
+    return st;
+  double emax = 0.0;
+  for (size_t j = 0; j < d; j++)
+    emax = fmax(emax, err[j]);
+  double delta = (4.0 * f.kappa + 2.0) * FM_CF_EPS * f.P;
+  st = fm_fdiff_observed_order(&r->order[i], fm_cf_flow_at, &f, d, tc, h0, delta);
+  if (st != FM_OK)
+    return st;
+  double S2 = fm_cf_scale(&v, r->x2 + i * d, x1, d);
+  r->t2[i] = tc;
+  r->tolfd[i] = emax + 2.0 * delta / info.h_used + fm_cf_tol1(f.kappa) * S2;
+  return FM_OK;
+}
+
+static int fm_cf_ref_make(fm_cf_ref *r, const fm_case *c, const fm_cf_cand *k,
+                          const fm_pointset *ps, mpfr_prec_t prec)
+{
+  size_t n = ps->n, d = ps->d;
+  int st = fm_cf_ref_alloc(r, n, d);
+  if (st != FM_OK)
+    return st;
+  r->exact_schedule = 1;
+  double *x0 = malloc(2 * d * sizeof *x0);
+  if (x0 == NULL)
+    return FM_ENOMEM;
+  for (size_t i = 0; i < n && st == FM_OK; i++) {
+    st = fm_cf_ref_mp(r, c, ps, i, prec);
+    if (st == FM_OK)
+      st = fm_cf_ref_fd(r, c, ps, i, x0, x0 + d);
+    if (st == FM_OK && k->vp)
+      fm_cf_lipman(r->uL + i * d, &r->SL[i], k, ps->t[i], ps->x + i * d, ps->x1 + i * d);
+  }
+  free(x0);
+  return st;
+}
+
+/* The three statistics for candidate k on the first n points. */
+static int fm_cf_routes(double val[FM_CF_NROUTES], size_t worst[FM_CF_NROUTES],
+                        const fm_cf_ref *r, const fm_pointset *ps, const fm_cf_cand *k,
+                        size_t n)
+{
+  size_t d = ps->d;
+  double *u = malloc(d * sizeof *u);
+  if (u == NULL)
+    return FM_ENOMEM;
+  for (int q = 0; q < FM_CF_NROUTES; q++) {
+    val[q] = 0.0;
+    worst[q] = 0;
+  }
+  int st = FM_OK;
+  for (size_t i = 0; i < n && st == FM_OK; i++) {
+    const double *x1 = ps->x1 + i * d;
+    double e[FM_CF_NROUTES] = {NAN, NAN, NAN};
+    st = fm_cf_candidate(u, k, ps->t[i], ps->x + i * d, x1);
+    if (st != FM_OK)
+      break;
+    e[FM_CF_R_MP] = fm_maxdiff(u, r->u_mp + i * d, d, r->S[i], NULL);
+    e[FM_CF_R_VP] = k->vp ? fm_maxdiff(u, r->uL + i * d, d, r->S[i] + r->SL[i], NULL) : 0.0;
+    st = fm_cf_candidate(u, k, r->t2[i], r->x2 + i * d, x1);
+    if (st != FM_OK)
+      break;
+    e[FM_CF_R_FD] = fm_maxdiff(u, r->D + i * d, d, r->tolfd[i], NULL);
+    for (int q = 0; q < FM_CF_NROUTES; q++)
+      if (!(e[q] <= val[q])) { /* NaN takes over: it must fail */
+        val[q] = e[q];
+        worst[q] = i;
+        if (isnan(val[q]))
+          val[q] = INFINITY;
+      }
+  }
+  free(u);
+  return st;
+}
+
+/* Observed orders: min and median over the informative points. */
+static void fm_cf_note_order(fm_verdict *v, const fm_cf_ref *r)
+{
+  double omin, omed;
+  size_t m = fm_min_median(&omin, &omed, r->order, r->n);
+  if (m > 0) {
+    fm_verdict_notef(v, "FD observed order min %.2f median %.2f (%zu/%zu points above "
+                        "round-off; 2 expected)", omin, omed, m, r->n);
+    if (fabs(omed - 2.0) > FM_CF_ORDER_BAND) {
+      fm_verdict_notef(v, "warning: median observed order off 2 by more than %.1f",
+                       FM_CF_ORDER_BAND);
+      fm_verdict_warn(v);
+    }
+  } else
+    fm_verdict_notef(v, "FD observed order: differences at round-off everywhere "
+                        "(psi_t affine in t)");
+}
+
+/* Smallest relative sigma' perturbation each route detects. */
+static int fm_cf_scan(fm_verdict *v, const fm_cf_ref *r, const fm_pointset *ps,
+                      const fm_cf_cand *k0)
+{
+  size_t n = ps->n < FM_CF_SCAN_POINTS ? ps->n : FM_CF_SCAN_POINTS;
+  double tol[FM_CF_NROUTES] = {fm_cf_tol1(r->kappa_max), 1.0, fm_cf_tol1(r->kappa_max)};
+  double found[FM_CF_NROUTES] = {NAN, NAN, NAN};
+  fm_cf_cand k = *k0;
+  for (int e = -14; e <= -2; e++) {
+    double val[FM_CF_NROUTES];
+    size_t w[FM_CF_NROUTES];
+    k.dsigma_factor = 1.0 + pow(10.0, e);
+    int st = fm_cf_routes(val, w, r, ps, &k, n);
+    if (st != FM_OK)
+      return st;
+    for (int q = 0; q < FM_CF_NROUTES; q++)
+      if (isnan(found[q]) && val[q] > tol[q])
+        found[q] = pow(10.0, e);
+  }
+  char buf[256];
+  int len = snprintf(buf, sizeof buf, "smallest sigma' perturbation detected (of "
+                                      "1e-14..1e-2):");
+  for (int q = 0; q < FM_CF_NROUTES && len > 0 && (size_t)len < sizeof buf; q++)
+    if (q != FM_CF_R_VP || k.vp)
+    {
+      const char *name = q == FM_CF_R_MP ? "MPFR" : q == FM_CF_R_FD ? "FD" : "Lipman";
+      char amount[16] = "none";
+      if (!isnan(found[q]))
+        snprintf(amount, sizeof amount, "%.0e", found[q]);
+      len += snprintf(buf + len, sizeof buf - (size_t)len, " %s %s", name, amount);
+    }
+  fm_verdict_notef(v, "%s", buf);
+  return FM_OK;
+}
+
+static void fm_cf_record(fm_verdict *v, const fm_cf_ref *r, const fm_pointset *ps,
+                         const fm_cf_cand *k, const double val[FM_CF_NROUTES],
+                         const size_t worst[FM_CF_NROUTES])
+{
+  double tol[FM_CF_NROUTES] = {fm_cf_tol1(r->kappa_max), 1.0, fm_cf_tol1(r->kappa_max)};
+  char where[256];
+  for (int q = 0; q < FM_CF_NROUTES; q++) {
+    if (q == FM_CF_R_VP && !k->vp)
+      continue;
+    fm_point_describe(where, sizeof where, ps, worst[q]);
+    fm_verdict_route(v, fm_cf_route_names[q], val[q], tol[q], 0.0, where);
+  }
+}
+
+static int fm_cf_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o, int mutant)
+{
+  fm_cf_cand k = {c->sched, c->gmm->d, mutant, 1.0, 0, 0.0, 0.0};
+  k.vp = strcmp(fm_schedule_type_name(c->sched), "vp") == 0 &&
+         fm_schedule_param(&k.bmin, c->sched, "beta_min") == FM_OK &&
+         fm_schedule_param(&k.bmax, c->sched, "beta_max") == FM_OK;
+  if ((mutant == FM_CF_VP_FACTOR || mutant == FM_CF_VP_EXP) && !k.vp) {
+    fm_verdict_na(v, "the seed's VP formula applies to vp schedules only");
+    return FM_OK;
+  }
+  fm_pointset *ps;
+  int st = fm_pointset_make(&ps, c, fm_check_seed(o, c), fm_check_npoints(o));
+  if (st != FM_OK)
+    return st;
+  fm_cf_ref r;
+  st = fm_cf_ref_make(&r, c, &k, ps, (mpfr_prec_t)o->prec);
+  double val[FM_CF_NROUTES];
+  size_t worst[FM_CF_NROUTES];
+  if (st == FM_OK)
+    st = fm_cf_routes(val, worst, &r, ps, &k, ps->n);
+  if (st == FM_OK) {
+    fm_cf_record(v, &r, ps, &k, val, worst);
+    fm_cf_note_order(v, &r);
+    if (!r.exact_schedule)
+      fm_verdict_notef(v, "schedule has no MPFR twin: its double values are taken "
+                          "as exact in route 1");
+    if (mutant == FM_CF_TRUE)
+      st = fm_cf_scan(v, &r, ps, &k);
+  }
+  fm_cf_ref_free(&r);
+  fm_pointset_free(ps);
+  return st;
+}
+
+const fm_theorem fm_thm_cond_field = {
+    "cond-field",
+    "u_t(x|x1) = (sigma'/sigma)(x - alpha x1) + alpha' x1 and "
+    "d/dt psi_t(x0) = u_t(psi_t(x0)|x1), psi_t(x0) = sigma_t x0 + alpha_t x1",
+    fm_cf_check,
+    fm_cf_mutants,
+};

@@ -1,0 +1,288 @@
+/* points.c -- seeded evaluation points for pointwise checks (see points.h for
+ * the layout of kinds and the definition of tail points). */
+#include "points.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cond.h"
+
+/* Stream purposes: one independent stream per use. */
+enum { FM_PT_S_TIME = 0, FM_PT_S_X0 = 1, FM_PT_S_X1 = 2, FM_PT_S_DIR = 3 };
+
+static fm_rng fm_pt_stream(uint64_t seed, unsigned purpose)
+{
+  return fm_rng_make(seed, FM_RNG_STREAM(FM_PT_RNG_TAG, purpose));
+}
+
+/* i mod 10 -> kind: near-end and tail points come first so that every kind
+ * is present for n >= 4. */
+static int fm_pt_kind_of(size_t i)
+{
+  switch (i % 10) {
+  case 0: return FM_PT_NEAR0;
+  case 1: return FM_PT_NEAR1;
+  case 2:
+  case 5: return FM_PT_TAIL;
+  default: return FM_PT_TYPICAL;
+  }
+}
+
+static double fm_pt_time(int kind, double u)
+{
+  switch (kind) {
+  case FM_PT_NEAR0: return 1e-6 + 1e-6 * u;
+  case FM_PT_NEAR1: return (1.0 - 2e-6) + 1e-6 * u;
+  case FM_PT_TAIL: return 1e-6 + (1.0 - 2e-6) * u;
+  default: return u;
+  }
+}
+
+/* x = alpha m_k + R s e with e a random unit vector and s^2 = e' C_k e,
+ * C_k = alpha^2 S_k + sigma^2 I (the std of component k of p_t along e). */
+static void fm_pt_tail(double *x, const fm_gmm *g, size_t k, const fm_sched_val *v,
+                       const fm_rng *rdir, uint64_t i)
+{
+  size_t d = g->d;
+  fm_rng_normals(x, d, rdir, i * (uint64_t)d);
+  double nrm = 0.0;
+  for (size_t j = 0; j < d; j++)
+    nrm += x[j] * x[j];
+  nrm = sqrt(nrm);
+  for (size_t j = 0; j < d; j++)
+    x[j] = nrm > 0.0 ? x[j] / nrm : (j == 0);
+  const double *S = g->cov + k * d * d;
+  double q = 0.0;
+  for (size_t a = 0; a < d; a++)
+    for (size_t b = 0; b < d; b++)
+      q += x[a] * S[a * d + b] * x[b];
+  double s = sqrt(v->alpha * v->alpha * q + v->sigma * v->sigma);
+  for (size_t j = 0; j < d; j++)
+    x[j] = v->alpha * g->mean[k * d + j] + FM_PT_TAIL_R * s * x[j];
+}
+
+static int fm_pt_alloc(fm_pointset **ps, size_t n, size_t d)
+{
+  fm_pointset *p = calloc(1, sizeof *p);
+  if (p == NULL)
+    return FM_ENOMEM;
+  p->n = n;
+  p->d = d;
+  p->t = malloc(n * sizeof *p->t);
+  p->x0 = malloc(n * d * sizeof *p->x0);
+  p->x1 = malloc(n * d * sizeof *p->x1);
+  p->x = malloc(n * d * sizeof *p->x);
+  p->kind = malloc(n * sizeof *p->kind);
+  if (p->t == NULL || p->x0 == NULL || p->x1 == NULL || p->x == NULL || p->kind == NULL) {
+    fm_pointset_free(p);
+    return FM_ENOMEM;
+  }
+  *ps = p;
+  return FM_OK;
+}
+
+int fm_pointset_make(fm_pointset **ps, const fm_case *c, uint64_t seed, size_t n)
+{
+  *ps = NULL;
+  if (n == 0)
+    return FM_EINVAL;
+  const fm_gmm *g = c->gmm;
+  size_t d = g->d;
+  fm_pointset *p;
+  int st = fm_pt_alloc(&p, n, d);
+  if (st != FM_OK)
+    return st;
+  fm_rng rt = fm_pt_stream(seed, FM_PT_S_TIME), r0 = fm_pt_stream(seed, FM_PT_S_X0),
+         r1 = fm_pt_stream(seed, FM_PT_S_X1), rd = fm_pt_stream(seed, FM_PT_S_DIR);
+  for (size_t i = 0; i < n && st == FM_OK; i++) {
+    double *x0 = p->x0 + i * d, *x1 = p->x1 + i * d, *x = p->x + i * d;
+    p->kind[i] = fm_pt_kind_of(i);
+    p->t[i] = fm_pt_time(p->kind[i], fm_rng_uniform(&rt, i));
+    fm_rng_normals(x0, d, &r0, i * (uint64_t)d);
+    fm_gmm_sample(x1, g, &r1, i);
+    fm_sched_val v;
+    st = fm_schedule_eval(&v, c->sched, p->t[i]);
+    if (st != FM_OK)
+      break;
+    if (p->kind[i] == FM_PT_TAIL)
+      fm_pt_tail(x, g, fm_gmm_sample_component(g, &r1, i), &v, &rd, i);
+    else
+      fm_cond_flow(x, &v, x0, x1, d);
+  }
+  if (st != FM_OK) {
+    fm_pointset_free(p);
+    return st;
+  }
+  *ps = p;
+  return FM_OK;
+}
+
+void fm_pointset_free(fm_pointset *ps)
+{
+  if (ps == NULL)
+    return;
+  free(ps->t);
+  free(ps->x0);
+  free(ps->x1);
+  free(ps->x);
+  free(ps->kind);
+  free(ps);
+}
+
+double fm_maxdiff(const double *a, const double *ref, size_t d, double scale,
+                  size_t *where)
+{
+  double m = 0.0;
+  size_t at = 0;
+  for (size_t i = 0; i < d; i++) {
+    double e = fabs(a[i] - ref[i]) / scale;
+    if (isnan(e)) {
+      m = NAN;
+      at = i;
+      break;
+    }
+    if (e > m) {
+      m = e;
+      at = i;
+    }
+  }
+  if (where != NULL)
+    *where = at;
+  return m;
+}
+
+const char *fm_point_kind_name(int kind)
+{
+  static const char *const names[] = {"typical", "near0", "near1", "tail"};
+  return kind >= 0 && kind < 4 ? names[kind] : "?";
+}
+
+void fm_point_describe(char *buf, size_t len, const fm_pointset *ps, size_t i)
+{
+  if (len == 0)
+    return;
+  char tail[32];
+  int nt = snprintf(tail, sizeof tail, "] (%s)", fm_point_kind_name(ps->kind[i]));
+  /* room for the closing part and "..." is reserved before each coordinate */
+  size_t reserve = (size_t)nt + 4;
+  size_t pos = (size_t)snprintf(buf, len, "t=%.10g, x=[", ps->t[i]);
+  if (pos >= len)
+    return; /* already truncated by snprintf */
+  for (size_t j = 0; j < ps->d && pos + reserve < len; j++) {
+    char num[40];
+    int w = snprintf(num, sizeof num, "%s%.6g", j ? ", " : "", ps->x[i * ps->d + j]);
+    if (pos + (size_t)w + reserve >= len) {
+      pos += (size_t)snprintf(buf + pos, len - pos, "...");
+      break;
+    }
+    memcpy(buf + pos, num, (size_t)w + 1);
+    pos += (size_t)w;
+  }
+  if (pos < len)
+    snprintf(buf + pos, len - pos, "%s", tail);
+}
+
+double fm_sched_cond(const fm_sched_val *v)
+{
+  const double f[4] = {v->alpha, v->sigma, v->dalpha, v->dsigma};
+  double k = 0.0;
+  for (int i = 0; i < 4; i++)
+    if (f[i] != 0.0 && isfinite(f[i]) && fabs(log(fabs(f[i]))) > k)
+      k = fabs(log(fabs(f[i])));
+  return 1.0 + k;
+}
+
+int fm_sched_eval_candidate(fm_sched_val *v, const fm_schedule *s, double t,
+                            double dsigma_factor, int reversed)
+{
+  int st = fm_schedule_eval(v, s, reversed ? 1.0 - t : t);
+  if (st != FM_OK)
+    return st;
+  if (reversed) {
+    v->dalpha = -v->dalpha;
+    v->dsigma = -v->dsigma;
+  }
+  v->dsigma *= dsigma_factor;
+  return FM_OK;
+}
+
+int fm_fdiff_grid(double *tc, double *h0, double t, double hmax)
+{
+  const double grid = 0x1p-40;
+  if (!(t >= 0x1p-30 && t <= 1.0 - 0x1p-30) || !(hmax > 0.0))
+    return FM_EDOM;
+  double c = nearbyint(t / grid) * grid;
+  double lim = fmin(hmax, fmin(0.5 * c, 0.5 * (1.0 - c)));
+  int e;
+  frexp(lim, &e); /* lim = m 2^e, m in [1/2, 1) */
+  *tc = c;
+  *h0 = ldexp(1.0, e - 1);
+  return FM_OK;
+}
+
+int fm_fdiff_observed_order(double *order, fm_fdiff_fn f, void *ctx, size_t n, double t,
+                            double h0, double noise)
+{
+  *order = NAN;
+  double *y = malloc(5 * n * sizeof *y);
+  if (y == NULL)
+    return FM_ENOMEM;
+  double *D[3] = {y + 2 * n, y + 3 * n, y + 4 * n};
+  int st = FM_OK;
+  double h = h0;
+  for (int k = 0; k < 3 && st == FM_OK; k++, h *= 0.5) {
+    st = f(y, t + h, ctx);
+    if (st == FM_OK)
+      st = f(y + n, t - h, ctx);
+    for (size_t j = 0; j < n && st == FM_OK; j++)
+      D[k][j] = (y[j] - y[n + j]) / (2.0 * h);
+  }
+  for (size_t j = 0; j < n && st == FM_OK; j++) {
+    double a = fabs(D[0][j] - D[1][j]), b = fabs(D[1][j] - D[2][j]);
+    if (b > 32.0 * 6.0 * noise / h0 && a > 0.0) {
+      double o = log2(a / b);
+      if (!(o >= *order))
+        *order = o;
+    }
+  }
+  free(y);
+  return st;
+}
+
+size_t fm_min_median(double *min, double *median, const double *a, size_t n)
+{
+  *min = *median = NAN;
+  double *o = malloc((n ? n : 1) * sizeof *o);
+  size_t m = 0;
+  if (o == NULL)
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    if (isfinite(a[i]))
+      o[m++] = a[i];
+  for (size_t i = 1; i < m; i++) /* insertion sort: n is small */
+    for (size_t j = i; j > 0 && o[j - 1] > o[j]; j--) {
+      double tmp = o[j];
+      o[j] = o[j - 1];
+      o[j - 1] = tmp;
+    }
+  if (m > 0) {
+    *min = o[0];
+    *median = m % 2 ? o[m / 2] : 0.5 * (o[m / 2 - 1] + o[m / 2]);
+  }
+  free(o);
+  return m;
+}
+
+uint64_t fm_check_seed(const fm_check_opts *o, const fm_case *c)
+{
+  return o->seed != 0 ? o->seed : c->seed;
+}
+
+size_t fm_check_npoints(const fm_check_opts *o)
+{
+  size_t n = o->npoints > 0 ? (size_t)o->npoints : 1;
+  size_t m = o->multiplier > 0 ? (size_t)o->multiplier : 1;
+  return n * m;
+}

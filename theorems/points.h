@@ -1,0 +1,113 @@
+/* points.h -- the seeded evaluation points shared by every pointwise check
+ * (DESIGN §3: "a seeded set of (t, x, x1) including t within 1e-6 of 0 and 1
+ * and points far in the tails"), and small helpers to score and describe them.
+ *
+ * Point i has a kind fixed by i mod 10 (so every kind is present as soon as
+ * n >= 4, whatever the seed):
+ *   0 -> FM_PT_NEAR0, 1 -> FM_PT_NEAR1, 2, 5 -> FM_PT_TAIL, others TYPICAL
+ * i.e. 60% typical (t ~ U(0,1)), 10% t in [1e-6, 2e-6], 10% t in
+ * [1 - 2e-6, 1 - 1e-6], 20% tail points with t ~ U(1e-6, 1 - 1e-6).
+ * x0 ~ N(0, I); x1 = fm_gmm_sample draw i; for typical and near-end points
+ * x = psi_t(x0|x1) = sigma_t x0 + alpha_t x1; for tail points, with k the
+ * component of x1, e a uniformly random unit vector and
+ * s = sqrt(e' C_k(t) e) the std of component k of p_t along e
+ * (C_k = alpha^2 S_k + sigma^2 I):  x = alpha_t m_k + R s e, R = 50.
+ *
+ * Every random number comes from its own Philox stream
+ * (FM_RNG_STREAM(FM_PT_RNG_TAG, purpose)), so a point depends only on
+ * (seed, i): the same seed gives the same points, and point i does not change
+ * when n does.
+ */
+#ifndef FM_POINTS_H
+#define FM_POINTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "case.h"
+#include "fdiff.h"
+#include "theorem.h"
+
+enum { FM_PT_TYPICAL, FM_PT_NEAR0, FM_PT_NEAR1, FM_PT_TAIL };
+
+/* Radius of the tail points, in component standard deviations. */
+#define FM_PT_TAIL_R 50.0
+/* Purpose tag of the point streams ("PT"). */
+#define FM_PT_RNG_TAG 0x5054u
+
+typedef struct {
+  size_t n, d;
+  double *t;   /* n times in (0,1) */
+  double *x0;  /* n*d: N(0,I) draws */
+  double *x1;  /* n*d: draws from the case's GMM */
+  double *x;   /* n*d: evaluation points (see above) */
+  int *kind;   /* n */
+} fm_pointset;
+
+/* *ps = n points for case c from seed (n >= 1).  FM_EINVAL for n = 0,
+ * FM_ENOMEM, or the schedule's status if it cannot be evaluated at a t. */
+int fm_pointset_make(fm_pointset **ps, const fm_case *c, uint64_t seed, size_t n);
+void fm_pointset_free(fm_pointset *ps);
+
+/* max_i |a_i - ref_i| / scale (scale > 0), and the index where it is
+ * attained (where may be NULL).  NaN anywhere gives NaN (and that index). */
+double fm_maxdiff(const double *a, const double *ref, size_t d, double scale,
+                  size_t *where);
+
+/* "t=..., x=[...] (kind)" for verdict->worst, truncated to fit len (long x
+ * vectors end in "..."; the kind is always kept). */
+void fm_point_describe(char *buf, size_t len, const fm_pointset *ps, size_t i);
+
+/* "typical", "near0", "near1", "tail". */
+const char *fm_point_kind_name(int kind);
+
+/* --- schedule helpers for candidates and tolerances --- */
+
+/* Condition estimate of one double schedule evaluation:
+ *   kappa = 1 + max |log |f||  over the nonzero finite f in {alpha, sigma,
+ *   alpha', sigma'}.
+ * Why: the built-in formulas are exp/expm1/sin/sqrt of arguments built from
+ * t or 1 - t; rounding such an argument g by a relative eps perturbs
+ * exp(g) by a relative eps |g|, and |g| is |log f| up to an O(1) constant
+ * (absorbed in the caller's ulp count).  Each schedule value is then taken to
+ * be accurate to 4 kappa eps (1-ulp libm calls, <= 3 dependent operations);
+ * callers state how that propagates. */
+double fm_sched_cond(const fm_sched_val *v);
+
+/* The candidate schedule of a negative control: the values of s at t, or of
+ * the path run backwards (reversed != 0: alpha_{1-t}, sigma_{1-t} with the
+ * chain-rule derivatives -alpha'_{1-t}, -sigma'_{1-t}), then sigma' times
+ * dsigma_factor (1 for none).  Status of fm_schedule_eval. */
+int fm_sched_eval_candidate(fm_sched_val *v, const fm_schedule *s, double t,
+                            double dsigma_factor, int reversed);
+
+/* Step layout for central differences in t that stay inside (0,1):
+ * *tc = t rounded to a multiple of 2^-40 (moves t by <= 2^-41), and *h0 the
+ * largest power of two <= min(hmax, tc/2, (1-tc)/2).  Then every tc +- h0/2^k
+ * with h0/2^k >= 2^-40 is an exact double, so the difference quotient divides
+ * by exactly the step that was taken (no error from rounding t +- h).  Needs
+ * t in [2^-30, 1 - 2^-30]; FM_EDOM otherwise. */
+int fm_fdiff_grid(double *tc, double *h0, double t, double hmax);
+
+/* Observed order of the raw central difference D(h) = (f(t+h) - f(t-h))/2h:
+ * per component, log2(|D(h0) - D(h0/2)| / |D(h0/2) - D(h0/4)|), kept only
+ * where |D(h0/2) - D(h0/4)| exceeds 32 times its round-off bound 6 noise/h0
+ * (noise: a bound on the absolute error of one evaluation of any f_j), so
+ * that round-off moves the logarithm by < 0.05.  *order = the minimum over
+ * the informative components, NaN if there is none (e.g. f affine in t).
+ * fm_fdiff_central's own order uses a threshold relative to |f'|, which lets
+ * round-off through when |f| / h >> |f'|; this one does not. */
+int fm_fdiff_observed_order(double *order, fm_fdiff_fn f, void *ctx, size_t n, double t,
+                            double h0, double noise);
+
+/* min and median of the finite entries of a[0..n-1] (NaN if none); returns
+ * how many were finite. */
+size_t fm_min_median(double *min, double *median, const double *a, size_t n);
+
+/* --- option helpers every pointwise check uses --- */
+/* o->seed if nonzero, else c->seed. */
+uint64_t fm_check_seed(const fm_check_opts *o, const fm_case *c);
+/* o->npoints * o->multiplier (each at least 1). */
+size_t fm_check_npoints(const fm_check_opts *o);
+
+#endif

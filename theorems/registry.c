@@ -1,0 +1,9 @@
+/* registry.c -- the theorem catalogue (DESIGN §2), in catalogue order.
+ * Adding a theorem: one file theorems/<id>.c defining `const fm_theorem
+ * fm_thm_<id>`, its declaration in theorems.h, one line here. */
+#include "theorems.h"
+
+const fm_theorem *const fm_theorems[] = {
+    &fm_thm_cond_field,
+    NULL,
+};
