@@ -130,25 +130,29 @@ int fm_case_get_number(double *v, const json_t *j, const char *origin, const cha
 int fm_case_get_integer(long long *v, const json_t *j, long long lo, long long hi,
                         const char *origin, const char *path, fm_errmsg *e)
 {
+  char range[96];
+  if (hi == LLONG_MAX)
+    snprintf(range, sizeof range, "an integer >= %lld", lo);
+  else
+    snprintf(range, sizeof range, "an integer in [%lld, %lld]", lo, hi);
   if (json_is_integer(j)) {
     *v = json_integer_value(j);
     if (*v >= lo && *v <= hi)
       return FM_OK;
-    return fm_case_err(e, FM_EINVAL, origin, path, "must be an integer in [%lld, %lld] (got %lld)",
-                       lo, hi, *v);
+    return fm_case_err(e, FM_EINVAL, origin, path, "must be %s (got %lld)", range, *v);
   }
   if (json_is_real(j)) {
-    /* 2.0 is accepted as 2; 2.5 and 1e30 are not. */
+    /* 2.0 is accepted as 2; 2.5 and 1e30 are not.  (double)LLONG_MAX
+     * rounds up to 2^63, hence the explicit bound before the cast. */
     double x = json_real_value(j);
-    if (x == floor(x) && x >= (double)lo && x <= (double)hi) {
+    if (x == floor(x) && x >= (double)lo && x <= (double)hi && x < 0x1p63) {
       *v = (long long)x;
       return FM_OK;
     }
-    return fm_case_err(e, FM_EINVAL, origin, path,
-                       "must be an integer in [%lld, %lld] (got %.17g)", lo, hi, x);
+    return fm_case_err(e, FM_EINVAL, origin, path, "must be %s (got %.17g)", range, x);
   }
-  return fm_case_err(e, FM_EINVAL, origin, path, "must be an integer in [%lld, %lld], not %s",
-                     lo, hi, fm_case_json_kind(j));
+  return fm_case_err(e, FM_EINVAL, origin, path, "must be %s, not %s", range,
+                     fm_case_json_kind(j));
 }
 
 int fm_case_get_string(const char **v, const json_t *j, const char *origin,
@@ -171,8 +175,8 @@ static int fm_case_parse_vector(double *out, size_t n, int positive, const json_
     return fm_case_err(e, FM_EINVAL, origin, path, "must be an array of %zu numbers, not %s",
                        n, fm_case_json_kind(j));
   if (json_array_size(j) != n)
-    return fm_case_err(e, FM_EDIM, origin, path, "has %zu entries, expected dim = %zu",
-                       json_array_size(j), n);
+    return fm_case_err(e, FM_EDIM, origin, path, "has %zu entr%s, expected dim = %zu",
+                       json_array_size(j), json_array_size(j) == 1 ? "y" : "ies", n);
   for (size_t i = 0; i < n; i++) {
     char ip[FM_CASE_PATHLEN];
     fm_case_path_index(ip, path, NULL, i);
@@ -217,8 +221,8 @@ static int fm_case_parse_cov(double *S, double *work, size_t d, size_t k, const 
                        "must be an array of %zu rows of %zu numbers, not %s", d, d,
                        fm_case_json_kind(j));
   if (json_array_size(j) != d)
-    return fm_case_err(e, FM_EDIM, origin, path, "has %zu rows, expected dim = %zu",
-                       json_array_size(j), d);
+    return fm_case_err(e, FM_EDIM, origin, path, "has %zu row%s, expected dim = %zu",
+                       json_array_size(j), json_array_size(j) == 1 ? "" : "s", d);
   for (size_t i = 0; i < d; i++) {
     char rp[FM_CASE_PATHLEN];
     fm_case_path_index(rp, path, NULL, i);
@@ -351,8 +355,9 @@ static int fm_case_components(const json_t **comps, size_t d, const json_t *data
   if (c == NULL)
     return fm_case_err(e, FM_EINVAL, origin, kp, "required key missing");
   if (!json_is_array(c) || json_array_size(c) == 0)
-    return fm_case_err(e, FM_EINVAL, origin, kp, "must be a non-empty array of components, not %s%s",
-                       json_is_array(c) ? "empty " : "", fm_case_json_kind(c));
+    return fm_case_err(e, FM_EINVAL, origin, kp, "must be a non-empty array of components%s%s",
+                       json_is_array(c) ? "; it is empty" : ", not ",
+                       json_is_array(c) ? "" : fm_case_json_kind(c));
   size_t K = json_array_size(c);
   if ((double)K * (double)d * (double)d > FM_CASE_MAXCOV)
     return fm_case_err(e, FM_EINVAL, origin, kp,
@@ -511,25 +516,42 @@ static int fm_case_from_json(fm_case **out, const json_t *root, const char *orig
 
 /* ------------------------------------------------------------ text and files */
 
-/* jansson's own words plus a hint for the two mistakes people make most:
- * NaN/Infinity (not JSON) and numbers beyond the double range. */
-static const char *fm_case_syntax_hint(const char *text)
+/* The token of buf around byte offset pos (jansson's error position lies
+ * inside or just after the offending token). */
+static size_t fm_case_token_at(const char *buf, size_t len, size_t pos, const char **tok)
 {
-  const char *near = strstr(text, "near '");
-  if (strstr(text, "real number overflow") != NULL)
+  size_t a = pos < len ? pos : len, b;
+#define FM_TOKCH(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || \
+                     ((c) >= '0' && (c) <= '9') || (c) == '+' || (c) == '-' || (c) == '.')
+  while (a > 0 && FM_TOKCH(buf[a - 1]))
+    a--;
+  for (b = a; b < len && FM_TOKCH(buf[b]); b++)
+    ;
+#undef FM_TOKCH
+  *tok = buf + a;
+  return b - a;
+}
+
+/* jansson's own words plus a hint for the two mistakes people make most:
+ * NaN/Infinity (not JSON, but what printf writes for them) and numbers
+ * beyond the double range. */
+static const char *fm_case_syntax_hint(const json_error_t *je, const char *buf, size_t len)
+{
+  if (strstr(je->text, "real number overflow") != NULL)
     return " (the number does not fit in a double; every number must be finite)";
-  if (strstr(text, "too big integer") != NULL)
+  if (strstr(je->text, "too big integer") != NULL)
     return " (integers must fit in 64 bits)";
-  if (near != NULL && strstr(text, "invalid token") != NULL) {
-    const char *tok = near + 6;
-    if (*tok == '-' || *tok == '+')
-      tok++;
-    char low[4] = {0};
-    for (int i = 0; i < 3 && tok[i] != '\0'; i++)
-      low[i] = (char)(tok[i] | 0x20);
-    if (strcmp(low, "nan") == 0 || strcmp(low, "inf") == 0)
-      return " (JSON has no NaN or Infinity; every number must be finite)";
+  const char *tok;
+  size_t n = fm_case_token_at(buf, len, (size_t)je->position, &tok);
+  if (n > 0 && (*tok == '-' || *tok == '+')) {
+    tok++;
+    n--;
   }
+  char low[4] = {0};
+  for (size_t i = 0; i < 3 && i < n; i++)
+    low[i] = (char)(tok[i] | 0x20);
+  if (strcmp(low, "nan") == 0 || strcmp(low, "inf") == 0)
+    return " (JSON has no NaN or Infinity; every number must be finite)";
   return "";
 }
 
@@ -540,7 +562,7 @@ static int fm_case_load_buffer(fm_case **c, const char *buf, size_t len, const c
   json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
   if (root == NULL)
     return fm_errmsg_set(e, FM_EPARSE, "%s:%d:%d: %s%s", origin, je.line, je.column, je.text,
-                         fm_case_syntax_hint(je.text));
+                         fm_case_syntax_hint(&je, buf, len));
   int st = fm_case_from_json(c, root, origin, basedir, e);
   json_decref(root);
   return st;

@@ -4,7 +4,7 @@
  * so every sigma that vanishes at t = 1 is written as a function of u, never
  * as 1 - (something close to 1):
  *   cosine      sigma = sin(pi u / 2)           (not cos(pi t / 2))
- *   polynomial  sigma = -expm1(n log1p(-u))     (not 1 - t^n)
+ *   polynomial  sigma = -expm1(n log1p(-u))     (not 1 - t^n; log t below 1/2)
  *   linear_vp   sigma = sqrt(u (1 + t))         (not sqrt(1 - t^2))
  *   vp          sigma = sqrt(-expm1(-T(u)))     (not sqrt(1 - alpha^2))
  * The MPFR twins (schedule_mp.c) use the textbook forms at >= 256 bits, so a
@@ -73,7 +73,10 @@ static int fm_sched_polynomial(fm_sched_val *v, const fm_schedule *s, double t)
     v->dsigma = -v->dalpha;
     return FM_OK;
   }
-  double lt = log1p(t - 1.0);                      /* t - 1 exact for t >= 1/2 */
+  /* log t: through log1p(t - 1) where t - 1 is exact (t >= 1/2) so that
+   * sigma = -expm1(n log t) keeps full relative accuracy as t -> 1; plain
+   * log t below 1/2, where t - 1 would round away t's low bits. */
+  double lt = t >= 0.5 ? log1p(t - 1.0) : log(t);
   v->alpha = exp(n * lt);
   v->sigma = -expm1(n * lt);
   v->dalpha = n * v->alpha / t;

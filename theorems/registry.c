@@ -5,5 +5,6 @@
 
 const fm_theorem *const fm_theorems[] = {
     &fm_thm_cond_field,
+    &fm_thm_push_forward,
     NULL,
 };

@@ -1,0 +1,104 @@
+/* test_cli_field.c -- `fmcheck field` prints exactly (bit for bit, through
+ * %.17g) what the library computes, with the documented header, and rejects
+ * bad point files with exit 2 without writing any output. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <sys/stat.h>
+
+#include "case.h"
+#include "fm_test_cli.h"
+
+static size_t fm_find_builtin(const char *name)
+{
+  size_t n = strlen(name);
+  for (size_t i = 0; i < fm_case_builtin_count(); i++)
+    if (strncmp(fm_case_builtin_file(i), name, n) == 0 &&
+        strcmp(fm_case_builtin_file(i) + n, ".json") == 0)
+      return i;
+  cr_assert_fail("no built-in case %s", name);
+  return 0;
+}
+
+Test(cli_field, output_equals_library_values_bit_for_bit)
+{
+  const char *pts = "t,x0,x1\n0.25,0.5,-1.5\n1e-6,3.0,2.0\n0.999999,1.9,0.1\n0.5,-40,40\n";
+  char *path = fm_cli_tempfile(pts, ".csv");
+  const char *a[] = {"field", "--case", "ring8-cond_ot", "--points", path, NULL};
+  fm_cli_result r;
+  cr_assert_eq(fm_cli_run(&r, a), 0);
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  const char *hdr = "t,x[0],x[1],u[0],u[1],score[0],score[1],logp,mean[0],mean[1]\n";
+  cr_assert(strncmp(r.out, hdr, strlen(hdr)) == 0, "header: %.120s", r.out);
+  fm_case *c;
+  cr_assert_eq(fm_case_builtin_load(&c, fm_find_builtin("ring8-cond_ot"), NULL), FM_OK);
+  const double rows[4][3] = {{0.25, 0.5, -1.5}, {1e-6, 3.0, 2.0}, {0.999999, 1.9, 0.1},
+                             {0.5, -40, 40}};
+  char *line = strchr(r.out, '\n') + 1;
+  for (int k = 0; k < 4; k++) {
+    double v[10], ref[7];
+    char *p = line;
+    for (int j = 0; j < 10; j++) {
+      v[j] = strtod(p, &p);
+      p++;
+    }
+    cr_assert_eq(fm_gmm_marginal(&ref[4], &ref[2], &ref[5], &ref[0], c->gmm, c->sched,
+                                 rows[k][0], rows[k] + 1), FM_OK);
+    /* columns: t x0 x1 u0 u1 s0 s1 logp m0 m1 */
+    const int col[7] = {3, 4, 5, 6, 7, 8, 9};
+    for (int j = 0; j < 7; j++)
+      cr_assert_eq(v[col[j]], ref[j], "row %d column %d: %.17g vs %.17g", k, col[j],
+                   v[col[j]], ref[j]);
+    line = strchr(line, '\n') + 1;
+  }
+  fm_case_free(c);
+  fm_cli_result_free(&r);
+  remove(path);
+  free(path);
+}
+
+Test(cli_field, bad_point_files_exit_two_naming_the_line_and_write_nothing)
+{
+  const struct {
+    const char *text, *expect;
+  } bad[] = {
+      {"0.5,1.0\n", ":1: expected 3 fields"},
+      {"0.5,1.0,2.0\n0.5,1.0,abc\n", ":2: field 3 is not a number"},
+      {"0.5,1.0,2.0,4.0\n", "expected 3 fields"},
+      {"1.5,1.0,2.0\n", "outside [0, 1]"},
+      {"-0.1,1.0,2.0\n", "outside [0, 1]"},
+      {"0.5,nan,2.0\n", "not finite"},
+      {"0.5,inf,2.0\n", "not finite"},
+      {"# only a comment\n", "no data rows"},
+  };
+  const char *out = "/tmp/fmcheck-test-field-out.csv";
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    remove(out);
+    char *path = fm_cli_tempfile(bad[i].text, ".csv");
+    const char *a[] = {"field", "--case", "ring8-cond_ot", "--points", path, "--out", out, NULL};
+    fm_cli_result r;
+    cr_assert_eq(fm_cli_run(&r, a), 0);
+    cr_assert_eq(r.status, 2, "input %zu: status %d", i, r.status);
+    cr_assert(strstr(r.err, bad[i].expect) != NULL, "input %zu: message '%s' lacks '%s'", i,
+              r.err, bad[i].expect);
+    cr_assert_eq(r.out[0], '\0', "input %zu printed to stdout", i);
+    struct stat sb;
+    cr_assert_neq(stat(out, &sb), 0, "input %zu left an output file", i);
+    fm_cli_result_free(&r);
+    remove(path);
+    free(path);
+  }
+}
+
+Test(cli_field, missing_options_and_files_exit_two)
+{
+  const char *a[] = {"field", "--case", "ring8-cond_ot", NULL};
+  const char *b[] = {"field", "--case", "ring8-cond_ot", "--points", "/nonexistent.csv", NULL};
+  fm_cli_result r;
+  cr_assert_eq(fm_cli_run(&r, a), 0);
+  cr_assert_eq(r.status, 2);
+  fm_cli_result_free(&r);
+  cr_assert_eq(fm_cli_run(&r, b), 0);
+  cr_assert_eq(r.status, 2);
+  cr_assert(strstr(r.err, "/nonexistent.csv") != NULL, "%s", r.err);
+  fm_cli_result_free(&r);
+}

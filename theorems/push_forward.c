@@ -1,0 +1,446 @@
+/* push_forward.c -- theorem `push-forward` (DESIGN §2): the conditional path
+ * is the push-forward of the noise by the conditional flow,
+ *     p_t(.|x1) = [psi_t]_# N(0, I),   psi_t(x0) = sigma_t x0 + alpha_t x1,
+ * shown two ways: the density by change of variables,
+ *     log N(x0; 0, I) - d log sigma_t = log p_t(psi_t(x0)|x1),
+ * and the conditional continuity equation at fixed x,
+ *     d/dt log p_t(x|x1) + u_t(x|x1) . grad_x log p_t(x|x1) + div u_t(x|x1) = 0,
+ * with u the conditional field, div u = d sigma'/sigma.
+ *
+ * The *candidate* is what is checked: the change-of-variables density, the
+ * conditional density fm_cond_logpdf, its score fm_cond_score and the field
+ * fm_cond_field on the case's schedule -- or a negative control.  References
+ * stay correct.  eps = DBL_EPSILON = 2^-52 (twice the unit roundoff); kappa is
+ * the schedule condition estimate of points.h (each double schedule value is
+ * taken accurate to 4 kappa eps).
+ *
+ * Route 1 -- change of variables.  At x = psi_t(x0) rounded to double (for
+ * tail points x0 := (x - alpha x1)/sigma, so that x is the tail point), the
+ * candidate LHS = log N(x0) - d log sigma is compared with fm_cond_logpdf
+ * (double) and with fm_cond_logpdf_mp (o->prec bits, MPFR schedule twin).
+ * Error relative to the magnitude of the terms,
+ *     M = |x0|^2/2 + d (1 + |log sigma|) + sum_j |x0_j| (|sigma x0_j| + |alpha x1_j|)/sigma,
+ * where the last term is the condition of log p at the rounded point: x_j
+ * carries an error <= (4 kappa + 2) eps (|sigma x0_j| + |alpha x1_j|) and
+ * |d log p / dx_j| = |x0_j| / sigma.  Tolerance
+ *     tol1 = eps (d + 8 + 24 kappa_max):
+ * d + 8 roundings in the sums of squares, logs and constants (each <= eps M);
+ * 24 kappa for the schedule values: sigma in r = (x - alpha x1)/sigma (twice
+ * in |r|^2: 8 kappa eps |r|^2/2), alpha in r (4 kappa), log sigma on each
+ * side (4 + 4 kappa) and the rounded point (4 kappa + 2), rounded up.
+ *
+ * Route 2 -- continuity.  x = the point as drawn (tails included), t moved
+ * onto the 2^-40 grid, D = d/dt log p_t(x|x1) by Richardson-extrapolated
+ * central differences (5 levels, h0 the largest power of two <=
+ * min(1e-2, t/2, (1-t)/2): fm_fdiff_grid, exact abscissae).  Residual
+ * R = D + u.s + d sigma'/sigma with u, s = fm_cond_field, fm_cond_score.
+ * Per point tolerance
+ *     tol = err + 2 delta_g / h_fin + eps (8 + 16 kappa) (S_u |s|_1 + |u|_1 S_s + |div u|):
+ *   - err: fm_fdiff's estimate |T[k][k] - T[k][k-1]|;
+ *   - delta_g = tol1 M_g, the route-1 bound for one evaluation of log p, with
+ *     M_g = |r|^2/2 + d (1 + |log sigma|) + sum_j |r_j| (|x_j| + |alpha x1_j|)/sigma
+ *     (r = (x - alpha x1)/sigma; the last term is the cancellation in
+ *     x - alpha x1), maximised over tc, tc +- h0; round-off of a difference
+ *     quotient is delta_g/h, Richardson amplifies it by < 2 on the finest h;
+ *   - the analytic terms: u and s are each accurate to eps (8 + 16 kappa)
+ *     times their scale of terms (S_u as in cond-field, S_s =
+ *     max_j (|x_j| + |alpha x1_j|) / sigma^2), so u.s to the sum shown;
+ *     div u to eps (2 + 8 kappa) |div u|.
+ * The statistic is max |R|/tol (tol 1); the note adds the largest residual
+ * relative to |D| + sum |u_j s_j| + |div u| and the observed order of the
+ * raw differences (2 expected; a median outside 2 +- 0.5 gives WARN).
+ *
+ * Mutants: sigma' x 1.01 in the field (so u and div u; route 2 sees it);
+ * the Jacobian term -d log sigma dropped from the density (both routes);
+ * the path run backwards (schedule at 1 - t, chain-rule derivatives).  For
+ * the true statement the note gives the smallest relative perturbation of
+ * sigma' (1e-14 .. 1e-2 by decades, first 10 points) the continuity route
+ * detects.
+ */
+#include "theorems.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cond.h"
+#include "fdiff.h"
+#include "points.h"
+
+#define FM_PF_EPS DBL_EPSILON
+#define FM_PF_FD_LEVELS 5
+#define FM_PF_FD_HMAX 1e-2
+#define FM_PF_SCAN_POINTS 10
+#define FM_PF_ORDER_BAND 0.5
+#define FM_PF_LOG_SQRT_2PI 0.91893853320467274178
+
+enum { FM_PF_TRUE, FM_PF_SIGMA_OFF, FM_PF_NO_JACOBIAN, FM_PF_REVERSED };
+enum { FM_PF_R_COV_D, FM_PF_R_COV_MP, FM_PF_R_CONT, FM_PF_NROUTES };
+
+static const char *const fm_pf_mutants[] = {
+    "sigma' off by 1%",
+    "Jacobian missing (no -d log sigma)",
+    "time run backwards",
+    NULL,
+};
+
+static const char *const fm_pf_route_names[FM_PF_NROUTES] = {
+    "change of variables vs fm_cond_logpdf |diff|/scale",
+    "change of variables vs MPFR log p |diff|/scale",
+    "continuity |d/dt log p + u.grad log p + div u|/tol",
+};
+
+/* The candidate: schedule changes and whether the Jacobian is kept. */
+typedef struct {
+  const fm_schedule *sched;
+  size_t d;
+  double dsigma_factor;
+  int reversed, jacobian;
+} fm_pf_cand;
+
+typedef struct {
+  size_t n, d;
+  double *ref_d, *ref_mp, *M; /* route 1, n each */
+  double *x0;                 /* n*d: the x0 of route 1 */
+  double *t2, *D, *tolfd;     /* route 2, n each (tolfd without the u.s part) */
+  double *order;              /* n */
+  double kappa_max;
+  int exact_schedule;
+} fm_pf_ref;
+
+static double fm_pf_tol1(double kappa, size_t d)
+{
+  return FM_PF_EPS * ((double)d + 8.0 + 24.0 * kappa);
+}
+
+static double fm_pf_tolfield(double kappa)
+{
+  return FM_PF_EPS * (8.0 + 16.0 * kappa);
+}
+
+static int fm_pf_sched(fm_sched_val *v, const fm_pf_cand *k, double t)
+{
+  return fm_sched_eval_candidate(v, k->sched, t, k->dsigma_factor, k->reversed);
+}
+
+/* Candidate log-density at (t, x): fm_cond_logpdf, minus the Jacobian term
+ * -d log sigma when the candidate forgets it. */
+static int fm_pf_logp(double *g, const fm_pf_cand *k, double t, const double *x,
+                      const double *x1)
+{
+  fm_sched_val v;
+  int st = fm_pf_sched(&v, k, t);
+  if (st == FM_OK)
+    *g = fm_cond_logpdf(&v, x, x1, k->d) + (k->jacobian ? 0.0 : (double)k->d * log(v.sigma));
+  return st;
+}
+
+/* Candidate change-of-variables density log N(x0) - d log sigma. */
+static int fm_pf_cov(double *g, const fm_pf_cand *k, double t, const double *x0)
+{
+  fm_sched_val v;
+  int st = fm_pf_sched(&v, k, t);
+  if (st != FM_OK)
+    return st;
+  double q = 0.0;
+  for (size_t j = 0; j < k->d; j++)
+    q += x0[j] * x0[j];
+  *g = -0.5 * q - (double)k->d * FM_PF_LOG_SQRT_2PI -
+       (k->jacobian ? (double)k->d * log(v.sigma) : 0.0);
+  return FM_OK;
+}
+
+/* u.s + div u of the candidate, and the scale of its terms (see header). */
+static int fm_pf_transport(double *val, double *tol, double *mag, const fm_pf_cand *k,
+                           double t, const double *x, const double *x1, double *u, double *s)
+{
+  size_t d = k->d;
+  fm_sched_val v, vt;
+  int st = fm_pf_sched(&v, k, t);
+  if (st == FM_OK)
+    st = fm_schedule_eval(&vt, k->sched, t); /* the true values set the scales */
+  if (st != FM_OK)
+    return st;
+  fm_cond_field(u, &v, x, x1, d);
+  fm_cond_score(s, &v, x, x1, d);
+  double div = (double)d * v.dsigma / v.sigma, us = 0.0, us_abs = 0.0, u1 = 0.0, s1 = 0.0;
+  double mx = 0.0, m1 = 0.0, ss = 0.0;
+  for (size_t j = 0; j < d; j++) {
+    us += u[j] * s[j];
+    us_abs += fabs(u[j] * s[j]);
+    u1 += fabs(u[j]);
+    s1 += fabs(s[j]);
+    mx = fmax(mx, fabs(x[j]));
+    m1 = fmax(m1, fabs(x1[j]));
+    ss = fmax(ss, (fabs(x[j]) + fabs(vt.alpha * x1[j])) / (vt.sigma * vt.sigma));
+  }
+  double Su = fabs(vt.dsigma / vt.sigma) * (mx + fabs(vt.alpha) * m1) + fabs(vt.dalpha) * m1;
+  *val = us + div;
+  *tol = fm_pf_tolfield(fm_sched_cond(&vt)) * (Su * s1 + u1 * ss + fabs(div));
+  *mag = us_abs + fabs(div);
+  return FM_OK;
+}
+
+static void fm_pf_ref_free(fm_pf_ref *r)
+{
+  free(r->ref_d);
+  free(r->ref_mp);
+  free(r->M);
+  free(r->x0);
+  free(r->t2);
+  free(r->D);
+  free(r->tolfd);
+  free(r->order);
+  memset(r, 0, sizeof *r);
+}
+
+static int fm_pf_ref_alloc(fm_pf_ref *r, size_t n, size_t d)
+{
+  memset(r, 0, sizeof *r);
+  r->n = n;
+  r->d = d;
+  r->exact_schedule = 1;
+  r->ref_d = malloc(n * sizeof *r->ref_d);
+  r->ref_mp = malloc(n * sizeof *r->ref_mp);
+  r->M = malloc(n * sizeof *r->M);
+  r->x0 = malloc(n * d * sizeof *r->x0);
+  r->t2 = malloc(n * sizeof *r->t2);
+  r->D = malloc(n * sizeof *r->D);
+  r->tolfd = malloc(n * sizeof *r->tolfd);
+  r->order = malloc(n * sizeof *r->order);
+  if (!r->ref_d || !r->ref_mp || !r->M || !r->x0 || !r->t2 || !r->D || !r->tolfd ||
+      !r->order) {
+    fm_pf_ref_free(r);
+    return FM_ENOMEM;
+  }
+  return FM_OK;
+}
+
+/* Route 1 references at point i; xbuf has d entries. */
+static int fm_pf_ref_cov(fm_pf_ref *r, const fm_case *c, const fm_pointset *ps, size_t i,
+                         double *xbuf, mpfr_prec_t prec)
+{
+  size_t d = ps->d;
+  const double *x1 = ps->x1 + i * d;
+  double *x0 = r->x0 + i * d;
+  fm_sched_val v;
+  int st = fm_schedule_eval(&v, c->sched, ps->t[i]);
+  if (st != FM_OK)
+    return st;
+  for (size_t j = 0; j < d; j++)
+    x0[j] = ps->kind[i] == FM_PT_TAIL ? (ps->x[i * d + j] - v.alpha * x1[j]) / v.sigma
+                                      : ps->x0[i * d + j];
+  fm_cond_flow(xbuf, &v, x0, x1, d);
+  double M = (double)d * (1.0 + fabs(log(v.sigma)));
+  for (size_t j = 0; j < d; j++)
+    M += 0.5 * x0[j] * x0[j] +
+         fabs(x0[j]) * (fabs(v.sigma * x0[j]) + fabs(v.alpha * x1[j])) / v.sigma;
+  r->M[i] = M;
+  r->kappa_max = fmax(r->kappa_max, fm_sched_cond(&v));
+  r->ref_d[i] = fm_cond_logpdf(&v, xbuf, x1, d);
+  fm_sched_mp vm;
+  int exact = 0;
+  fm_sched_mp_init(&vm, prec);
+  st = fm_schedule_eval_mp_or_double(&vm, &exact, c->sched, ps->t[i]);
+  if (st == FM_OK)
+    r->ref_mp[i] = fm_cond_logpdf_mp(&vm, xbuf, x1, d, prec);
+  fm_sched_mp_clear(&vm);
+  if (!exact)
+    r->exact_schedule = 0;
+  return st;
+}
+
+/* log p_t(x|x1) of the candidate as a function of t, for fm_fdiff_central. */
+typedef struct {
+  const fm_pf_cand *k;
+  const double *x, *x1;
+  double Mg; /* max over the evaluations of M_g * tol1(kappa) = delta_g */
+} fm_pf_logp_ctx;
+
+static int fm_pf_logp_at(double *y, double t, void *vctx)
+{
+  fm_pf_logp_ctx *f = vctx;
+  size_t d = f->k->d;
+  fm_sched_val v;
+  int st = fm_pf_sched(&v, f->k, t);
+  if (st == FM_OK)
+    st = fm_pf_logp(y, f->k, t, f->x, f->x1);
+  if (st != FM_OK)
+    return st;
+  double M = (double)d * (1.0 + fabs(log(v.sigma)));
+  for (size_t j = 0; j < d; j++) {
+    double r = (f->x[j] - v.alpha * f->x1[j]) / v.sigma;
+    M += 0.5 * r * r + fabs(r) * (fabs(f->x[j]) + fabs(v.alpha * f->x1[j])) / v.sigma;
+  }
+  f->Mg = fmax(f->Mg, M * fm_pf_tol1(fm_sched_cond(&v), d));
+  return FM_OK;
+}
+
+static int fm_pf_ref_cont(fm_pf_ref *r, const fm_pf_cand *k, const fm_pointset *ps,
+                          size_t i)
+{
+  size_t d = ps->d;
+  double tc, h0, err;
+  int st = fm_fdiff_grid(&tc, &h0, ps->t[i], FM_PF_FD_HMAX);
+  if (st != FM_OK)
+    return st;
+  fm_pf_logp_ctx f = {k, ps->x + i * d, ps->x1 + i * d, 0.0};
+  fm_fdiff_info info;
+  st = fm_fdiff_central(&r->D[i], &err, &info, fm_pf_logp_at, &f, 1, tc, h0,
+                        FM_PF_FD_LEVELS);
+  if (st == FM_OK)
+    st = fm_fdiff_observed_order(&r->order[i], fm_pf_logp_at, &f, 1, tc, h0, f.Mg);
+  r->t2[i] = tc;
+  r->tolfd[i] = st == FM_OK ? err + 2.0 * f.Mg / info.h_used : NAN;
+  return st;
+}
+
+static int fm_pf_ref_make(fm_pf_ref *r, const fm_case *c, const fm_pf_cand *k,
+                          const fm_pointset *ps, mpfr_prec_t prec)
+{
+  int st = fm_pf_ref_alloc(r, ps->n, ps->d);
+  double *xbuf = malloc(ps->d * sizeof *xbuf);
+  if (st != FM_OK || xbuf == NULL) {
+    free(xbuf);
+    return FM_ENOMEM;
+  }
+  for (size_t i = 0; i < ps->n && st == FM_OK; i++) {
+    st = fm_pf_ref_cov(r, c, ps, i, xbuf, prec);
+    if (st == FM_OK)
+      st = fm_pf_ref_cont(r, k, ps, i);
+  }
+  free(xbuf);
+  return st;
+}
+
+/* Route statistics for candidate k on the first n points; *relres = the
+ * largest continuity residual relative to the magnitude of its terms. */
+static int fm_pf_routes(double val[FM_PF_NROUTES], size_t worst[FM_PF_NROUTES],
+                        double *relres, const fm_pf_ref *r, const fm_pointset *ps,
+                        const fm_pf_cand *k, size_t n)
+{
+  size_t d = ps->d;
+  double *u = malloc(2 * d * sizeof *u);
+  if (u == NULL)
+    return FM_ENOMEM;
+  memset(worst, 0, FM_PF_NROUTES * sizeof *worst);
+  for (int q = 0; q < FM_PF_NROUTES; q++)
+    val[q] = 0.0;
+  *relres = 0.0;
+  int st = FM_OK;
+  for (size_t i = 0; i < n && st == FM_OK; i++) {
+    double lhs, tr, trtol, mag, e[FM_PF_NROUTES];
+    st = fm_pf_cov(&lhs, k, ps->t[i], r->x0 + i * d);
+    if (st == FM_OK)
+      st = fm_pf_transport(&tr, &trtol, &mag, k, r->t2[i], ps->x + i * d, ps->x1 + i * d,
+                           u, u + d);
+    if (st != FM_OK)
+      break;
+    e[FM_PF_R_COV_D] = fabs(lhs - r->ref_d[i]) / r->M[i];
+    e[FM_PF_R_COV_MP] = fabs(lhs - r->ref_mp[i]) / r->M[i];
+    e[FM_PF_R_CONT] = fabs(r->D[i] + tr) / (r->tolfd[i] + trtol);
+    double rel = fabs(r->D[i] + tr) / (fabs(r->D[i]) + mag);
+    if (getenv("FM_PF_DEBUG")) fprintf(stderr, "i=%zu kind=%d t=%.10g D=%.6g tr=%.6g R=%.3g tolfd=%.3g trtol=%.3g rel=%.3g\n", i, ps->kind[i], r->t2[i], r->D[i], tr, r->D[i]+tr, r->tolfd[i], trtol, rel);
+    *relres = isnan(rel) || rel > *relres ? rel : *relres;
+    for (int q = 0; q < FM_PF_NROUTES; q++)
+      if (!(e[q] <= val[q])) { /* NaN takes over and fails */
+        val[q] = isnan(e[q]) ? INFINITY : e[q];
+        worst[q] = i;
+      }
+  }
+  free(u);
+  return st;
+}
+
+static void fm_pf_note_order(fm_verdict *v, const fm_pf_ref *r)
+{
+  double omin, omed;
+  size_t m = fm_min_median(&omin, &omed, r->order, r->n);
+  if (m == 0) {
+    fm_verdict_notef(v, "FD observed order: differences at round-off everywhere");
+    return;
+  }
+  fm_verdict_notef(v, "FD observed order min %.2f median %.2f (%zu/%zu points above "
+                      "round-off; 2 expected)", omin, omed, m, r->n);
+  if (fabs(omed - 2.0) > FM_PF_ORDER_BAND) {
+    fm_verdict_notef(v, "warning: median observed order off 2 by more than %.1f",
+                     FM_PF_ORDER_BAND);
+    fm_verdict_warn(v);
+  }
+}
+
+/* Smallest relative sigma' perturbation the continuity route detects (the
+ * density, hence D, does not depend on sigma'). */
+static int fm_pf_scan(fm_verdict *v, const fm_pf_ref *r, const fm_pointset *ps,
+                      const fm_pf_cand *k0)
+{
+  size_t n = ps->n < FM_PF_SCAN_POINTS ? ps->n : FM_PF_SCAN_POINTS;
+  fm_pf_cand k = *k0;
+  for (int e = -14; e <= -2; e++) {
+    double val[FM_PF_NROUTES], rel;
+    size_t w[FM_PF_NROUTES];
+    k.dsigma_factor = 1.0 + pow(10.0, e);
+    int st = fm_pf_routes(val, w, &rel, r, ps, &k, n);
+    if (st != FM_OK)
+      return st;
+    if (val[FM_PF_R_CONT] > 1.0) {
+      fm_verdict_notef(v, "smallest sigma' perturbation detected (of 1e-14..1e-2): "
+                          "continuity %.0e", pow(10.0, e));
+      return FM_OK;
+    }
+  }
+  fm_verdict_notef(v, "smallest sigma' perturbation detected (of 1e-14..1e-2): none");
+  return FM_OK;
+}
+
+static void fm_pf_record(fm_verdict *v, const fm_pf_ref *r, const fm_pointset *ps,
+                         const double val[FM_PF_NROUTES], const size_t worst[FM_PF_NROUTES],
+                         double relres)
+{
+  double tol1 = fm_pf_tol1(r->kappa_max, r->d);
+  double tol[FM_PF_NROUTES] = {tol1, tol1, 1.0};
+  char where[256];
+  for (int q = 0; q < FM_PF_NROUTES; q++) {
+    fm_point_describe(where, sizeof where, ps, worst[q]);
+    fm_verdict_route(v, fm_pf_route_names[q], val[q], tol[q], 0.0, where);
+  }
+  fm_verdict_notef(v, "largest continuity residual relative to its terms %.3g", relres);
+}
+
+static int fm_pf_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o, int mutant)
+{
+  fm_pf_cand k = {c->sched, c->gmm->d, mutant == FM_PF_SIGMA_OFF ? 1.01 : 1.0,
+                  mutant == FM_PF_REVERSED, mutant != FM_PF_NO_JACOBIAN};
+  fm_pointset *ps;
+  int st = fm_pointset_make(&ps, c, fm_check_seed(o, c), fm_check_npoints(o));
+  if (st != FM_OK)
+    return st;
+  fm_pf_ref r;
+  st = fm_pf_ref_make(&r, c, &k, ps, (mpfr_prec_t)o->prec);
+  double val[FM_PF_NROUTES], relres;
+  size_t worst[FM_PF_NROUTES];
+  if (st == FM_OK)
+    st = fm_pf_routes(val, worst, &relres, &r, ps, &k, ps->n);
+  if (st == FM_OK) {
+    fm_pf_record(v, &r, ps, val, worst, relres);
+    fm_pf_note_order(v, &r);
+    if (!r.exact_schedule)
+      fm_verdict_notef(v, "schedule has no MPFR twin: its double values are taken "
+                          "as exact in the MPFR route");
+    if (mutant == FM_PF_TRUE)
+      st = fm_pf_scan(v, &r, ps, &k);
+  }
+  fm_pf_ref_free(&r);
+  fm_pointset_free(ps);
+  return st;
+}
+
+const fm_theorem fm_thm_push_forward = {
+    "push-forward",
+    "p_t(.|x1) = [psi_t]_# N(0,I): log N(x0) - d log sigma_t = log p_t(psi_t(x0)|x1), "
+    "and d/dt p_t(x|x1) + div(p_t(x|x1) u_t(x|x1)) = 0",
+    fm_pf_check,
+    fm_pf_mutants,
+};

@@ -1,0 +1,351 @@
+/* tweedie.c -- theorem `tweedie` (DESIGN §2): for the Gaussian path
+ * x_t = alpha_t x1 + sigma_t x0 with x1 ~ q,
+ *     E[x1 | x_t = x] = (x + sigma_t^2 grad log p_t(x)) / alpha_t.
+ *
+ * Points: fm_pointset (typical, t within 2e-6 of either end, tails 50 std
+ * out).  eps = DBL_EPSILON (twice the unit roundoff: a factor 2 of safety).
+ * Every tolerance is a per-point error bound; the statistic of a route is
+ * max_i err_i / tol_i, reported as err/tol at the worst point, both relative
+ * to the scale M = max(sum_k gamma_k |m_k + alpha S_k z_k|, |E|_inf) of the
+ * posterior mean's terms.
+ *
+ * Route 1 -- posterior mean, double vs MPFR.  E from fm_gmm_path_eval
+ * against fm_gmm_marginal_mpfr at o->prec bits, both fed the *same* double
+ * schedule values (the schedule's own accuracy is the `schedule` theorem's
+ * business), so the difference is rounding of the GMM algebra alone.
+ * tol = B_mean + eps |E|_inf: B_mean is the first-order bound of path_err.c
+ * (Cholesky backward error x cond C_k, Mahalanobis terms, log-sum-exp
+ * weights) and eps |E| covers rounding the reference to double.
+ *
+ * Route 2 -- Tweedie's right side from the double score vs the MPFR mean.
+ * R = (x + sigma^2 s)/alpha with s the double score.  Near t = 0, alpha -> 0
+ * and x + sigma^2 s ~ alpha E is a cancelling difference: the rounding of x
+ * and of sigma^2 s (sizes |x|, sigma^2 |s|) is divided by alpha, i.e. its
+ * relative effect is multiplied by the condition number
+ *     kappa_T = (|x|_inf + sigma^2 |s|_inf) / (|alpha| M).
+ * Bound: [eps (|x| + 2 sigma^2 |s|) + sigma^2 B_score] / |alpha| + eps |R| +
+ * eps |E| (numerator sum and sigma^2 s product; the score's own error; the
+ * division; the reference).  Where eps kappa_T > 0.1 the identity cannot be
+ * checked in double (the tolerance would exceed 10%): such points are
+ * skipped here and counted in the note (route 3 still covers them).
+ *
+ * Route 3 -- the identity at o->prec bits.  Left side E and score both from
+ * the MPFR twin fm_gmm_marginal_mpfr (Gauss elimination, plain sums; shares
+ * no algorithm with the double code) with the schedule's MPFR twin
+ * (fm_schedule_eval_mp_or_double; expr/table schedules: double values taken
+ * as exact, said in the note), R formed in MPFR.  The residual R - E is
+ * bounded by route 2's bound with eps replaced by eps_mp = 2^(20 - prec):
+ * the 20 guard bits cover Gauss elimination's growth and the different
+ * order of operations (MPFR's convention of checking at p + 20 bits).
+ *
+ * Mutants (the candidate side replaced, references unchanged):
+ *   1 "score missing its 1/sigma^2": the score used is sigma^2 grad log p
+ *     (routes 2, 3);
+ *   2 "posterior weights replaced by prior weights": the candidate mean is
+ *     sum_k w_k (m_k + alpha S_k z_k) (route 1); n/a for one component;
+ *   3 "alpha in place of sigma^2": R = (x + alpha s)/alpha (routes 2, 3).
+ */
+#include "theorems.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mp.h"
+#include "path_err.h"
+#include "points.h"
+
+#define FM_TW_EPS DBL_EPSILON
+#define FM_TW_GUARD_BITS 20
+#define FM_TW_MAX_REL_TOL 0.1
+
+enum { FM_TW_TRUE, FM_TW_SCORE_S2, FM_TW_PRIOR_W, FM_TW_ALPHA_S2 };
+enum { FM_TW_R_MEAN, FM_TW_R_RHS, FM_TW_R_MP, FM_TW_NR };
+
+static const char *const fm_tw_mutants[] = {
+    "score missing its 1/sigma^2",
+    "posterior weights replaced by prior weights",
+    "alpha in place of sigma^2",
+    NULL,
+};
+
+static const char *const fm_tw_route_names[FM_TW_NR] = {
+    "mean: double vs MPFR",
+    "(x + sigma^2 score)/alpha (double) vs MPFR mean",
+    "identity at prec bits (MPFR twin)",
+};
+
+/* The worst point of one route. */
+typedef struct {
+  double margin, value, tol;
+  size_t at;
+  int have;
+} fm_tw_worst;
+
+static void fm_tw_worst_add(fm_tw_worst *w, double value, double tol, size_t at)
+{
+  double m = isnan(value) ? INFINITY : value / tol;
+  if (!w->have || m > w->margin) {
+    *w = (fm_tw_worst){m, value, tol, at, 1};
+  }
+}
+
+typedef struct {
+  const fm_case *c;
+  int mutant;
+  mpfr_prec_t prec;
+  double eps_mp;
+  size_t d;
+  fm_gmm_path *path;
+  fm_path_err *pe;
+  double *score, *mean, *cand, *ref, *rhs;  /* d each */
+  mpfr_t *xm, *score_m, *mean_m;             /* d each */
+  mpfr_t coef, tmp;
+  fm_sched_mp vm;
+  fm_tw_worst w[FM_TW_NR];
+  size_t skip_ill, skip_alpha0;
+  double kappa_max;
+  int exact_schedule;
+} fm_tw_work;
+
+static void fm_tw_work_free(fm_tw_work *w)
+{
+  fm_gmm_path_free(w->path);
+  fm_path_err_free(w->pe);
+  free(w->score);
+  fm_mp_vec_free(w->xm, w->d);
+  fm_mp_vec_free(w->score_m, w->d);
+  fm_mp_vec_free(w->mean_m, w->d);
+  mpfr_clears(w->coef, w->tmp, (mpfr_ptr)0);
+  fm_sched_mp_clear(&w->vm);
+}
+
+static int fm_tw_work_alloc(fm_tw_work *w, const fm_case *c, const fm_check_opts *o,
+                            int mutant)
+{
+  size_t d = c->gmm->d;
+  *w = (fm_tw_work){.c = c, .mutant = mutant, .prec = (mpfr_prec_t)o->prec, .d = d};
+  w->eps_mp = ldexp(1.0, FM_TW_GUARD_BITS - (int)o->prec);
+  w->exact_schedule = 1;
+  mpfr_inits2(w->prec, w->coef, w->tmp, (mpfr_ptr)0);
+  fm_sched_mp_init(&w->vm, w->prec);
+  int st = fm_gmm_path_alloc(&w->path, c->gmm);
+  st = st ? st : fm_path_err_alloc(&w->pe, c->gmm);
+  st = st ? st : fm_mp_vec_alloc(&w->xm, d, w->prec);
+  st = st ? st : fm_mp_vec_alloc(&w->score_m, d, w->prec);
+  st = st ? st : fm_mp_vec_alloc(&w->mean_m, d, w->prec);
+  if (st == FM_OK) {
+    w->score = malloc(5 * d * sizeof *w->score);
+    if (w->score == NULL)
+      st = FM_ENOMEM;
+    else {
+      w->mean = w->score + d;
+      w->cand = w->score + 2 * d;
+      w->ref = w->score + 3 * d;
+      w->rhs = w->score + 4 * d;
+    }
+  }
+  if (st != FM_OK)
+    fm_tw_work_free(w);
+  return st;
+}
+
+static double fm_tw_maxabs(const double *a, size_t d)
+{
+  double m = 0.0;
+  for (size_t i = 0; i < d; i++)
+    m = fmax(m, fabs(a[i]));
+  return m;
+}
+
+/* The candidate mean: E itself, or the prior-weighted mutant. */
+static void fm_tw_candidate_mean(fm_tw_work *w, double alpha)
+{
+  const fm_gmm *g = w->c->gmm;
+  size_t d = w->d;
+  if (w->mutant != FM_TW_PRIOR_W) {
+    memcpy(w->cand, w->mean, d * sizeof *w->cand);
+    return;
+  }
+  const double *z = fm_gmm_path_z(w->path);
+  for (size_t i = 0; i < d; i++) {
+    double acc = 0.0;
+    for (size_t k = 0; k < g->K; k++) {
+      double Sz = 0.0;
+      for (size_t j = 0; j < d; j++)
+        Sz += g->cov[k * d * d + i * d + j] * z[k * d + j];
+      acc += g->w[k] * (g->mean[k * d + i] + alpha * Sz);
+    }
+    w->cand[i] = acc;
+  }
+}
+
+/* Coefficient of the score in the candidate numerator x + c s (with the
+ * candidate score folded in): sigma^2, sigma^4 or alpha. */
+static double fm_tw_coef(int mutant, double alpha, double sigma)
+{
+  double s2 = sigma * sigma;
+  return mutant == FM_TW_SCORE_S2 ? s2 * s2 : (mutant == FM_TW_ALPHA_S2 ? alpha : s2);
+}
+
+static void fm_tw_coef_mp(mpfr_t c, int mutant, const fm_sched_mp *v)
+{
+  if (mutant == FM_TW_ALPHA_S2) {
+    mpfr_set(c, v->alpha, MPFR_RNDN);
+    return;
+  }
+  mpfr_sqr(c, v->sigma, MPFR_RNDN);
+  if (mutant == FM_TW_SCORE_S2)
+    mpfr_sqr(c, c, MPFR_RNDN);
+}
+
+/* Bound on the error of (x + c s)/alpha given the score's error bound. */
+static double fm_tw_rhs_bound(double xn, double sn, double coef, double alpha, double rn,
+                              double score_err, double eps)
+{
+  double ac = fabs(coef);
+  return (eps * (xn + 2.0 * ac * sn) + ac * score_err) / fabs(alpha) + eps * rn;
+}
+
+/* Route 3: R - E in MPFR with the schedule twin; returns |R - E|_inf. */
+static int fm_tw_route_mp(double *res, fm_tw_work *w, double t)
+{
+  int exact = 1;
+  int st = fm_schedule_eval_mp_or_double(&w->vm, &exact, w->c->sched, t);
+  if (st != FM_OK)
+    return st;
+  w->exact_schedule &= exact;
+  st = fm_gmm_marginal_mpfr(NULL, w->score_m, w->mean_m, NULL, w->c->gmm, &w->vm, w->xm,
+                            w->prec);
+  if (st != FM_OK)
+    return st;
+  if (mpfr_zero_p(w->vm.alpha)) {
+    *res = NAN; /* not defined: the caller skips */
+    return FM_OK;
+  }
+  fm_tw_coef_mp(w->coef, w->mutant, &w->vm);
+  double m = 0.0;
+  for (size_t i = 0; i < w->d; i++) {
+    mpfr_mul(w->tmp, w->coef, w->score_m[i], MPFR_RNDN);
+    mpfr_add(w->tmp, w->tmp, w->xm[i], MPFR_RNDN);
+    mpfr_div(w->tmp, w->tmp, w->vm.alpha, MPFR_RNDN);
+    mpfr_sub(w->tmp, w->tmp, w->mean_m[i], MPFR_RNDN);
+    m = fmax(m, fabs(mpfr_get_d(w->tmp, MPFR_RNDU)));
+  }
+  *res = m;
+  return FM_OK;
+}
+
+static int fm_tw_point(fm_tw_work *w, const fm_pointset *ps, size_t i)
+{
+  size_t d = w->d;
+  const double *x = ps->x + i * d;
+  fm_sched_val v;
+  int st = fm_schedule_eval(&v, w->c->sched, ps->t[i]);
+  st = st ? st : fm_gmm_path_set(w->path, &v);
+  st = st ? st : fm_gmm_path_eval(NULL, w->score, w->mean, NULL, w->path, x);
+  if (st != FM_OK)
+    return st;
+  fm_path_errb b, bm;
+  fm_path_err_bound(&b, w->pe, w->path, &v, x, FM_TW_EPS);
+  fm_path_err_bound(&bm, w->pe, w->path, &v, x, w->eps_mp);
+  /* MPFR reference with the same schedule values */
+  mpfr_set_d(w->vm.alpha, v.alpha, MPFR_RNDN);
+  mpfr_set_d(w->vm.sigma, v.sigma, MPFR_RNDN);
+  mpfr_set_d(w->vm.dalpha, v.dalpha, MPFR_RNDN);
+  mpfr_set_d(w->vm.dsigma, v.dsigma, MPFR_RNDN);
+  fm_mp_vec_set_d(w->xm, x, d);
+  st = fm_gmm_marginal_mpfr(NULL, NULL, w->mean_m, NULL, w->c->gmm, &w->vm, w->xm, w->prec);
+  if (st != FM_OK)
+    return st;
+  fm_mp_vec_get_d(w->ref, w->mean_m, d);
+  double En = fm_tw_maxabs(w->ref, d), xn = fm_tw_maxabs(x, d);
+  double sn = fm_tw_maxabs(w->score, d);
+  double M = fmax(fmax(b.mean_scale, En), DBL_MIN);
+  /* route 1 */
+  fm_tw_candidate_mean(w, v.alpha);
+  fm_tw_worst_add(&w->w[FM_TW_R_MEAN], fm_maxdiff(w->cand, w->ref, d, M, NULL),
+                  (b.mean + FM_TW_EPS * En) / M, i);
+  /* route 2 */
+  double s2 = v.sigma * v.sigma;
+  double kappa = (xn + s2 * sn) / (fabs(v.alpha) * M);
+  if (v.alpha == 0.0) {
+    w->skip_alpha0++;
+  } else if (FM_TW_EPS * kappa > FM_TW_MAX_REL_TOL) {
+    w->skip_ill++;
+  } else {
+    w->kappa_max = fmax(w->kappa_max, kappa);
+    double coef = fm_tw_coef(w->mutant, v.alpha, v.sigma);
+    for (size_t j = 0; j < d; j++)
+      w->rhs[j] = (x[j] + coef * w->score[j]) / v.alpha;
+    double tol = fm_tw_rhs_bound(xn, sn, coef, v.alpha, fm_tw_maxabs(w->rhs, d), b.score,
+                                 FM_TW_EPS) + FM_TW_EPS * En;
+    fm_tw_worst_add(&w->w[FM_TW_R_RHS], fm_maxdiff(w->rhs, w->ref, d, M, NULL), tol / M, i);
+  }
+  /* route 3 */
+  double res;
+  st = fm_tw_route_mp(&res, w, ps->t[i]);
+  if (st != FM_OK || isnan(res))
+    return st;
+  double a = mpfr_get_d(w->vm.alpha, MPFR_RNDN), sg = mpfr_get_d(w->vm.sigma, MPFR_RNDN);
+  double coef = fm_tw_coef(w->mutant, a, sg);
+  double rn = (xn + fabs(coef) * sn) / fabs(a);
+  double tol = fm_tw_rhs_bound(xn, sn, coef, a, rn, bm.score, w->eps_mp) + bm.mean;
+  fm_tw_worst_add(&w->w[FM_TW_R_MP], res / M, tol / M, i);
+  return FM_OK;
+}
+
+static void fm_tw_report(fm_verdict *v, fm_tw_work *w, const fm_pointset *ps)
+{
+  for (int r = 0; r < FM_TW_NR; r++) {
+    if (!w->w[r].have)
+      continue;
+    char where[256];
+    fm_point_describe(where, sizeof where, ps, w->w[r].at);
+    fm_verdict_route(v, fm_tw_route_names[r], w->w[r].value, w->w[r].tol, 0.0, where);
+  }
+  fm_verdict_notef(v, "max condition number of (x + sigma^2 score)/alpha %.3g", w->kappa_max);
+  if (w->skip_ill > 0)
+    fm_verdict_notef(v, "%zu point(s) with eps*kappa > %.2g not checkable in double "
+                     "(route 3 only)", w->skip_ill, FM_TW_MAX_REL_TOL);
+  if (w->skip_alpha0 > 0)
+    fm_verdict_notef(v, "%zu point(s) with alpha = 0 in double skipped by route 2",
+                     w->skip_alpha0);
+  if (!w->exact_schedule)
+    fm_verdict_notef(v, "schedule has no MPFR twin: route 3 takes its double values as exact");
+}
+
+static int fm_tweedie_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o,
+                            int mutant)
+{
+  if (mutant == FM_TW_PRIOR_W && c->gmm->K == 1) {
+    fm_verdict_na(v, "one component: prior and posterior weights coincide");
+    return FM_OK;
+  }
+  fm_pointset *ps;
+  int st = fm_pointset_make(&ps, c, fm_check_seed(o, c), fm_check_npoints(o));
+  if (st != FM_OK)
+    return st;
+  fm_tw_work w;
+  st = fm_tw_work_alloc(&w, c, o, mutant);
+  if (st != FM_OK) {
+    fm_pointset_free(ps);
+    return st;
+  }
+  for (size_t i = 0; st == FM_OK && i < ps->n; i++)
+    st = fm_tw_point(&w, ps, i);
+  if (st == FM_OK)
+    fm_tw_report(v, &w, ps);
+  fm_tw_work_free(&w);
+  fm_pointset_free(ps);
+  return st;
+}
+
+const fm_theorem fm_thm_tweedie = {
+    "tweedie",
+    "E[x1 | x_t = x] = (x + sigma_t^2 grad log p_t(x)) / alpha_t",
+    fm_tweedie_check,
+    fm_tw_mutants,
+};
