@@ -9,6 +9,16 @@
  *    squares, no cancellation), z = L^{-T} (L^{-1} r) reuses the same solve.
  *  - u = alpha' E + sigma sigma' sum_k gamma_k z_k has no 1/sigma, so it is
  *    accurate up to and including sigma = 0.
+ *  - noise-dominated times (alpha^2 max_k tr S_k <= sigma^2, i.e. t near 0):
+ *    far from the data every q_k = r_k.C_k^{-1} r_k is ~ |x|^2/sigma^2 while
+ *    the differences q_k - q_j that decide gamma are small, so forming each
+ *    q_k and subtracting loses ~eps |x|^2/sigma^2 in log gamma (1e-10 at 1e3
+ *    standard deviations).  There we form the shifted
+ *        q_k - |x|^2/sigma^2 = (-2 alpha m_k.x + alpha^2 |m_k|^2
+ *                               - alpha^2 (S_k r_k).z_k) / sigma^2
+ *    (from sigma^2 C^{-1} = I - alpha^2 S C^{-1}), whose terms are all small,
+ *    and add the common -|x|^2/(2 sigma^2) back into log p only.  Elsewhere
+ *    the shifted form would itself cancel, so the plain q_k is used.
  */
 #include "gmm.h"
 #include "linalg.h"
@@ -27,6 +37,7 @@ struct fm_gmm_path {
   double *logn;    /* K: log w_k N_k(x) */
   double *gamma;   /* K */
   double *y;       /* d scratch */
+  int shift;       /* use the shifted Mahalanobis form (see above) */
 };
 
 int fm_gmm_path_alloc(fm_gmm_path **p, const fm_gmm *g)
@@ -71,7 +82,7 @@ int fm_gmm_path_set(fm_gmm_path *p, const fm_sched_val *v)
       !isfinite(v->dsigma))
     return FM_ENONFIN;
   p->v = *v;
-  double a2 = v->alpha * v->alpha, s2 = v->sigma * v->sigma;
+  double a2 = v->alpha * v->alpha, s2 = v->sigma * v->sigma, trmax = 0.0;
   for (size_t k = 0; k < g->K; k++) {
     double *L = p->L + k * d * d;
     const double *S = g->cov + k * d * d;
@@ -84,11 +95,36 @@ int fm_gmm_path_set(fm_gmm_path *p, const fm_sched_val *v)
       return st;
     p->lognorm[k] = g->logw[k] - 0.5 * (double)d * log(2.0 * M_PI) -
                     0.5 * fm_linalg_chol_logdet(L, d);
+    double tr = 0.0;
+    for (size_t i = 0; i < d; i++)
+      tr += S[i * d + i];
+    trmax = fmax(trmax, tr);
   }
+  p->shift = s2 > 0.0 && a2 * trmax <= s2;
   return FM_OK;
 }
 
-/* logn[k] and z_k for every component; returns max_k logn[k]. */
+/* q_k - |x|^2/sigma^2 without forming either large term (shifted form). */
+static double fm_gmm_path_qshift(const fm_gmm_path *p, size_t k, const double *x,
+                                 const double *z)
+{
+  const fm_gmm *g = p->g;
+  size_t d = g->d;
+  const double *m = g->mean + k * d, *S = g->cov + k * d * d;
+  double a = p->v.alpha, mx = 0.0, mm = 0.0, srz = 0.0;
+  for (size_t i = 0; i < d; i++) {
+    double Sr = 0.0;
+    for (size_t j = 0; j < d; j++)
+      Sr += S[i * d + j] * (x[j] - a * m[j]);
+    srz += Sr * z[i];
+    mx += m[i] * x[i];
+    mm += m[i] * m[i];
+  }
+  return (-2.0 * a * mx + a * a * mm - a * a * srz) / (p->v.sigma * p->v.sigma);
+}
+
+/* logn[k] and z_k for every component; returns max_k logn[k].  In the
+ * shifted form logn omits the common factor exp(-|x|^2 / (2 sigma^2)). */
 static double fm_gmm_path_components(fm_gmm_path *p, const double *x)
 {
   const fm_gmm *g = p->g;
@@ -106,6 +142,8 @@ static double fm_gmm_path_components(fm_gmm_path *p, const double *x)
       q += p->y[i] * p->y[i];
     gsl_blas_dtrsv(CblasLower, CblasTrans, CblasNonUnit, &Lv.matrix, &yv.vector);
     memcpy(p->z + k * d, p->y, d * sizeof *p->y);
+    if (p->shift)
+      q = fm_gmm_path_qshift(p, k, x, p->z + k * d);
     p->logn[k] = p->lognorm[k] - 0.5 * q;
     if (p->logn[k] > lmax)
       lmax = p->logn[k];
@@ -127,8 +165,12 @@ int fm_gmm_path_eval(double *logp, double *score, double *mean, double *u,
   double lp = lmax + log(s);
   for (size_t k = 0; k < K; k++)
     p->gamma[k] = exp(p->logn[k] - lp);
-  if (logp != NULL)
-    *logp = lp;
+  if (logp != NULL) {
+    double xx = 0.0;
+    for (size_t i = 0; p->shift && i < d; i++)
+      xx += x[i] * x[i];
+    *logp = p->shift ? lp - 0.5 * xx / (p->v.sigma * p->v.sigma) : lp;
+  }
   if (score == NULL && mean == NULL && u == NULL)
     return FM_OK;
   /* sz = sum_k gamma_k z_k; E = sum_k gamma_k (m_k + alpha S_k z_k) */

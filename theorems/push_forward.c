@@ -342,7 +342,6 @@ static int fm_pf_routes(double val[FM_PF_NROUTES], size_t worst[FM_PF_NROUTES],
     e[FM_PF_R_COV_MP] = fabs(lhs - r->ref_mp[i]) / r->M[i];
     e[FM_PF_R_CONT] = fabs(r->D[i] + tr) / (r->tolfd[i] + trtol);
     double rel = fabs(r->D[i] + tr) / (fabs(r->D[i]) + mag);
-    if (getenv("FM_PF_DEBUG")) fprintf(stderr, "i=%zu kind=%d t=%.10g D=%.6g tr=%.6g R=%.3g tolfd=%.3g trtol=%.3g rel=%.3g\n", i, ps->kind[i], r->t2[i], r->D[i], tr, r->D[i]+tr, r->tolfd[i], trtol, rel);
     *relres = isnan(rel) || rel > *relres ? rel : *relres;
     for (int q = 0; q < FM_PF_NROUTES; q++)
       if (!(e[q] <= val[q])) { /* NaN takes over and fails */

@@ -6,5 +6,6 @@
 const fm_theorem *const fm_theorems[] = {
     &fm_thm_cond_field,
     &fm_thm_push_forward,
+    &fm_thm_tweedie,
     NULL,
 };

@@ -5,5 +5,6 @@
 #include "theorem.h"
 
 extern const fm_theorem fm_thm_cond_field, fm_thm_push_forward;
+extern const fm_theorem fm_thm_tweedie, fm_thm_pf_ode, fm_thm_schedule;
 
 #endif
