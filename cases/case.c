@@ -237,6 +237,12 @@ static int fm_case_parse_cov(double *S, double *work, size_t d, size_t k, const 
     return fm_case_err(e, FM_ENOTPD, origin, path,
                        "not positive definite (component %zu): its Cholesky factorisation fails",
                        k);
+  /* Store the symmetric part: the Cholesky route reads one triangle, the
+   * MPFR twin the whole matrix, and they must see the same S.  (Exactly
+   * symmetric input is unchanged: a + (a - a)/2 = a.) */
+  for (size_t i = 0; i < d; i++)
+    for (size_t c = i + 1; c < d; c++)
+      S[i * d + c] = S[c * d + i] = S[i * d + c] + 0.5 * (S[c * d + i] - S[i * d + c]);
   return FM_OK;
 }
 

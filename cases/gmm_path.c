@@ -1,43 +1,56 @@
-/* gmm_path.c -- the marginal probability path of a GMM at one time t, in
- * double precision (formulas in gmm.h).
+/* gmm_path.c -- the marginal probability path of a GMM at one time t
+ * (formulas in gmm.h): inputs and outputs in double, the per-component
+ * algebra in long double.
  *
- * Numerical choices, and why:
+ * Why extended precision.  The posterior weights are
+ * gamma_k = exp(l_k - logsumexp_j l_j) with l_k = log w_k - 1/2 log det C_k
+ * - 1/2 q_k, q_k = r_k.C_k^{-1} r_k.  Fifty standard deviations out q_k ~
+ * 2500, so l_k ~ -1250, and an absolute error of eps |l_k| ~ 1.4e-13 in l_k is
+ * a relative error of the same size in gamma_k -- the double result of an
+ * otherwise backward-stable algorithm misses the 1e-13 that `fmcheck field`
+ * promises wherever two components compete.  In long double (64-bit
+ * significand on x86-64, 113-bit where long double is binary128) that error
+ * is ~2^11 times smaller.  The Cholesky factors, solves, Mahalanobis terms,
+ * log-sum-exp and the sums forming the score, mean and field are all kept in
+ * long double; results are rounded to double once.  The MPFR twin
+ * (gmm_mp.c) remains an independent algorithm (Gauss elimination, plain sums
+ * of densities, DESIGN's literal field formula) at >= 256 bits.
+ *
+ * Other numerical choices:
  *  - log-sum-exp over components: densities 1e3 standard deviations out
- *    underflow (exp(-5e5)); their logs do not, and posterior weights stay
- *    exact ratios.
- *  - the Mahalanobis term r.C^{-1}r is formed as |L^{-1} r|^2 (a sum of
- *    squares, no cancellation), z = L^{-T} (L^{-1} r) reuses the same solve.
- *  - u = alpha' E + sigma sigma' sum_k gamma_k z_k has no 1/sigma, so it is
- *    accurate up to and including sigma = 0.
- *  - noise-dominated times (alpha^2 max_k tr S_k <= sigma^2, i.e. t near 0):
- *    far from the data every q_k = r_k.C_k^{-1} r_k is ~ |x|^2/sigma^2 while
- *    the differences q_k - q_j that decide gamma are small, so forming each
- *    q_k and subtracting loses ~eps |x|^2/sigma^2 in log gamma (1e-10 at 1e3
- *    standard deviations).  There we form the shifted
- *        q_k - |x|^2/sigma^2 = (-2 alpha m_k.x + alpha^2 |m_k|^2
- *                               - alpha^2 (S_k r_k).z_k) / sigma^2
- *    (from sigma^2 C^{-1} = I - alpha^2 S C^{-1}), whose terms are all small,
- *    and add the common -|x|^2/(2 sigma^2) back into log p only.  Elsewhere
- *    the shifted form would itself cancel, so the plain q_k is used.
+ *    underflow (exp(-5e5)); their logs do not.
+ *  - q_k = |L^{-1} r_k|^2, a sum of squares (no cancellation); z_k =
+ *    L^{-T}(L^{-1} r_k) reuses the same solve.
+ *  - u = alpha' E + sigma sigma' sum_k gamma_k z_k (no 1/sigma: accurate up
+ *    to and including sigma = 0).
+ *  - noise-dominated times (alpha^2 max_k tr S_k <= sigma^2, t near 0): every
+ *    q_k is ~ |x|^2/sigma^2 while their differences are small; there the
+ *    shifted q_k - |x|^2/sigma^2 = (-2 alpha m_k.x + alpha^2 |m_k|^2
+ *    - alpha^2 (S_k r_k).z_k)/sigma^2 (from sigma^2 C^{-1} = I - alpha^2 S
+ *    C^{-1}) is formed instead, and the common -|x|^2/(2 sigma^2) is added
+ *    back into log p only.  Elsewhere the shifted form would itself cancel.
  */
 #include "gmm.h"
 #include "linalg.h"
 
-#include <gsl/gsl_blas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+typedef long double fm_ld;
+
 struct fm_gmm_path {
   const fm_gmm *g;
   fm_sched_val v;
-  double *L;       /* K*d*d Cholesky factors of C_k */
-  double *lognorm; /* K: log w_k - d/2 log 2pi - 1/2 log det C_k */
-  double *z;       /* K*d: C_k^{-1} r_k of the last eval */
-  double *logn;    /* K: log w_k N_k(x) */
-  double *gamma;   /* K */
-  double *y;       /* d scratch */
-  int shift;       /* use the shifted Mahalanobis form (see above) */
+  fm_ld *L;        /* K*d*d Cholesky factors of C_k */
+  fm_ld *lognorm;  /* K: log w_k - d/2 log 2pi - 1/2 log det C_k */
+  fm_ld *zl;       /* K*d: C_k^{-1} r_k of the last eval */
+  fm_ld *logn;     /* K: log (w_k N_k(x)) (shifted form: times exp(|x|^2/2s^2)) */
+  fm_ld *gl;       /* K: posterior weights */
+  fm_ld *work;     /* 2d scratch, d*d for path_set */
+  double *z;       /* K*d: z rounded, for fm_gmm_path_z */
+  double *gamma;   /* K: posterior weights rounded, for fm_gmm_path_gamma */
+  int shift;       /* shifted Mahalanobis form (see above) */
 };
 
 int fm_gmm_path_alloc(fm_gmm_path **p, const fm_gmm *g)
@@ -49,11 +62,14 @@ int fm_gmm_path_alloc(fm_gmm_path **p, const fm_gmm *g)
   n->g = g;
   n->L = malloc(K * d * d * sizeof *n->L);
   n->lognorm = malloc(K * sizeof *n->lognorm);
-  n->z = malloc(K * d * sizeof *n->z);
+  n->zl = malloc(K * d * sizeof *n->zl);
   n->logn = malloc(K * sizeof *n->logn);
+  n->gl = malloc(K * sizeof *n->gl);
+  n->work = malloc((d * d + 2 * d) * sizeof *n->work);
+  n->z = malloc(K * d * sizeof *n->z);
   n->gamma = malloc(K * sizeof *n->gamma);
-  n->y = malloc(d * sizeof *n->y);
-  if (!n->L || !n->lognorm || !n->z || !n->logn || !n->gamma || !n->y) {
+  if (!n->L || !n->lognorm || !n->zl || !n->logn || !n->gl || !n->work || !n->z ||
+      !n->gamma) {
     fm_gmm_path_free(n);
     return FM_ENOMEM;
   }
@@ -67,10 +83,12 @@ void fm_gmm_path_free(fm_gmm_path *p)
     return;
   free(p->L);
   free(p->lognorm);
-  free(p->z);
+  free(p->zl);
   free(p->logn);
+  free(p->gl);
+  free(p->work);
+  free(p->z);
   free(p->gamma);
-  free(p->y);
   free(p);
 }
 
@@ -82,73 +100,88 @@ int fm_gmm_path_set(fm_gmm_path *p, const fm_sched_val *v)
       !isfinite(v->dsigma))
     return FM_ENONFIN;
   p->v = *v;
-  double a2 = v->alpha * v->alpha, s2 = v->sigma * v->sigma, trmax = 0.0;
+  fm_ld a2 = (fm_ld)v->alpha * v->alpha, s2 = (fm_ld)v->sigma * v->sigma, trmax = 0.0L;
+  fm_ld *C = p->work;
   for (size_t k = 0; k < g->K; k++) {
-    double *L = p->L + k * d * d;
     const double *S = g->cov + k * d * d;
+    fm_ld *L = p->L + k * d * d, logdet = 0.0L, tr = 0.0L;
     for (size_t i = 0; i < d * d; i++)
-      L[i] = a2 * S[i];
-    for (size_t i = 0; i < d; i++)
-      L[i * d + i] += s2;
-    int st = fm_linalg_chol(L, L, d);
-    if (st != FM_OK)
-      return st;
-    p->lognorm[k] = g->logw[k] - 0.5 * (double)d * log(2.0 * M_PI) -
-                    0.5 * fm_linalg_chol_logdet(L, d);
-    double tr = 0.0;
-    for (size_t i = 0; i < d; i++)
+      C[i] = a2 * S[i];
+    for (size_t i = 0; i < d; i++) {
+      C[i * d + i] += s2;
       tr += S[i * d + i];
-    trmax = fmax(trmax, tr);
+    }
+    if (fm_linalg_chol_ld(L, C, d) != FM_OK)
+      return FM_ENOTPD;
+    for (size_t i = 0; i < d; i++)
+      logdet += 2.0L * logl(L[i * d + i]);
+    p->lognorm[k] = logl((fm_ld)g->w[k]) - 0.5L * (fm_ld)d * logl(2.0L * M_PI) - 0.5L * logdet;
+    trmax = fmaxl(trmax, tr);
   }
-  p->shift = s2 > 0.0 && a2 * trmax <= s2;
+  p->shift = s2 > 0.0L && a2 * trmax <= s2;
   return FM_OK;
 }
 
 /* q_k - |x|^2/sigma^2 without forming either large term (shifted form). */
-static double fm_gmm_path_qshift(const fm_gmm_path *p, size_t k, const double *x,
-                                 const double *z)
+static fm_ld fm_gmm_path_qshift(const fm_gmm_path *p, size_t k, const fm_ld *r,
+                                const fm_ld *z, const double *x)
 {
   const fm_gmm *g = p->g;
   size_t d = g->d;
   const double *m = g->mean + k * d, *S = g->cov + k * d * d;
-  double a = p->v.alpha, mx = 0.0, mm = 0.0, srz = 0.0;
+  fm_ld a = p->v.alpha, mx = 0.0L, mm = 0.0L, srz = 0.0L;
   for (size_t i = 0; i < d; i++) {
-    double Sr = 0.0;
+    fm_ld Sr = 0.0L;
     for (size_t j = 0; j < d; j++)
-      Sr += S[i * d + j] * (x[j] - a * m[j]);
+      Sr += S[i * d + j] * r[j];
     srz += Sr * z[i];
-    mx += m[i] * x[i];
-    mm += m[i] * m[i];
+    mx += m[i] * (fm_ld)x[i];
+    mm += (fm_ld)m[i] * m[i];
   }
-  return (-2.0 * a * mx + a * a * mm - a * a * srz) / (p->v.sigma * p->v.sigma);
+  return (-2.0L * a * mx + a * a * mm - a * a * srz) / ((fm_ld)p->v.sigma * p->v.sigma);
 }
 
-/* logn[k] and z_k for every component; returns max_k logn[k].  In the
- * shifted form logn omits the common factor exp(-|x|^2 / (2 sigma^2)). */
-static double fm_gmm_path_components(fm_gmm_path *p, const double *x)
+/* logn[k] and z_k for every component; returns max_k logn[k]. */
+static fm_ld fm_gmm_path_components(fm_gmm_path *p, const double *x)
 {
   const fm_gmm *g = p->g;
   size_t d = g->d;
-  double lmax = -INFINITY;
+  fm_ld lmax = -INFINITY, *r = p->work, *y = p->work + d;
   for (size_t k = 0; k < g->K; k++) {
     const double *m = g->mean + k * d;
+    const fm_ld *L = p->L + k * d * d;
+    fm_ld *z = p->zl + k * d, q = 0.0L;
     for (size_t i = 0; i < d; i++)
-      p->y[i] = x[i] - p->v.alpha * m[i];
-    gsl_matrix_const_view Lv = gsl_matrix_const_view_array(p->L + k * d * d, d, d);
-    gsl_vector_view yv = gsl_vector_view_array(p->y, d);
-    gsl_blas_dtrsv(CblasLower, CblasNoTrans, CblasNonUnit, &Lv.matrix, &yv.vector);
-    double q = 0.0;
+      r[i] = (fm_ld)x[i] - (fm_ld)p->v.alpha * m[i];
+    fm_linalg_lower_solve_ld(y, L, r, d);
     for (size_t i = 0; i < d; i++)
-      q += p->y[i] * p->y[i];
-    gsl_blas_dtrsv(CblasLower, CblasTrans, CblasNonUnit, &Lv.matrix, &yv.vector);
-    memcpy(p->z + k * d, p->y, d * sizeof *p->y);
+      q += y[i] * y[i];
+    fm_linalg_upper_t_solve_ld(z, L, y, d);
     if (p->shift)
-      q = fm_gmm_path_qshift(p, k, x, p->z + k * d);
-    p->logn[k] = p->lognorm[k] - 0.5 * q;
-    if (p->logn[k] > lmax)
-      lmax = p->logn[k];
+      q = fm_gmm_path_qshift(p, k, r, z, x);
+    p->logn[k] = p->lognorm[k] - 0.5L * q;
+    lmax = fmaxl(lmax, p->logn[k]);
   }
   return lmax;
+}
+
+/* out[i] = sum_k gamma_k (m_k + alpha S_k z_k)_i */
+static void fm_gmm_path_mean(fm_ld *out, const fm_gmm_path *p)
+{
+  const fm_gmm *g = p->g;
+  size_t d = g->d;
+  for (size_t i = 0; i < d; i++) {
+    fm_ld acc = 0.0L;
+    for (size_t k = 0; k < g->K; k++) {
+      const double *S = g->cov + k * d * d + i * d;
+      const fm_ld *z = p->zl + k * d;
+      fm_ld Sz = 0.0L;
+      for (size_t j = 0; j < d; j++)
+        Sz += S[j] * z[j];
+      acc += p->gl[k] * (g->mean[k * d + i] + (fm_ld)p->v.alpha * Sz);
+    }
+    out[i] = acc;
+  }
 }
 
 int fm_gmm_path_eval(double *logp, double *score, double *mean, double *u,
@@ -159,50 +192,40 @@ int fm_gmm_path_eval(double *logp, double *score, double *mean, double *u,
   for (size_t i = 0; i < d; i++)
     if (!isfinite(x[i]))
       return FM_ENONFIN;
-  double lmax = fm_gmm_path_components(p, x), s = 0.0;
+  fm_ld lmax = fm_gmm_path_components(p, x), s = 0.0L;
   for (size_t k = 0; k < K; k++)
-    s += exp(p->logn[k] - lmax);
-  double lp = lmax + log(s);
-  for (size_t k = 0; k < K; k++)
-    p->gamma[k] = exp(p->logn[k] - lp);
+    s += expl(p->logn[k] - lmax);
+  fm_ld lp = lmax + logl(s);
+  for (size_t k = 0; k < K; k++) {
+    p->gl[k] = expl(p->logn[k] - lp);
+    p->gamma[k] = (double)p->gl[k];
+  }
+  for (size_t i = 0; i < K * d; i++)
+    p->z[i] = (double)p->zl[i];
   if (logp != NULL) {
-    double xx = 0.0;
+    fm_ld xx = 0.0L;
     for (size_t i = 0; p->shift && i < d; i++)
-      xx += x[i] * x[i];
-    *logp = p->shift ? lp - 0.5 * xx / (p->v.sigma * p->v.sigma) : lp;
+      xx += (fm_ld)x[i] * x[i];
+    *logp = (double)(p->shift ? lp - 0.5L * xx / ((fm_ld)p->v.sigma * p->v.sigma) : lp);
   }
   if (score == NULL && mean == NULL && u == NULL)
     return FM_OK;
-  /* sz = sum_k gamma_k z_k; E = sum_k gamma_k (m_k + alpha S_k z_k) */
-  double *sz = p->y;
-  memset(sz, 0, d * sizeof *sz);
-  for (size_t k = 0; k < K; k++)
-    for (size_t i = 0; i < d; i++)
-      sz[i] += p->gamma[k] * p->z[k * d + i];
-  if (score != NULL)
-    for (size_t i = 0; i < d; i++)
-      score[i] = -sz[i];
-  if (mean == NULL && u == NULL)
-    return FM_OK;
-  double ebuf[64], *E = mean != NULL ? mean : (d <= 64 ? ebuf : malloc(d * sizeof *E));
-  if (E == NULL)
-    return FM_ENOMEM;
+  fm_ld *sz = p->work, *E = p->work + d; /* sum_k gamma_k z_k; posterior mean */
   for (size_t i = 0; i < d; i++) {
-    double acc = 0.0;
-    for (size_t k = 0; k < K; k++) {
-      const double *S = g->cov + k * d * d + i * d, *z = p->z + k * d;
-      double Sz = 0.0;
-      for (size_t j = 0; j < d; j++)
-        Sz += S[j] * z[j];
-      acc += p->gamma[k] * (g->mean[k * d + i] + p->v.alpha * Sz);
-    }
-    E[i] = acc;
+    sz[i] = 0.0L;
+    for (size_t k = 0; k < K; k++)
+      sz[i] += p->gl[k] * p->zl[k * d + i];
   }
-  if (u != NULL)
-    for (size_t i = 0; i < d; i++)
-      u[i] = p->v.dalpha * E[i] + p->v.sigma * p->v.dsigma * sz[i];
-  if (E != mean && E != ebuf)
-    free(E);
+  if (mean != NULL || u != NULL)
+    fm_gmm_path_mean(E, p);
+  for (size_t i = 0; i < d; i++) {
+    if (score != NULL)
+      score[i] = (double)-sz[i];
+    if (mean != NULL)
+      mean[i] = (double)E[i];
+    if (u != NULL)
+      u[i] = (double)((fm_ld)p->v.dalpha * E[i] + (fm_ld)p->v.sigma * p->v.dsigma * sz[i]);
+  }
   return FM_OK;
 }
 

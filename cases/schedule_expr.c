@@ -15,11 +15,12 @@
  *    therefore holds one process-wide mutex, so a const schedule may be
  *    evaluated from several threads (they serialise on the lock);
  *  - its scanner echoes characters it does not know to stdout (flex's
- *    default rule), which would corrupt our CSV/TAP output, so such
- *    characters are rejected before the string reaches it;
- *  - it leaks its partial parse tree on some syntax errors (e.g. "t t"
- *    leaks 32 bytes).  Unbalanced parentheses, the commonest typo, are
- *    caught here first; the remaining leak is libmatheval's.
+ *    default rule), which would corrupt our CSV/TAP output, and its parser
+ *    leaks the partial tree on a syntax error (32 bytes per lexed token);
+ *    so every string is first checked here against libmatheval's grammar
+ *    (fm_ex_syntax), which also says *where* it is wrong -- libmatheval
+ *    only says no;
+ *  - it reads a^b^c as (a^b)^c; such chains must be parenthesised.
  * There is no MPFR twin (eval_mp = NULL): libmatheval evaluates in double.
  */
 #include "schedule_impl.h"
@@ -27,6 +28,7 @@
 #include <matheval.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,45 +81,244 @@ static void fm_ex_free(void *impl)
   free(im);
 }
 
-/* The characters of libmatheval's grammar (ASCII only, whatever the locale):
- * names, numbers, blanks, + - * / ^ and parentheses. */
-static int fm_ex_char_ok(char c)
+/* ---- syntax check ----
+ * libmatheval's grammar (lib/parser.y, lib/scanner.l of 1.1.11):
+ *   expr := number | name | '-' expr | expr op expr | func '(' expr ')'
+ *         | '(' expr ')',   op one of + - * / ^
+ * i.e. operands joined by binary operators, each operand preceded by any
+ * number of unary '-'.  It is recognised here first, so that libmatheval
+ * only ever sees strings it accepts: its scanner echoes unknown characters
+ * to stdout and its parser leaks on syntax errors (see the file comment).
+ * Two deliberate restrictions: only ASCII blanks, letters, digits and
+ * _ . + - * / ^ ( ) are allowed (libmatheval also takes '[' inside names),
+ * and a chain a^b^c must be parenthesised -- libmatheval reads it as
+ * (a^b)^c, not the usual a^(b^c), and a schedule silently off by that is
+ * what this suite exists to prevent. */
+
+enum { FM_TK_END, FM_TK_OPERAND, FM_TK_FUNC, FM_TK_OP, FM_TK_LPAR, FM_TK_RPAR, FM_TK_BAD };
+
+#define FM_EX_MAXDEPTH 100  /* parenthesis nesting; libmatheval recurses too */
+
+static const char *const fm_ex_functions[] = {
+    "exp",  "log",  "sqrt", "sin",   "cos",   "tan",   "cot",   "sec",     "csc",
+    "asin", "acos", "atan", "acot",  "asec",  "acsc",  "sinh",  "cosh",    "tanh",
+    "coth", "sech", "csch", "asinh", "acosh", "atanh", "acoth", "asech",   "acsch",
+    "abs",  "step", "delta", "nandelta", "erf", NULL};
+
+/* Constants whose names start with a digit (the scanner's longest match
+ * takes them before the number rule). */
+static const char *const fm_ex_digit_consts[] = {"2_sqrtpi", "1_pi", "2_pi", NULL};
+
+typedef struct {
+  const char *s;
+  size_t pos;      /* next unread character */
+  int kind;        /* current token, FM_TK_* */
+  size_t at, len;  /* its offset and length */
+  int depth;
+  char why[256];   /* what is wrong, once a check fails */
+} fm_ex_scan;
+
+static int fm_is_digit(char c)
 {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         strchr("_. \t+-*/^()", c) != NULL;
+  return c >= '0' && c <= '9';
 }
 
-/* Reject what libmatheval would echo, mis-handle or leak on: unknown
- * characters, unbalanced parentheses, an empty string.  Positions are 1-based. */
-static int fm_ex_precheck(const char *src, int field, fm_errmsg *e)
+static int fm_is_name_start(char c)
 {
-  size_t depth = 0, open_at = 0;
-  int blank = 1;
-  for (size_t i = 0; src[i] != '\0'; i++) {
-    char c = src[i];
-    if (!fm_ex_char_ok(c))
-      return fm_errmsg_set(e, FM_EPARSE,
-                           "schedule expr: cannot parse the %s expression \"%s\": "
-                           "unexpected character (code %d) at position %zu",
-                           fm_ex_field[field], src, (unsigned char)c, i + 1);
-    if (c != ' ' && c != '\t')
-      blank = 0;
-    if (c == '(' && depth++ == 0)
-      open_at = i + 1;
-    if (c == ')' && depth-- == 0)
-      return fm_errmsg_set(e, FM_EPARSE,
-                           "schedule expr: cannot parse the %s expression \"%s\": "
-                           "unmatched ')' at position %zu",
-                           fm_ex_field[field], src, i + 1);
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+/* Length of the number token at s, 0 if none:
+ * ({d}+ | {d}+ '.' {d}* | {d}* '.' {d}+) ([Ee] [+-]? {d}+)? */
+static size_t fm_ex_number_len(const char *s)
+{
+  size_t n = 0;
+  while (fm_is_digit(s[n]))
+    n++;
+  size_t m = n;
+  if (s[m] == '.')
+    for (m++; fm_is_digit(s[m]);)
+      m++;
+  if (m == 1 && n == 0)
+    return 0;  /* a lone '.' */
+  if (m > 0 && (s[m] == 'e' || s[m] == 'E')) {
+    size_t k = m + 1 + (s[m + 1] == '+' || s[m + 1] == '-');
+    if (fm_is_digit(s[k])) {
+      while (fm_is_digit(s[k]))
+        k++;
+      m = k;
+    }
   }
-  if (depth > 0)
-    return fm_errmsg_set(e, FM_EPARSE,
-                         "schedule expr: cannot parse the %s expression \"%s\": "
-                         "the '(' at position %zu is never closed",
-                         fm_ex_field[field], src, open_at);
-  if (blank)
+  return m;
+}
+
+static size_t fm_ex_digit_const_len(const char *s)
+{
+  for (int i = 0; fm_ex_digit_consts[i] != NULL; i++) {
+    size_t n = strlen(fm_ex_digit_consts[i]);
+    if (strncmp(s, fm_ex_digit_consts[i], n) == 0)
+      return n;
+  }
+  return 0;
+}
+
+static int fm_ex_is_function(const char *s, size_t n)
+{
+  for (int i = 0; fm_ex_functions[i] != NULL; i++)
+    if (strlen(fm_ex_functions[i]) == n && strncmp(s, fm_ex_functions[i], n) == 0)
+      return 1;
+  return 0;
+}
+
+static void fm_ex_next(fm_ex_scan *sc)
+{
+  const char *s = sc->s;
+  while (s[sc->pos] == ' ' || s[sc->pos] == '\t')
+    sc->pos++;
+  const char *p = s + sc->pos;
+  size_t n = 1;
+  sc->at = sc->pos;
+  sc->kind = FM_TK_BAD;
+  if (*p == '\0') {
+    sc->kind = FM_TK_END;
+    n = 0;
+  } else if ((n = fm_ex_digit_const_len(p)) > 0 || (n = fm_ex_number_len(p)) > 0) {
+    sc->kind = FM_TK_OPERAND;
+  } else if (fm_is_name_start(*p)) {
+    for (n = 1; fm_is_name_start(p[n]) || fm_is_digit(p[n]);)
+      n++;
+    sc->kind = fm_ex_is_function(p, n) ? FM_TK_FUNC : FM_TK_OPERAND;
+  } else if (strchr("+-*/^", *p) != NULL) {
+    sc->kind = FM_TK_OP;
+    n = 1;
+  } else if (*p == '(' || *p == ')') {
+    sc->kind = *p == '(' ? FM_TK_LPAR : FM_TK_RPAR;
+    n = 1;
+  } else {
+    n = 1;
+  }
+  sc->len = n;
+  sc->pos += n;
+}
+
+static int fm_ex_fail(fm_ex_scan *sc, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static int fm_ex_fail(fm_ex_scan *sc, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(sc->why, sizeof sc->why, fmt, ap);
+  va_end(ap);
+  return FM_EPARSE;
+}
+
+/* The current token, which cannot follow a complete operand here. */
+static int fm_ex_unexpected(fm_ex_scan *sc)
+{
+  const char *tok = sc->s + sc->at;
+  unsigned char c = (unsigned char)*tok;
+  size_t at = sc->at + 1;
+  switch (sc->kind) {
+  case FM_TK_BAD:
+    if (c > 0x20 && c < 0x7f)
+      return fm_ex_fail(sc, "unexpected character '%c' at position %zu", c, at);
+    return fm_ex_fail(sc, "unexpected byte 0x%02x at position %zu", c, at);
+  case FM_TK_RPAR:
+    return fm_ex_fail(sc, "unmatched ')' at position %zu", at);
+  case FM_TK_LPAR:
+    return fm_ex_fail(sc, "'(' at position %zu follows an operand: a product needs '*', "
+                      "and only functions (exp, log, sqrt, sin, ...) take '('", at);
+  case FM_TK_END:
+    return fm_ex_fail(sc, "the expression ends where an operand is expected");
+  default:
+    return fm_ex_fail(sc, "missing operator before '%.*s' at position %zu", (int)sc->len,
+                      tok, at);
+  }
+}
+
+static int fm_ex_expr(fm_ex_scan *sc);
+
+/* '(' expr ')', with the scanner on the '('. */
+static int fm_ex_group(fm_ex_scan *sc)
+{
+  size_t open = sc->at + 1;
+  if (++sc->depth > FM_EX_MAXDEPTH)
+    return fm_ex_fail(sc, "parentheses nested deeper than %d", FM_EX_MAXDEPTH);
+  fm_ex_next(sc);
+  int st = fm_ex_expr(sc);
+  if (st != FM_OK)
+    return st;
+  if (sc->kind == FM_TK_END)
+    return fm_ex_fail(sc, "the '(' at position %zu is never closed", open);
+  if (sc->kind != FM_TK_RPAR)
+    return fm_ex_unexpected(sc);
+  sc->depth--;
+  fm_ex_next(sc);
+  return FM_OK;
+}
+
+/* operand := {'-'} (number | name | func '(' expr ')' | '(' expr ')') */
+static int fm_ex_operand(fm_ex_scan *sc)
+{
+  while (sc->kind == FM_TK_OP && sc->s[sc->at] == '-')
+    fm_ex_next(sc);
+  size_t at = sc->at, len = sc->len;
+  switch (sc->kind) {
+  case FM_TK_OPERAND:
+    fm_ex_next(sc);
+    return FM_OK;
+  case FM_TK_FUNC:
+    fm_ex_next(sc);
+    if (sc->kind != FM_TK_LPAR)
+      return fm_ex_fail(sc, "the function '%.*s' at position %zu needs '(' after it",
+                        (int)len, sc->s + at, at + 1);
+    return fm_ex_group(sc);
+  case FM_TK_LPAR:
+    return fm_ex_group(sc);
+  case FM_TK_OP:
+  case FM_TK_RPAR:
+    return fm_ex_fail(sc, "expected an operand at position %zu, found '%c'", at + 1,
+                      sc->s[at]);
+  default:
+    return fm_ex_unexpected(sc);
+  }
+}
+
+/* expr := operand {op operand}; a^b^c unparenthesised is refused. */
+static int fm_ex_expr(fm_ex_scan *sc)
+{
+  int st = fm_ex_operand(sc), last_pow = 0;
+  while (st == FM_OK && sc->kind == FM_TK_OP) {
+    int pow = sc->s[sc->at] == '^';
+    if (pow && last_pow)
+      return fm_ex_fail(sc, "a^b^c at position %zu: libmatheval reads it as (a^b)^c; "
+                        "write the parentheses", sc->at + 1);
+    last_pow = pow;
+    fm_ex_next(sc);
+    st = fm_ex_operand(sc);
+  }
+  return st;
+}
+
+/* FM_OK if libmatheval will accept src, else FM_EPARSE with a message
+ * naming the field and what is wrong where (positions are 1-based). */
+static int fm_ex_syntax(const char *src, int field, fm_errmsg *e)
+{
+  fm_ex_scan sc = {.s = src};
+  fm_ex_next(&sc);
+  if (sc.kind == FM_TK_END)
     return fm_errmsg_set(e, FM_EPARSE, "schedule expr: the %s expression is empty",
                          fm_ex_field[field]);
+  int st = fm_ex_expr(&sc);
+  if (st == FM_OK && sc.kind != FM_TK_END)
+    st = fm_ex_unexpected(&sc);
+  if (st != FM_OK)
+    return fm_errmsg_set(e, st, "schedule expr: cannot parse the %s expression \"%s\": %s",
+                         fm_ex_field[field], src, sc.why);
   return FM_OK;
 }
 
@@ -145,7 +346,7 @@ static int fm_ex_check_vars(void *ev, const char *src, int field, fm_errmsg *e)
 
 static int fm_ex_parse(void **ev, const char *src, int field, fm_errmsg *e)
 {
-  int st = fm_ex_precheck(src, field, e);
+  int st = fm_ex_syntax(src, field, e);
   if (st != FM_OK)
     return st;
   char *copy = malloc(strlen(src) + 1);  /* evaluator_create takes char * */
@@ -156,11 +357,9 @@ static int fm_ex_parse(void **ev, const char *src, int field, fm_errmsg *e)
   *ev = evaluator_create(copy);
   pthread_mutex_unlock(&fm_matheval_lock);
   free(copy);
-  if (*ev == NULL)
+  if (*ev == NULL)  /* fm_ex_syntax accepted it: not expected to happen */
     return fm_errmsg_set(e, FM_EPARSE,
-                         "schedule expr: cannot parse the %s expression \"%s\" "
-                         "(libmatheval syntax: + - * / ^, functions such as "
-                         "sin(t), constants such as pi)",
+                         "schedule expr: libmatheval cannot parse the %s expression \"%s\"",
                          fm_ex_field[field], src);
   return fm_ex_check_vars(*ev, src, field, e);
 }

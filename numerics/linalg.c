@@ -76,3 +76,46 @@ double fm_linalg_asymmetry(const double *A, size_t n)
     }
   return big > 0.0 ? diff / big : 0.0;
 }
+
+int fm_linalg_chol_ld(long double *L, const long double *A, size_t n)
+{
+  for (size_t j = 0; j < n; j++) {
+    long double s = A[j * n + j];
+    for (size_t k = 0; k < j; k++)
+      s -= L[j * n + k] * L[j * n + k];
+    if (!(s > 0.0L) || !isfinite((double)s))
+      return FM_ENOTPD;
+    L[j * n + j] = sqrtl(s);
+    for (size_t i = j + 1; i < n; i++) {
+      long double a = A[i * n + j];
+      for (size_t k = 0; k < j; k++)
+        a -= L[i * n + k] * L[j * n + k];
+      L[i * n + j] = a / L[j * n + j];
+    }
+    for (size_t i = 0; i < j; i++)
+      L[i * n + j] = 0.0L;
+  }
+  return FM_OK;
+}
+
+void fm_linalg_lower_solve_ld(long double *y, const long double *L, const long double *b,
+                              size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    long double s = b[i];
+    for (size_t k = 0; k < i; k++)
+      s -= L[i * n + k] * y[k];
+    y[i] = s / L[i * n + i];
+  }
+}
+
+void fm_linalg_upper_t_solve_ld(long double *x, const long double *L, const long double *y,
+                                size_t n)
+{
+  for (size_t i = n; i-- > 0;) {
+    long double s = y[i];
+    for (size_t k = i + 1; k < n; k++)
+      s -= L[k * n + i] * x[k];
+    x[i] = s / L[i * n + i];
+  }
+}

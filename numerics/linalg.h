@@ -22,6 +22,19 @@ void fm_linalg_lower_mul(double *y, const double *L, const double *z, size_t n);
 /* y = A z (general n x n multiply; y and z must not alias). */
 void fm_linalg_mul(double *y, const double *A, const double *z, size_t n);
 
+/* Extended-precision twins for the GMM path (cases/gmm_path.c), which needs
+ * log-density differences of terms ~1e3 to better than 1e-13 absolute: GSL
+ * has no long-double Cholesky, so these are the textbook algorithms.
+ * L = Cholesky factor of A (lower, upper zeroed); FM_ENOTPD when a pivot is
+ * not positive. */
+int fm_linalg_chol_ld(long double *L, const long double *A, size_t n);
+/* y = L^{-1} b (forward substitution); y and b may alias. */
+void fm_linalg_lower_solve_ld(long double *y, const long double *L, const long double *b,
+                              size_t n);
+/* x = L^{-T} y (back substitution); x and y may alias. */
+void fm_linalg_upper_t_solve_ld(long double *x, const long double *L, const long double *y,
+                                size_t n);
+
 /* Max |A_ij - A_ji| relative to max |A_ij|: 0 for an exactly symmetric A. */
 double fm_linalg_asymmetry(const double *A, size_t n);
 

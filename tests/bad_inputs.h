@@ -29,7 +29,8 @@ typedef struct {
 
 /* Building blocks: a valid 1D data object and schedule, so that each entry
  * breaks exactly one thing. */
-#define FM_BI_DATA1 "'data': {'type': 'gmm', 'dim': 1, 'components': [{'weight': 1, 'mean': [0.5], 'var': 1}]}"
+#define FM_BI_DATA1 \
+  "'data': {'type': 'gmm', 'dim': 1, 'components': [{'weight': 1, 'mean': [0.5], 'var': 1}]}"
 #define FM_BI_SCHED "'schedule': {'type': 'cond_ot'}"
 #define FM_BI_CASE(data, sched) "{'name': 'bad', " data ", " sched "}"
 /* A 2D case with the given components. */

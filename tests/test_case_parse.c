@@ -302,6 +302,32 @@ Test(case_parse, unnormalised_weights_are_normalised_with_a_warning)
   fm_case_free(c);
 }
 
+/* The symmetry threshold is relative asymmetry 1e-12 (fm_gmm_finalize's):
+ * 2e-13 off is forgiven and the stored matrix is the symmetric part
+ * (to the rounding of one average); 2e-12 off is refused. */
+Test(case_parse, near_symmetric_cov_is_symmetrised_and_asymmetric_refused)
+{
+  fm_case *c = fm_load_ok(
+      "{\"name\": \"s\", \"data\": {\"type\": \"gmm\", \"dim\": 2, \"components\": ["
+      "{\"weight\": 1, \"mean\": [0, 0], \"cov\": [[1, 0.3], [0.3000000000002, 1]]}]},"
+      " \"schedule\": {\"type\": \"cosine\"}}");
+  const double *S = c->gmm->cov;
+  cr_expect_eq(S[1], S[2], "stored cov not symmetric: %.17g vs %.17g", S[1], S[2]);
+  cr_expect_leq(fabs(S[1] - 0.3000000000001), 2 * DBL_EPSILON, "average %.17g", S[1]);
+  fm_case_free(c);
+  c = NULL;
+  fm_errmsg e = {""};
+  int st = fm_case_load_string(
+      &c,
+      "{\"name\": \"s\", \"data\": {\"type\": \"gmm\", \"dim\": 2, \"components\": ["
+      "{\"weight\": 1, \"mean\": [0, 0], \"cov\": [[1, 0.3], [0.300000000002, 1]]}]},"
+      " \"schedule\": {\"type\": \"cosine\"}}",
+      "s.json", NULL, &e);
+  cr_expect_eq(st, FM_ENOTPD, "%s", e.msg);
+  cr_expect(strstr(e.msg, "s.json: data.components[0].cov: not symmetric") != NULL, "%s",
+            e.msg);
+}
+
 /* The upper limit on dim is inclusive. */
 Test(case_parse, dimension_1024_is_accepted)
 {
@@ -329,8 +355,9 @@ Test(case_parse, malformed_inputs_are_rejected_naming_the_fault)
     fm_case *c = NULL;
     fm_errmsg e = {""};
     int st = fm_case_load_string(&c, json, "bad.json", NULL, &e);
-    cr_expect_eq(st, b->status, "entry %zu: status %d (%s), expected %d (%s)\n  input: %s\n  msg: %s",
-                 i, st, fm_strerror(st), b->status, fm_strerror(b->status), json, e.msg);
+    cr_expect_eq(st, b->status,
+                 "entry %zu: status %d (%s), expected %d (%s)\n  input: %s\n  msg: %s", i, st,
+                 fm_strerror(st), b->status, fm_strerror(b->status), json, e.msg);
     cr_expect_null(c, "entry %zu: a case was returned on error", i);
     cr_expect(strncmp(e.msg, "bad.json", 8) == 0, "entry %zu: message does not start with the "
               "file name: %s", i, e.msg);
@@ -352,7 +379,8 @@ Test(case_parse, content_error_format_is_file_path_message)
   int st = fm_case_load_string(
       &c,
       "{\"name\": \"r\", \"data\": {\"type\": \"gmm\", \"dim\": 2, \"components\": ["
-      "{\"weight\": 1, \"mean\": [0, 0], \"var\": 1}, {\"weight\": 1, \"mean\": [0, 0], \"var\": 1},"
+      "{\"weight\": 1, \"mean\": [0, 0], \"var\": 1},"
+      "{\"weight\": 1, \"mean\": [0, 0], \"var\": 1},"
       "{\"weight\": 1, \"mean\": [0, 0], \"cov\": [[1, 2], [2, 1]]}]},"
       " \"schedule\": {\"type\": \"cosine\"}}",
       "ring.json", NULL, &e);

@@ -178,9 +178,8 @@ Test(schedule_expr, vp_expression_and_builtin_are_singular_at_t1)
   fm_schedule_free(b);
 }
 
-/* Each field in turn gets a broken expression, once caught by our own
- * pre-check (unclosed parenthesis) and once by libmatheval's grammar
- * ("sin t", which it parses without leaking). */
+/* Each field in turn gets a broken expression; the message names the field
+ * and quotes the expression. */
 Test(schedule_expr, unparsable_expression_is_rejected_naming_the_field)
 {
   static const char *const field[5] = {"alpha", "sigma", "alpha_dot", "sigma_dot",
@@ -200,6 +199,77 @@ Test(schedule_expr, unparsable_expression_is_rejected_naming_the_field)
       cr_expect_null(s, "schedule pointer not NULL after failure");
       cr_expect(strstr(e.msg, want) != NULL, "message \"%s\" lacks '%s'", e.msg, want);
     }
+}
+
+/* The syntax check says what is wrong and where (1-based positions). */
+Test(schedule_expr, syntax_errors_say_what_and_where)
+{
+  static const char *const cases[][2] = {
+      {"cos(pi*t/2", "the '(' at position 4 is never closed"},
+      {"sin t", "the function 'sin' at position 1 needs '(' after it"},
+      {"2t", "missing operator before 't' at position 2"},
+      {"1e", "missing operator before 'e' at position 2"},
+      {"foo(t)", "'(' at position 4 follows an operand"},
+      {"t^", "ends where an operand is expected"},
+      {"t)", "unmatched ')' at position 2"},
+      {"t..2", "unexpected character '.' at position 2"},
+      {"t +* 2", "expected an operand at position 4, found '*'"},
+      {"+t", "expected an operand at position 1, found '+'"},
+      {"t^2^3", "a^b^c at position 4"},
+      {"t\n", "unexpected byte 0x0a at position 2"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    fm_schedule *s;
+    fm_errmsg e = {{0}};
+    int st = fm_schedule_expr(&s, "t", cases[i][0], NULL, NULL, NULL, &e);
+    cr_expect_eq(st, FM_EPARSE, "\"%s\": status %d", cases[i][0], st);
+    cr_expect(strstr(e.msg, cases[i][1]) != NULL, "\"%s\": message \"%s\" lacks \"%s\"",
+              cases[i][0], e.msg, cases[i][1]);
+  }
+  char deep[260];
+  memset(deep, '(', 101);
+  deep[101] = 't';
+  memset(deep + 102, ')', 101);
+  deep[203] = '\0';
+  fm_schedule *s;
+  fm_errmsg e = {{0}};
+  cr_expect_eq(fm_schedule_expr(&s, deep, "1 - t", NULL, NULL, NULL, &e), FM_EPARSE);
+  cr_expect(strstr(e.msg, "nested deeper than 100") != NULL, "message \"%s\"", e.msg);
+}
+
+/* What the syntax check lets through, libmatheval must parse with its
+ * meaning: unary minus below ^, numbers like .5 and 5., digit-led constants,
+ * parenthesised power chains.  Each reference is computed here in C with at
+ * most two roundings plus libm (1 ulp) per route: tol 8 u max(|ref|, 1). */
+Test(schedule_expr, syntax_corners_are_accepted_with_libmathevals_meaning)
+{
+  const double t = 0.3817, pi = 3.14159265358979323846;
+  struct {
+    const char *src;
+    double ref;
+  } cases[] = {
+      {"--t", t},
+      {"2*-t", -2 * t},
+      {"-t^2", -(t * t)},
+      {"t^-2", pow(t, -2)},
+      {"(t^2)^3", pow(t, 6)},
+      {".5*t + 5.*t", 5.5 * t},
+      {"1e-2*t + 1E+1*t", 10.01 * t},
+      {"2_pi*t", 2 / pi * t},
+      {"1_pi + pi_2 + sqrt1_2", 1 / pi + pi / 2 + sqrt(0.5)},
+      {"e^t", exp(t)},
+      {"sinh(t)/cosh(t) - tanh(t)", 0.0},
+      {"\tabs(-t) ", t},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    fm_schedule *s = fm_expr_or_die(cases[i].src, "1 - t", NULL, NULL, NULL);
+    fm_sched_val v;
+    cr_assert_eq(fm_schedule_eval(&v, s, t), FM_OK, "\"%s\"", cases[i].src);
+    double tol = 8 * U * fmax(fabs(cases[i].ref), 1.0);
+    cr_expect_leq(fabs(v.alpha - cases[i].ref), tol, "\"%s\" = %.17g, expected %.17g",
+                  cases[i].src, v.alpha, cases[i].ref);
+    fm_schedule_free(s);
+  }
 }
 
 /* libmatheval's scanner echoes unknown characters to stdout; the pre-check

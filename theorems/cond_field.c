@@ -35,16 +35,18 @@
  * analyticity of t^n-type schedules).  The candidate is evaluated at
  * x = psi_tc(x0) computed in double.  For tail points x0 is replaced by
  * (x - alpha x1)/sigma so that the trajectory passes through the tail point.
- * Per point tolerance:
- *     tol = err + 2 delta / h_fin + eps (8 + 16 kappa) S
+ * Per point tolerance, with e_s = fm_sched_value_err (points.h: the a
+ * priori 4 kappa eps, or 8 times the schedule's measured rounding noise when
+ * that is larger -- user expressions that cancel):
+ *     tol = err + 2 delta / h_fin + (8 eps + 4 e_s) S
  *   - err: fm_fdiff's own estimate |T[k][k] - T[k][k-1]| (max over
  *     components; conservative for smooth f);
- *   - delta = (4 kappa + 2) eps P, P = max_j |sigma x0_j| + |alpha x1_j|
+ *   - delta = (e_s + 2 eps) P, P = max_j |sigma x0_j| + |alpha x1_j|
  *     over the three times tc, tc +- h0: the error of one evaluation of
  *     psi (two schedule values, a product each, one sum); a raw difference
  *     quotient amplifies it by 1/h, and the Richardson combination by at most
  *     prod_j (1 + 2/(4^j - 1)) < 2, at worst on the finest step h_fin;
- *   - the candidate's own rounding, as in route 1.
+ *   - the candidate's own rounding, as in route 1 with 4 kappa eps -> e_s.
  * The statistic is max_i |D - u|_inf / tol_i (tol 1).  The observed order of
  * the raw central differences is reported (fm_fdiff_observed_order with noise
  * delta; min / median over the points where the differences are above
@@ -323,13 +325,14 @@ static int fm_cf_ref_fd(fm_cf_ref *r, const fm_case *c, const fm_pointset *ps, s
   double emax = 0.0;
   for (size_t j = 0; j < d; j++)
     emax = fmax(emax, err[j]);
-  double delta = (4.0 * f.kappa + 2.0) * FM_CF_EPS * f.P;
+  double es = fm_sched_value_err(c->sched, tc, f.kappa);
+  double delta = (es + 2.0 * FM_CF_EPS) * f.P;
   st = fm_fdiff_observed_order(&r->order[i], fm_cf_flow_at, &f, d, tc, h0, delta);
   if (st != FM_OK)
     return st;
   double S2 = fm_cf_scale(&v, r->x2 + i * d, x1, d);
   r->t2[i] = tc;
-  r->tolfd[i] = emax + 2.0 * delta / info.h_used + fm_cf_tol1(f.kappa) * S2;
+  r->tolfd[i] = emax + 2.0 * delta / info.h_used + (8.0 * FM_CF_EPS + 4.0 * es) * S2;
   return FM_OK;
 }
 

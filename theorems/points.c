@@ -2,6 +2,7 @@
  * the layout of kinds and the definition of tail points). */
 #include "points.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,6 +193,50 @@ double fm_sched_cond(const fm_sched_val *v)
     if (f[i] != 0.0 && isfinite(f[i]) && fabs(log(fabs(f[i]))) > k)
       k = fabs(log(fabs(f[i])));
   return 1.0 + k;
+}
+
+/* RMS of the noise in f[0..11] from its six sixth differences. */
+static double fm_pt_noise6(const double *f)
+{
+  static const double binom[7] = {1, 6, 15, 20, 15, 6, 1};
+  const double gamma6 = 518400.0 / 479001600.0; /* (6!)^2 / 12! */
+  double ss = 0.0;
+  for (int i = 0; i < 6; i++) {
+    double D = 0.0;
+    for (int k = 0; k <= 6; k++)
+      D += ((6 - k) % 2 ? -binom[k] : binom[k]) * f[i + k];
+    ss += D * D;
+  }
+  return sqrt(gamma6 * ss / 6.0);
+}
+
+double fm_sched_relnoise(const fm_schedule *s, double t)
+{
+  if (!(t > 0.0 && t < 1.0))
+    return 0.0;
+  /* h a power of two and t moved onto its grid: every t + j h is then an
+   * exact double, so no noise enters through the abscissae */
+  int e;
+  frexp(0x1p-20 * fmin(t, 1.0 - t), &e);
+  double h = ldexp(1.0, e - 1), tb = nearbyint(t / h) * h, a[12], sg[12];
+  for (int j = 0; j < 12; j++) {
+    fm_sched_val v;
+    if (fm_schedule_eval(&v, s, tb + (j - 5) * h) != FM_OK)
+      return 0.0;
+    a[j] = v.alpha;
+    sg[j] = v.sigma;
+  }
+  double r = 0.0;
+  if (a[5] != 0.0)
+    r = fmax(r, fm_pt_noise6(a) / fabs(a[5]));
+  if (sg[5] != 0.0)
+    r = fmax(r, fm_pt_noise6(sg) / fabs(sg[5]));
+  return r;
+}
+
+double fm_sched_value_err(const fm_schedule *s, double t, double kappa)
+{
+  return fmax(4.0 * kappa * DBL_EPSILON, 8.0 * fm_sched_relnoise(s, t));
 }
 
 int fm_sched_eval_candidate(fm_sched_val *v, const fm_schedule *s, double t,

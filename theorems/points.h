@@ -74,6 +74,28 @@ const char *fm_point_kind_name(int kind);
  * callers state how that propagates. */
 double fm_sched_cond(const fm_sched_val *v);
 
+/* Measured rounding noise of the double schedule near t (More & Wild's
+ * ECnoise idea): alpha and sigma at 12 abscissae t + j h, j = -5..6,
+ * h the largest power of two <= 2^-20 min(t, 1 - t), t rounded to a multiple
+ * of h (so the abscissae are exact and add no noise); the sixth differences of a smooth f are
+ * O((h/min(t,1-t))^6 f) ~ 1e-36 f, so what is left is noise, whose RMS is
+ * sqrt(gamma_6 mean(Delta^6 f)^2), gamma_6 = (6!)^2/12!.  Returns the larger
+ * RMS *relative* noise of alpha and sigma (values that are 0 or constant
+ * count as exact); 0 when t is outside (0,1) or an evaluation fails.  Used
+ * where a check must know how noisy a schedule it cannot bound a priori is
+ * (user expressions with cancellation, splines). */
+double fm_sched_relnoise(const fm_schedule *s, double t);
+
+/* Relative error bound of one double schedule value near t, for routes that
+ * evaluate the double schedule themselves (finite differences):
+ *   max(4 kappa eps, 8 fm_sched_relnoise(s, t)),  eps = DBL_EPSILON.
+ * The a priori 4 kappa eps holds for the built-ins' formulas; the measured
+ * noise covers formulas that cancel (a user's cos(pi t/2) near t = 1); the
+ * factor 8 takes an RMS to a bound over the few evaluations one difference
+ * quotient uses (x3) and allows for the spread of an RMS estimated from six
+ * differences (x2.5). */
+double fm_sched_value_err(const fm_schedule *s, double t, double kappa);
+
 /* The candidate schedule of a negative control: the values of s at t, or of
  * the path run backwards (reversed != 0: alpha_{1-t}, sigma_{1-t} with the
  * chain-rule derivatives -alpha'_{1-t}, -sigma'_{1-t}), then sigma' times

@@ -34,18 +34,21 @@
  * central differences (5 levels, h0 the largest power of two <=
  * min(1e-2, t/2, (1-t)/2): fm_fdiff_grid, exact abscissae).  Residual
  * R = D + u.s + d sigma'/sigma with u, s = fm_cond_field, fm_cond_score.
- * Per point tolerance
- *     tol = err + 2 delta_g / h_fin + eps (8 + 16 kappa) (S_u |s|_1 + |u|_1 S_s + |div u|):
+ * Per point tolerance, with e_s = fm_sched_value_err (points.h: the a priori
+ * 4 kappa eps, or 8 times the schedule's measured rounding noise when that is
+ * larger -- user expressions that cancel):
+ *     tol = err + 2 delta_g / h_fin + (8 eps + 4 e_s) (S_u |s|_1 + |u|_1 S_s + |div u|):
  *   - err: fm_fdiff's estimate |T[k][k] - T[k][k-1]|;
- *   - delta_g = tol1 M_g, the route-1 bound for one evaluation of log p, with
+ *   - delta_g = (eps (d + 8) + 6 e_s) M_g, the route-1 bound for one
+ *     evaluation of log p (24 kappa eps = 6 x 4 kappa eps -> 6 e_s), with
  *     M_g = |r|^2/2 + d (1 + |log sigma|) + sum_j |r_j| (|x_j| + |alpha x1_j|)/sigma
  *     (r = (x - alpha x1)/sigma; the last term is the cancellation in
  *     x - alpha x1), maximised over tc, tc +- h0; round-off of a difference
  *     quotient is delta_g/h, Richardson amplifies it by < 2 on the finest h;
- *   - the analytic terms: u and s are each accurate to eps (8 + 16 kappa)
+ *   - the analytic terms: u and s are each accurate to 8 eps + 4 e_s
  *     times their scale of terms (S_u as in cond-field, S_s =
  *     max_j (|x_j| + |alpha x1_j|) / sigma^2), so u.s to the sum shown;
- *     div u to eps (2 + 8 kappa) |div u|.
+ *     div u to 2 eps + 2 e_s relative.
  * The statistic is max |R|/tol (tol 1); the note adds the largest residual
  * relative to |D| + sum |u_j s_j| + |div u| and the observed order of the
  * raw differences (2 expected; a median outside 2 +- 0.5 gives WARN).
@@ -105,6 +108,7 @@ typedef struct {
   double *ref_d, *ref_mp, *M; /* route 1, n each */
   double *x0;                 /* n*d: the x0 of route 1 */
   double *t2, *D, *tolfd;     /* route 2, n each (tolfd without the u.s part) */
+  double *es;                 /* n: schedule value error bound at t2 */
   double *order;              /* n */
   double kappa_max;
   int exact_schedule;
@@ -115,9 +119,11 @@ static double fm_pf_tol1(double kappa, size_t d)
   return FM_PF_EPS * ((double)d + 8.0 + 24.0 * kappa);
 }
 
-static double fm_pf_tolfield(double kappa)
+/* u and s are each accurate to (8 eps + 4 e_s) times their scale of terms,
+ * e_s the relative error of a schedule value (route 1 of cond-field). */
+static double fm_pf_tolfield(double es)
 {
-  return FM_PF_EPS * (8.0 + 16.0 * kappa);
+  return 8.0 * FM_PF_EPS + 4.0 * es;
 }
 
 static int fm_pf_sched(fm_sched_val *v, const fm_pf_cand *k, double t)
@@ -154,7 +160,8 @@ static int fm_pf_cov(double *g, const fm_pf_cand *k, double t, const double *x0)
 
 /* u.s + div u of the candidate, and the scale of its terms (see header). */
 static int fm_pf_transport(double *val, double *tol, double *mag, const fm_pf_cand *k,
-                           double t, const double *x, const double *x1, double *u, double *s)
+                           double t, double es, const double *x, const double *x1, double *u,
+                           double *s)
 {
   size_t d = k->d;
   fm_sched_val v, vt;
@@ -178,7 +185,7 @@ static int fm_pf_transport(double *val, double *tol, double *mag, const fm_pf_ca
   }
   double Su = fabs(vt.dsigma / vt.sigma) * (mx + fabs(vt.alpha) * m1) + fabs(vt.dalpha) * m1;
   *val = us + div;
-  *tol = fm_pf_tolfield(fm_sched_cond(&vt)) * (Su * s1 + u1 * ss + fabs(div));
+  *tol = fm_pf_tolfield(es) * (Su * s1 + u1 * ss + fabs(div));
   *mag = us_abs + fabs(div);
   return FM_OK;
 }
@@ -193,6 +200,7 @@ static void fm_pf_ref_free(fm_pf_ref *r)
   free(r->D);
   free(r->tolfd);
   free(r->order);
+  free(r->es);
   memset(r, 0, sizeof *r);
 }
 
@@ -210,8 +218,9 @@ static int fm_pf_ref_alloc(fm_pf_ref *r, size_t n, size_t d)
   r->D = malloc(n * sizeof *r->D);
   r->tolfd = malloc(n * sizeof *r->tolfd);
   r->order = malloc(n * sizeof *r->order);
+  r->es = malloc(n * sizeof *r->es);
   if (!r->ref_d || !r->ref_mp || !r->M || !r->x0 || !r->t2 || !r->D || !r->tolfd ||
-      !r->order) {
+      !r->order || !r->es) {
     fm_pf_ref_free(r);
     return FM_ENOMEM;
   }
@@ -256,7 +265,7 @@ static int fm_pf_ref_cov(fm_pf_ref *r, const fm_case *c, const fm_pointset *ps, 
 typedef struct {
   const fm_pf_cand *k;
   const double *x, *x1;
-  double Mg; /* max over the evaluations of M_g * tol1(kappa) = delta_g */
+  double Mg, kappa; /* max over the evaluations of M_g and kappa */
 } fm_pf_logp_ctx;
 
 static int fm_pf_logp_at(double *y, double t, void *vctx)
@@ -274,7 +283,8 @@ static int fm_pf_logp_at(double *y, double t, void *vctx)
     double r = (f->x[j] - v.alpha * f->x1[j]) / v.sigma;
     M += 0.5 * r * r + fabs(r) * (fabs(f->x[j]) + fabs(v.alpha * f->x1[j])) / v.sigma;
   }
-  f->Mg = fmax(f->Mg, M * fm_pf_tol1(fm_sched_cond(&v), d));
+  f->Mg = fmax(f->Mg, M);
+  f->kappa = fmax(f->kappa, fm_sched_cond(&v));
   return FM_OK;
 }
 
@@ -286,15 +296,17 @@ static int fm_pf_ref_cont(fm_pf_ref *r, const fm_pf_cand *k, const fm_pointset *
   int st = fm_fdiff_grid(&tc, &h0, ps->t[i], FM_PF_FD_HMAX);
   if (st != FM_OK)
     return st;
-  fm_pf_logp_ctx f = {k, ps->x + i * d, ps->x1 + i * d, 0.0};
+  fm_pf_logp_ctx f = {k, ps->x + i * d, ps->x1 + i * d, 0.0, 0.0};
   fm_fdiff_info info;
   st = fm_fdiff_central(&r->D[i], &err, &info, fm_pf_logp_at, &f, 1, tc, h0,
                         FM_PF_FD_LEVELS);
-  if (st == FM_OK)
-    st = fm_fdiff_observed_order(&r->order[i], fm_pf_logp_at, &f, 1, tc, h0, f.Mg);
+  if (st != FM_OK)
+    return st;
+  r->es[i] = fm_sched_value_err(k->sched, tc, f.kappa);
+  double delta_g = (FM_PF_EPS * ((double)d + 8.0) + 6.0 * r->es[i]) * f.Mg;
   r->t2[i] = tc;
-  r->tolfd[i] = st == FM_OK ? err + 2.0 * f.Mg / info.h_used : NAN;
-  return st;
+  r->tolfd[i] = err + 2.0 * delta_g / info.h_used;
+  return fm_fdiff_observed_order(&r->order[i], fm_pf_logp_at, &f, 1, tc, h0, delta_g);
 }
 
 static int fm_pf_ref_make(fm_pf_ref *r, const fm_case *c, const fm_pf_cand *k,
@@ -334,8 +346,8 @@ static int fm_pf_routes(double val[FM_PF_NROUTES], size_t worst[FM_PF_NROUTES],
     double lhs, tr, trtol, mag, e[FM_PF_NROUTES];
     st = fm_pf_cov(&lhs, k, ps->t[i], r->x0 + i * d);
     if (st == FM_OK)
-      st = fm_pf_transport(&tr, &trtol, &mag, k, r->t2[i], ps->x + i * d, ps->x1 + i * d,
-                           u, u + d);
+      st = fm_pf_transport(&tr, &trtol, &mag, k, r->t2[i], r->es[i], ps->x + i * d,
+                           ps->x1 + i * d, u, u + d);
     if (st != FM_OK)
       break;
     e[FM_PF_R_COV_D] = fabs(lhs - r->ref_d[i]) / r->M[i];

@@ -7,5 +7,7 @@ const fm_theorem *const fm_theorems[] = {
     &fm_thm_cond_field,
     &fm_thm_push_forward,
     &fm_thm_tweedie,
+    &fm_thm_pf_ode,
+    &fm_thm_schedule,
     NULL,
 };

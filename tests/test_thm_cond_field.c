@@ -1,0 +1,129 @@
+/* test_thm_cond_field.c -- theorem `cond-field` on every built-in case: the
+ * true statement passes, every applicable negative control fails with
+ * margin > 1, the seed's VP misprints are n/a off vp schedules, and the
+ * check resolves a 1e-10 relative error in sigma'.  The tolerances are the
+ * theorem's own (derived in theorems/cond_field.c); the tests only demand
+ * that the verdicts go the right way, and print every route on failure. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "theorems.h"
+
+/* Mutant indices in the theorem's list (looked up by name, so a reordering
+ * cannot silently swap them). */
+static int mutant_index(const fm_theorem *t, const char *prefix)
+{
+  for (size_t i = 0; i < fm_theorem_mutant_count(t); i++)
+    if (strncmp(t->mutants[i], prefix, strlen(prefix)) == 0)
+      return (int)i + 1;
+  cr_assert_fail("theorem %s has no mutant \"%s...\"", t->id, prefix);
+  return -1;
+}
+
+/* vp by the case's file name: independent of how the check detects it. */
+static int file_is_vp(const char *file)
+{
+  return strstr(file, "-vp.json") != NULL;
+}
+
+static fm_case *load(size_t i)
+{
+  fm_case *c;
+  fm_errmsg e;
+  int st = fm_case_builtin_load(&c, i, &e);
+  cr_assert_eq(st, FM_OK, "loading %s: %s", fm_case_builtin_file(i), e.msg);
+  return c;
+}
+
+static fm_verdict run(const fm_theorem *t, const fm_case *c, int mutant)
+{
+  fm_verdict v;
+  fm_check_opts o = fm_check_opts_default();
+  int st = fm_theorem_run(&v, t, c, &o, mutant);
+  cr_expect_eq(st, FM_OK, "%s on %s mutant %d could not run: %s", t->id, c->name, mutant,
+               v.note);
+  return v;
+}
+
+Test(thm_cond_field, true_statement_passes_on_every_builtin_case)
+{
+  const fm_theorem *t = fm_theorem_find("cond-field");
+  cr_assert_not_null(t);
+  cr_assert(fm_case_builtin_count() > 0);
+  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
+    fm_case *c = load(i);
+    fm_verdict v = run(t, c, 0);
+    cr_expect(v.outcome == FM_OUTCOME_PASS && v.margin <= 1.0,
+              "%s: %s, margin %.3g (%s), worst %s; routes: %s", c->name,
+              fm_outcome_name(v.outcome), v.margin, v.statistic, v.worst, v.note);
+    fm_case_free(c);
+  }
+}
+
+Test(thm_cond_field, every_applicable_mutant_fails_with_margin_above_one)
+{
+  const fm_theorem *t = fm_theorem_find("cond-field");
+  cr_assert_not_null(t);
+  int vp_factor = mutant_index(t, "seed misprint: VP field factor");
+  int vp_exp = mutant_index(t, "seed misprint: VP closed form");
+  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
+    fm_case *c = load(i);
+    for (int m = 1; m <= (int)fm_theorem_mutant_count(t); m++) {
+      if ((m == vp_factor || m == vp_exp) && !file_is_vp(fm_case_builtin_file(i)))
+        continue; /* n/a there: next test */
+      fm_verdict v = run(t, c, m);
+      cr_expect(v.outcome == FM_OUTCOME_FAIL && v.margin > 1.0,
+                "%s, mutant \"%s\": %s with margin %.3g -- a negative control must fail; "
+                "routes: %s", c->name, t->mutants[m - 1], fm_outcome_name(v.outcome),
+                v.margin, v.note);
+    }
+    fm_case_free(c);
+  }
+}
+
+Test(thm_cond_field, vp_misprints_are_na_off_vp_and_fail_on_vp)
+{
+  const fm_theorem *t = fm_theorem_find("cond-field");
+  cr_assert_not_null(t);
+  int ms[2] = {mutant_index(t, "seed misprint: VP field factor"),
+               mutant_index(t, "seed misprint: VP closed form")};
+  int nvp = 0;
+  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
+    fm_case *c = load(i);
+    int vp = file_is_vp(fm_case_builtin_file(i));
+    nvp += vp;
+    for (int q = 0; q < 2; q++) {
+      fm_verdict v = run(t, c, ms[q]);
+      fm_outcome want = vp ? FM_OUTCOME_FAIL : FM_OUTCOME_NA;
+      cr_expect_eq(v.outcome, want, "%s, \"%s\": %s, expected %s (margin %.3g; %s)", c->name,
+                   t->mutants[ms[q] - 1], fm_outcome_name(v.outcome), fm_outcome_name(want),
+                   v.margin, v.note);
+    }
+    fm_case_free(c);
+  }
+  cr_expect(nvp > 0, "no vp built-in case: the misprint mutants were never exercised");
+}
+
+/* The check reports the smallest relative sigma' perturbation its MPFR
+ * route detects.  Route 1's tolerance is ~5e-14 of the scale of terms, and
+ * a perturbation e changes u by e |sigma'/sigma||x - alpha x1|, an O(1)
+ * fraction of that scale at typical points: 1e-10 must be seen (margin
+ * ~1e3), on every case. */
+Test(thm_cond_field, mpfr_route_detects_a_1e_10_error_in_sigma_prime)
+{
+  const fm_theorem *t = fm_theorem_find("cond-field");
+  cr_assert_not_null(t);
+  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
+    fm_case *c = load(i);
+    fm_verdict v = run(t, c, 0);
+    const char *p = strstr(v.note, "detected (of 1e-14..1e-2): MPFR ");
+    cr_expect_not_null(p, "%s: no detection report in note: %s", c->name, v.note);
+    if (p != NULL) {
+      double e = strtod(p + strlen("detected (of 1e-14..1e-2): MPFR "), NULL);
+      cr_expect(e > 0.0 && e <= 1e-10, "%s: smallest detected sigma' error %.3g > 1e-10 (%s)",
+                c->name, e, v.note);
+    }
+    fm_case_free(c);
+  }
+}
