@@ -91,4 +91,11 @@ int fm_gmm_marginal_mpfr(mpfr_t logp, mpfr_t *score, mpfr_t *mean, mpfr_t *u,
                          const fm_gmm *g, const fm_sched_mp *v, mpfr_t *x,
                          mpfr_prec_t prec);
 
+/* --- the marginal p_t as a GMM (gmm_time.c) ---
+ * *pt = sum_k w_k N(alpha m_k, alpha^2 S_k + sigma^2 I) for schedule values
+ * v (derivatives unused): exact samples of p_t by fm_gmm_sample(*pt, ...).
+ * Caller frees with fm_gmm_free.  FM_ENONFIN for non-finite alpha/sigma,
+ * FM_ENOTPD if a covariance is singular (alpha = sigma = 0). */
+int fm_gmm_at_time(fm_gmm **pt, const fm_gmm *g, const fm_sched_val *v);
+
 #endif

@@ -92,7 +92,9 @@ const char *fm_schedule_describe(const fm_schedule *s);
 int fm_schedule_param(double *value, const fm_schedule *s, const char *name);
 
 /* expr schedules only (FM_ENOTAVAIL otherwise, or when not supplied):
- * the user's claimed derivatives, and the user's conditional field. */
+ * the user's claimed derivatives (when only one of alpha_dot, sigma_dot was
+ * supplied, the other is returned as the symbolic derivative), and the
+ * user's conditional field. */
 int fm_schedule_claimed_deriv(double *dalpha, double *dsigma, const fm_schedule *s,
                               double t);
 int fm_schedule_user_cond_field(double *u, const fm_schedule *s, double t, double x,

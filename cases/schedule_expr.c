@@ -20,7 +20,8 @@
  *    so every string is first checked here against libmatheval's grammar
  *    (fm_ex_syntax), which also says *where* it is wrong -- libmatheval
  *    only says no;
- *  - it reads a^b^c as (a^b)^c; such chains must be parenthesised.
+ *  - it reads a^b^c as (a^b)^c; such chains must be parenthesised;
+ *  - it reads numbers with atof, which follows LC_NUMERIC (keep it "C").
  * There is no MPFR twin (eval_mp = NULL): libmatheval evaluates in double.
  */
 #include "schedule_impl.h"

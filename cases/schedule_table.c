@@ -228,7 +228,9 @@ static int fm_tab_split(char *s, char **field, int max)
   }
 }
 
-/* A whole field as a double (strtod: decimal, exponent, inf, nan). */
+/* A whole field as a double (strtod: decimal, exponent, inf, nan).  strtod
+ * follows LC_NUMERIC: the library never calls setlocale, and a program that
+ * does must leave LC_NUMERIC at "C" or "0.5" stops being a number. */
 static int fm_tab_number(double *v, const char *f)
 {
   char *end;

@@ -24,11 +24,13 @@ static int fm_fdiff_level(double *D, double *fmag, fm_fdiff_fn f, void *ctx, siz
 }
 
 /* Observed order from three consecutive raw differences of one component;
- * NAN when the differences are at round-off (no information). */
-static double fm_fdiff_order(double d0, double d1, double d2, double scale)
+ * NAN when the differences are not clearly above the round-off of the raw
+ * differences themselves (~eps |f| / h each): then they carry no
+ * information about the truncation error (e.g. an affine f). */
+static double fm_fdiff_order(double d0, double d1, double d2, double fmag, double h2)
 {
-  double a = fabs(d0 - d1), b = fabs(d1 - d2);
-  if (!(b > 64.0 * 2.2e-16 * scale) || !(a > 0.0))
+  double a = fabs(d0 - d1), b = fabs(d1 - d2), noise = 2.2e-16 * fmag / h2;
+  if (!(b > 64.0 * noise) || !(a > 0.0))
     return NAN;
   return log2(a / b);
 }
@@ -78,7 +80,7 @@ int fm_fdiff_central(double *d, double *err, fm_fdiff_info *info, fm_fdiff_fn f,
       d[i] = val;
       if (err != NULL)
         err[i] = fmax(best, floor);
-      double o = fm_fdiff_order(T[i], T[L * n + i], T[2 * L * n + i], fabs(T[i]) + 1e-300);
+      double o = fm_fdiff_order(T[i], T[L * n + i], T[2 * L * n + i], fmag[i], h0 / 4.0);
       if (isfinite(o) && (!isfinite(order) || o < order))
         order = o;
     }

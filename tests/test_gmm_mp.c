@@ -13,11 +13,13 @@
  *  (1) ALGEBRA (asserted): fm_gmm_marginal against fm_gmm_marginal_mpfr fed
  *      the same double schedule values, so only the GMM algebra differs.
  *      Each component i of each output must satisfy |double - ref| <=
- *      SAFETY * B_i, B_i the first-order rounding-error bound of the double
- *      algorithm derived in path_bound() below from the condition of each
- *      step (Cholesky backward error (d+2) eps, kappa(C_k), the magnitude of
- *      the log-densities that feed the posterior weights, and the magnitude
- *      of the summed terms).  SAFETY = 2 covers second-order terms.
+ *      SAFETY * B_i, B_i the first-order rounding-error bound of the
+ *      algorithm carried out in double (eps = 2^-53), derived in
+ *      path_bound() below from the condition of each step (Cholesky backward
+ *      error (d+2) eps, kappa(C_k), the magnitude of the log-densities that
+ *      feed the posterior weights, and the magnitude of the summed terms).
+ *      SAFETY = 2 covers second-order terms.  (gmm_path.c may carry more
+ *      precision internally; the bound is then conservative, never wrong.)
  *  (2) END TO END (reported, the contract's metric): fm_gmm_marginal against
  *      fm_gmm_marginal_mp with the schedule's own MPFR twin; error of a
  *      vector relative to its max-abs entry, of log p relative to |log p|+1.
@@ -26,9 +28,13 @@
  *      (1) accounts for.
  * Why the metric in (2) cannot be the assertion: u = alpha' E + sigma sigma'
  * sum gamma z and E = sum gamma (m + alpha S z) can cancel (|E| << the terms),
- * and at r.C^{-1}r ~ 1e6 (1e3 standard deviations) the log-densities carry
- * absolute rounding errors ~ 1e6 eps that no double algorithm forming r_k
- * first avoids; both are conditioning, not defects, and (1) bounds them.
+ * and at r.C^{-1}r ~ 1e6 (1e3 standard deviations) log-densities formed in
+ * double carry absolute errors ~ 1e6 eps, which move the posterior weights
+ * wherever two components compete; both are conditioning, not defects, and
+ * (1) bounds them.  The bound does not excuse a *common* error in all
+ * log-densities (e.g. gamma_k = exp(l_k - lse) with lse rounded at |lse|
+ * eps): a common shift cancels in exact posterior weights, so it is charged
+ * nothing and such an implementation fails (1).
  */
 #include <criterion/criterion.h>
 #include <gsl/gsl_eigen.h>
@@ -445,9 +451,10 @@ static void check_mixture(fm_gmm *g, const char *label)
     cr_expect_leq(w.margin[o], 1.0,
                   "%s: %s differs from the MPFR twin by %.3g times its derived rounding "
                   "bound (at %s)", label, out_name[o], w.margin[o], w.where_margin[o]);
+    /* a note, not a warning: Criterion exits 1 on any cr_log_warn */
     if (w.contract[o] > CONTRACT_TOL)
-      cr_log_warn("%s: %s end-to-end error %.3g exceeds %.0e at %s (see the header "
-                  "comment: schedule error or cancellation)", label, out_name[o],
+      cr_log_info("note: %s: %s end-to-end error %.3g is above %.0e at %s (schedule "
+                  "error or cancellation; see the header comment)", label, out_name[o],
                   w.contract[o], CONTRACT_TOL, w.where_contract[o]);
   }
   fm_gmm_free(g);

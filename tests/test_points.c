@@ -227,7 +227,7 @@ Test(points, fdiff_grid_gives_exact_abscissae_inside_the_interval)
   for (size_t i = 0; i < sizeof ts / sizeof *ts; i++) {
     double tc, h0;
     cr_assert_eq(fm_fdiff_grid(&tc, &h0, ts[i], 1e-2), FM_OK);
-    double lim = fmin(1e-2, fmin(tc / 2, (1.0 - tc) / 2));
+    double lim = fmin(1e-2, fmin(tc / 4, (1.0 - tc) / 4));
     int e;
     cr_expect(fabs(tc - ts[i]) <= 0x1p-41, "t moved by %.3g", fabs(tc - ts[i]));
     cr_expect(h0 <= lim && 2.0 * h0 > lim, "h0 %.17g not the largest power of 2 <= %.17g",

@@ -15,6 +15,7 @@
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -463,5 +464,62 @@ Test(schedule_expr, describe_truncates_long_expressions_fairly)
   cr_expect(strncmp(d, "expr(alpha=t+t+", 15) == 0, "description \"%s\"", d);
   cr_expect(strstr(d, "...") != NULL, "truncation not marked: \"%s\"", d);
   cr_expect(strstr(d, ", sigma=cos(pi*t/2))") != NULL, "sigma lost: \"%s\"", d);
+  fm_schedule_free(s);
+}
+
+/* libmatheval evaluates by writing t into a symbol table shared by an
+ * expression and its derivative; schedule_expr.c serialises every call.
+ * Four threads evaluate one const schedule at their own t's; every value
+ * must be bit-identical to the serial one (without the lock, a thread
+ * regularly evaluates at another thread's t). */
+#define FM_NTHREAD 4
+#define FM_NEVAL 100000
+
+typedef struct {
+  const fm_schedule *s;
+  int id, mismatches;
+  const double *serial;  /* alpha at t_i = (i + 0.5) / FM_NEVAL */
+  pthread_barrier_t *start;
+} fm_thread_job;
+
+static void *fm_thread_eval(void *arg)
+{
+  fm_thread_job *job = arg;
+  pthread_barrier_wait(job->start);  /* all threads race from here */
+  for (int k = 0; k < FM_NEVAL; k++) {
+    int i = (k * 7919 + job->id * 4999) % FM_NEVAL;
+    fm_sched_val v;
+    if (fm_schedule_eval(&v, job->s, (i + 0.5) / FM_NEVAL) != FM_OK ||
+        v.alpha != job->serial[i])
+      job->mismatches++;
+  }
+  return NULL;
+}
+
+Test(schedule_expr, concurrent_evaluation_matches_serial)
+{
+  fm_schedule *s = fm_expr_or_die("sin(pi*t/2)", "cos(pi*t/2)", NULL, NULL, NULL);
+  static double serial[FM_NEVAL];
+  for (int i = 0; i < FM_NEVAL; i++) {
+    fm_sched_val v;
+    cr_assert_eq(fm_schedule_eval(&v, s, (i + 0.5) / FM_NEVAL), FM_OK);
+    serial[i] = v.alpha;
+  }
+  pthread_t th[FM_NTHREAD];
+  fm_thread_job job[FM_NTHREAD];
+  pthread_barrier_t start;
+  pthread_barrier_init(&start, NULL, FM_NTHREAD);
+  for (int j = 0; j < FM_NTHREAD; j++) {
+    job[j] = (fm_thread_job){s, j, 0, serial, &start};
+    cr_assert_eq(pthread_create(&th[j], NULL, fm_thread_eval, &job[j]), 0);
+  }
+  int bad = 0;
+  for (int j = 0; j < FM_NTHREAD; j++) {
+    pthread_join(th[j], NULL);
+    bad += job[j].mismatches;
+  }
+  pthread_barrier_destroy(&start);
+  cr_expect_eq(bad, 0, "%d of %d concurrent evaluations differ from the serial ones", bad,
+               FM_NTHREAD * FM_NEVAL);
   fm_schedule_free(s);
 }

@@ -29,10 +29,10 @@
  * Route 2 -- finite differences.  D = d/dt psi_t(x0) by Richardson-
  * extrapolated central differences (fm_fdiff_central, 5 levels) at tc, t
  * moved onto the 2^-40 grid, with h0 the largest power of two <=
- * min(1e-2, tc/2, (1-tc)/2) (fm_fdiff_grid: every tc +- h is an exact
+ * min(1e-2, tc/4, (1-tc)/4) (fm_fdiff_grid: every tc +- h is an exact
  * double, so no error comes from rounding the abscissae; tc +- h0 stays
- * in (0,1) and at least h0 away from the ends, inside the radius of
- * analyticity of t^n-type schedules).  The candidate is evaluated at
+ * within a quarter of the radius of analyticity ~ min(t, 1-t) of schedules
+ * singular at an end, where Richardson's error estimate is conservative).  The candidate is evaluated at
  * x = psi_tc(x0) computed in double.  For tail points x0 is replaced by
  * (x - alpha x1)/sigma so that the trajectory passes through the tail point.
  * Per point tolerance, with e_s = fm_sched_value_err (points.h: the a
@@ -436,15 +436,15 @@ static int fm_cf_scan(fm_verdict *v, const fm_cf_ref *r, const fm_pointset *ps,
   char buf[256];
   int len = snprintf(buf, sizeof buf, "smallest sigma' perturbation detected (of "
                                       "1e-14..1e-2):");
-  for (int q = 0; q < FM_CF_NROUTES && len > 0 && (size_t)len < sizeof buf; q++)
-    if (q != FM_CF_R_VP || k.vp)
-    {
-      const char *name = q == FM_CF_R_MP ? "MPFR" : q == FM_CF_R_FD ? "FD" : "Lipman";
-      char amount[16] = "none";
-      if (!isnan(found[q]))
-        snprintf(amount, sizeof amount, "%.0e", found[q]);
-      len += snprintf(buf + len, sizeof buf - (size_t)len, " %s %s", name, amount);
-    }
+  for (int q = 0; q < FM_CF_NROUTES && len > 0 && (size_t)len < sizeof buf; q++) {
+    if (q == FM_CF_R_VP && !k.vp)
+      continue;
+    const char *name = q == FM_CF_R_MP ? "MPFR" : q == FM_CF_R_FD ? "FD" : "Lipman";
+    char amount[16] = "none";
+    if (!isnan(found[q]))
+      snprintf(amount, sizeof amount, "%.0e", found[q]);
+    len += snprintf(buf + len, sizeof buf - (size_t)len, " %s %s", name, amount);
+  }
   fm_verdict_notef(v, "%s", buf);
   return FM_OK;
 }

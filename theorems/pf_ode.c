@@ -55,7 +55,10 @@
  * independently of f, g^2: Song's beta for vp, otherwise the definitions
  * fbar = d log abar/ds = -d/dt log alpha, gbar^2 = d sbar^2/ds - 2 fbar
  * sbar^2 = -d/dt sigma^2 - 2 fbar sigma^2 by Richardson central differences
- * in t (fm_fdiff_central, 5 levels, h0 = min(2^-7, t/4, (1-t)/4);
+ * in t (fm_fdiff_central, 5 levels, h0 = min(2^-7, t/4, (1-t)/4), 2^-17
+ * in place of 2^-7 for table schedules: a spline is only C^2 at its knots,
+ * and a difference straddling one has an error ~|jump f'''| h^2/12 outside
+ * the expansion Richardson removes;
  * sigma^2 is smooth even where sigma has a square-root end).  Compared:
  * fbar x - gbar^2/2 score (double) with -u (double).  Tolerance:
  *   |x| dfbar + c (|score| dgbar2 + |gbar^2| B_score) + B_u
@@ -68,15 +71,20 @@
  *
  * Route 6 -- integrated trajectories.  From x(t_a) = alpha x1 + sigma x0
  * (the first min(n, 4) points' x0, x1), t_a = 1e-3: the FM ODE dx/dt =
- * u_t(x) to t_b = 1 - 1e-3 with RK4 in N and 2N steps (N = 64), and the
- * diffusion PF-ODE dx/ds = fbar x - gbar^2/2 score_{1-s}(x) backward from
- * s = 1 - t_a to 1 - t_b in M and 2M steps (M = 96: a different grid, so the
- * two truncation errors are independent), with fbar, gbar^2 from Song (vp)
- * or -f_{1-s}, -g^2_{1-s}.  Richardson: the error of the 2N solution is
- * ~ |x_N - x_2N| / (2^4 - 1).  Endpoints must agree to
- *   tol = 2 (e_FM + e_PF) + 16 eps (N + M) max(1, |x|_inf)
- * (factor 2 for the pre-asymptotic range; the last term bounds round-off
- * accumulated over the 2(N + M) steps, a few eps |x| per step).
+ * u_t(x) to t_b = 1 - 1e-3 with RK4 in N, 2N and 4N steps (N = 64), and
+ * the diffusion PF-ODE dx/ds = fbar x - gbar^2/2 score_{1-s}(x) backward
+ * from s = 1 - t_a to 1 - t_b in M, 2M, 4M steps (M = 96: a different grid,
+ * so the two truncation errors are independent), with fbar, gbar^2 from
+ * Song (vp) or -f_{1-s}, -g^2_{1-s}.  Richardson with the observed ratio
+ * rho = |x_N - x_2N| / |x_2N - x_4N| (16 in RK4's asymptotic range): the
+ * error of the 4N solution is |x_2N - x_4N| / (max(rho, 2) - 1) -- halving
+ * the step once more than the textbook estimate, because schedules with a
+ * singular derivative at t = 0 (polynomial n < 1: alpha' ~ t^(n-1)) keep
+ * RK4 out of its asymptotic range at t_a, where a ratio assumed to be 16
+ * would understate the error.  Endpoints must agree to
+ *   tol = 2 (e_FM + e_PF) + 64 eps (N + M) max(1, |x|_inf)
+ * (factor 2 for the remaining pre-asymptotic slack; the last term bounds
+ * round-off accumulated over the 4(N + M) finest steps, a few eps |x| each).
  *
  * Mutants (candidate coefficients replaced, references unchanged):
  *   1 "g^2 sign flipped": -g^2 (and -gbar^2);
@@ -101,6 +109,7 @@
 #define FM_PF_GUARD_BITS 20
 #define FM_PF_FD_LEVELS 5
 #define FM_PF_FD_HMAX 0x1p-7
+#define FM_PF_FD_HMAX_C2 0x1p-17
 #define FM_PF_VP_GRID 256
 #define FM_PF_TA 1e-3
 #define FM_PF_N 64
@@ -168,7 +177,7 @@ typedef struct {
   fm_pf_worst w[FM_PF_NR];
   size_t skip_alpha0;
   int exact_schedule;
-  double traj_eFM, traj_ePF;
+  double traj_eFM, traj_ePF, traj_rho;
 } fm_pf_work;
 
 static double fm_pf_maxabs(const double *a, size_t d)
@@ -200,6 +209,7 @@ static int fm_pf_work_alloc(fm_pf_work *w, const fm_case *c, const fm_check_opts
   w->cs = mutant == FM_PF_NO_HALF ? 1.0 : 0.5;
   w->eps_mp = ldexp(1.0, FM_PF_GUARD_BITS - (int)o->prec);
   w->exact_schedule = 1;
+  w->traj_rho = INFINITY;
   w->vp = strcmp(fm_schedule_type_name(c->sched), "vp") == 0 &&
           fm_schedule_param(&w->bmin, c->sched, "beta_min") == FM_OK &&
           fm_schedule_param(&w->bmax, c->sched, "beta_max") == FM_OK;
@@ -298,6 +308,15 @@ static int fm_pf_fd_fn(double *y, double t, void *ctx)
   return FM_OK;
 }
 
+/* Largest first step: a table schedule is a cubic spline, only C^2 at its
+ * knots, where a difference straddling a knot has an error outside the
+ * h^2, h^4 expansion Richardson removes; a short step keeps that error
+ * (|jump f'''| h^2 / 12 at most) below the round-off floor. */
+static double fm_pf_fd_hmax(const fm_schedule *s)
+{
+  return strcmp(fm_schedule_type_name(s), "table") == 0 ? FM_PF_FD_HMAX_C2 : FM_PF_FD_HMAX;
+}
+
 static int fm_pf_dcoef_ref(fm_pf_dcoef *r, const fm_pf_work *w, double s)
 {
   if (w->vp) {
@@ -305,7 +324,7 @@ static int fm_pf_dcoef_ref(fm_pf_dcoef *r, const fm_pf_work *w, double s)
     *r = (fm_pf_dcoef){-0.5 * beta, beta, FM_PF_EPS * beta, 2.0 * FM_PF_EPS * beta};
     return FM_OK;
   }
-  double t = 1.0 - s, h0 = fmin(FM_PF_FD_HMAX, 0.25 * fmin(t, s));
+  double t = 1.0 - s, h0 = fmin(fm_pf_fd_hmax(w->c->sched), 0.25 * fmin(t, s));
   if (!(h0 > 0.0))
     return FM_EDOM;
   double D[2], err[2];
@@ -555,21 +574,35 @@ static int fm_pf_rhs_pf(double *dx, double s, const double *x, void *ctx)
   return FM_OK;
 }
 
-/* x1, x2: the solution with `steps` and 2 steps; a state that stops being
- * finite (a mutant can blow up) is reported as infinite, not as an error. */
-static int fm_pf_integrate(double *x1, double *x2, fm_ode_fn f, fm_pf_work *w,
+/* The solution at b with steps*2^j (j = 0, 1, 2) into x[j*d ..], and *err,
+ * the Richardson estimate of the finest one's error with the observed ratio
+ * rho = |x_0 - x_1| / |x_1 - x_2| (16 for RK4 in its asymptotic range):
+ * |x_1 - x_2| / (max(rho, 2) - 1) -- at worst (rho <= 2, far from
+ * asymptotic) the last difference itself; *rho is reported.  A state that
+ * stops being finite (a mutant can blow up) is reported as infinite, not as
+ * an error. */
+static int fm_pf_integrate(double *x, double *err, double *rho, fm_ode_fn f, fm_pf_work *w,
                            const double *x0, double a, double b, size_t steps)
 {
-  memcpy(x1, x0, w->d * sizeof *x1);
-  memcpy(x2, x0, w->d * sizeof *x2);
-  int st = fm_ode_rk4(x1, f, w, w->d, a, b, steps);
-  if (st == FM_OK)
-    st = fm_ode_rk4(x2, f, w, w->d, a, b, 2 * steps);
-  if (st == FM_ENONFIN) {
-    for (size_t j = 0; j < w->d; j++)
-      x1[j] = x2[j] = INFINITY;
-    st = FM_OK;
+  size_t d = w->d;
+  int st = FM_OK;
+  for (int j = 0; j < 3 && st == FM_OK; j++) {
+    memcpy(x + j * d, x0, d * sizeof *x);
+    st = fm_ode_rk4(x + j * d, f, w, d, a, b, steps << j);
   }
+  if (st == FM_ENONFIN) {
+    for (size_t j = 0; j < 3 * d; j++)
+      x[j] = INFINITY;
+    *err = *rho = INFINITY;
+    return FM_OK;
+  }
+  double d01 = 0.0, d12 = 0.0;
+  for (size_t j = 0; j < d; j++) {
+    d01 = fmax(d01, fabs(x[j] - x[d + j]));
+    d12 = fmax(d12, fabs(x[d + j] - x[2 * d + j]));
+  }
+  *rho = d12 > 0.0 ? d01 / d12 : INFINITY;
+  *err = d12 / (fmax(*rho, 2.0) - 1.0);
   return st;
 }
 
@@ -577,40 +610,39 @@ static int fm_pf_route_traj(fm_pf_work *w, const fm_pointset *ps)
 {
   size_t d = w->d, nt = ps->n < FM_PF_NTRAJ ? ps->n : FM_PF_NTRAJ;
   double ta = FM_PF_TA, tb = 1.0 - FM_PF_TA;
-  double *buf = malloc(5 * d * sizeof *buf);
+  double *buf = malloc(7 * d * sizeof *buf);
   if (buf == NULL)
     return FM_ENOMEM;
-  double *xs = buf, *a1 = buf + d, *a2 = buf + 2 * d, *b1 = buf + 3 * d, *b2 = buf + 4 * d;
+  double *xs = buf, *a = buf + d, *b = buf + 4 * d;
   fm_sched_val v;
   int st = fm_schedule_eval(&v, w->c->sched, ta);
   for (size_t i = 0; i < nt && st == FM_OK; i++) {
     for (size_t j = 0; j < d; j++)
       xs[j] = v.alpha * ps->x1[i * d + j] + v.sigma * ps->x0[i * d + j];
-    st = fm_pf_integrate(a1, a2, fm_pf_rhs_fm, w, xs, ta, tb, FM_PF_N);
+    double eFM, ePF, rFM, rPF;
+    st = fm_pf_integrate(a, &eFM, &rFM, fm_pf_rhs_fm, w, xs, ta, tb, FM_PF_N);
     if (st == FM_OK)
-      st = fm_pf_integrate(b1, b2, fm_pf_rhs_pf, w, xs, 1.0 - ta, 1.0 - tb, FM_PF_M);
+      st = fm_pf_integrate(b, &ePF, &rPF, fm_pf_rhs_pf, w, xs, 1.0 - ta, 1.0 - tb, FM_PF_M);
     if (st != FM_OK)
       break;
-    double eFM = 0.0, ePF = 0.0, diff = 0.0, xn = 1.0;
+    double diff = 0.0, xn = 1.0;
     for (size_t j = 0; j < d; j++) {
-      eFM = fmax(eFM, fabs(a1[j] - a2[j]) / 15.0);
-      ePF = fmax(ePF, fabs(b1[j] - b2[j]) / 15.0);
-      diff = fmax(diff, fabs(a2[j] - b2[j]));
-      xn = fmax(xn, fabs(a2[j]));
+      diff = fmax(diff, fabs(a[2 * d + j] - b[2 * d + j]));
+      xn = fmax(xn, fabs(a[2 * d + j]));
     }
     if (!isfinite(diff))
       diff = INFINITY;
-    double tol = 2.0 * (eFM + ePF) + 16.0 * FM_PF_EPS * (FM_PF_N + FM_PF_M) * xn;
+    double tol = 2.0 * (eFM + ePF) + 16.0 * FM_PF_EPS * 4.0 * (FM_PF_N + FM_PF_M) * xn;
     fm_pf_worst *wt = &w->w[FM_PF_R_TRAJ];
     double m0 = wt->have ? wt->margin : -INFINITY;
     fm_pf_worst_add(wt, diff, tol, i);
-    if (wt->margin > m0) {
+    if (wt->margin > m0)
       snprintf(wt->where, sizeof wt->where,
                "trajectory %zu from t=%g, x0[0]=%.6g, x1[0]=%.6g", i, ta, ps->x0[i * d],
                ps->x1[i * d]);
-    }
     w->traj_eFM = fmax(w->traj_eFM, eFM);
     w->traj_ePF = fmax(w->traj_ePF, ePF);
+    w->traj_rho = fmin(w->traj_rho, fmin(rFM, rPF));
   }
   free(buf);
   return st;
@@ -629,8 +661,9 @@ static void fm_pf_report(fm_verdict *v, fm_pf_work *w, const fm_pointset *ps)
       fm_point_describe(where, sizeof where, ps, x->at);
     fm_verdict_route(v, fm_pf_route_names[r], x->value, x->tol, 0.0, where);
   }
-  fm_verdict_notef(v, "RK4 Richardson error estimates: FM %.2g, PF %.2g (N = %d, M = %d)",
-                   w->traj_eFM, w->traj_ePF, FM_PF_N, FM_PF_M);
+  fm_verdict_notef(v, "RK4 Richardson error estimates: FM %.2g, PF %.2g (N = %d, M = %d "
+                   "steps x 1, 2, 4; smallest observed error ratio %.3g, 16 expected)",
+                   w->traj_eFM, w->traj_ePF, FM_PF_N, FM_PF_M, w->traj_rho);
   if (!w->vp)
     fm_verdict_notef(v, "not a vp schedule: Song's VP-SDE route n/a; fbar, gbar^2 by "
                      "finite differences");

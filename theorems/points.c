@@ -259,7 +259,7 @@ int fm_fdiff_grid(double *tc, double *h0, double t, double hmax)
   if (!(t >= 0x1p-30 && t <= 1.0 - 0x1p-30) || !(hmax > 0.0))
     return FM_EDOM;
   double c = nearbyint(t / grid) * grid;
-  double lim = fmin(hmax, fmin(0.5 * c, 0.5 * (1.0 - c)));
+  double lim = fmin(hmax, fmin(0.25 * c, 0.25 * (1.0 - c)));
   int e;
   frexp(lim, &e); /* lim = m 2^e, m in [1/2, 1) */
   *tc = c;

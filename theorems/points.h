@@ -105,10 +105,15 @@ int fm_sched_eval_candidate(fm_sched_val *v, const fm_schedule *s, double t,
 
 /* Step layout for central differences in t that stay inside (0,1):
  * *tc = t rounded to a multiple of 2^-40 (moves t by <= 2^-41), and *h0 the
- * largest power of two <= min(hmax, tc/2, (1-tc)/2).  Then every tc +- h0/2^k
+ * largest power of two <= min(hmax, tc/4, (1-tc)/4).  Then every tc +- h0/2^k
  * with h0/2^k >= 2^-40 is an exact double, so the difference quotient divides
- * by exactly the step that was taken (no error from rounding t +- h).  Needs
- * t in [2^-30, 1 - 2^-30]; FM_EDOM otherwise. */
+ * by exactly the step that was taken (no error from rounding t +- h).  Why
+ * 1/4: path quantities may be singular at t = 0 or 1 (log sigma, 1/sigma,
+ * t^n), so their Taylor series in t converge with radius ~ min(t, 1-t);
+ * at h0 = radius/4 each Richardson level gains >= 16x and the tableau's
+ * error estimate stays conservative, whereas at radius/2 it was seen to
+ * underestimate the true error 8-fold (log p_t(x|x1), polynomial path,
+ * t = 0.983).  Needs t in [2^-30, 1 - 2^-30]; FM_EDOM otherwise. */
 int fm_fdiff_grid(double *tc, double *h0, double t, double hmax);
 
 /* Observed order of the raw central difference D(h) = (f(t+h) - f(t-h))/2h:

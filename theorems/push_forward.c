@@ -32,7 +32,8 @@
  * Route 2 -- continuity.  x = the point as drawn (tails included), t moved
  * onto the 2^-40 grid, D = d/dt log p_t(x|x1) by Richardson-extrapolated
  * central differences (5 levels, h0 the largest power of two <=
- * min(1e-2, t/2, (1-t)/2): fm_fdiff_grid, exact abscissae).  Residual
+ * min(1e-2, t/4, (1-t)/4): fm_fdiff_grid, exact abscissae, a quarter of the
+ * radius of analyticity).  Residual
  * R = D + u.s + d sigma'/sigma with u, s = fm_cond_field, fm_cond_score.
  * Per point tolerance, with e_s = fm_sched_value_err (points.h: the a priori
  * 4 kappa eps, or 8 times the schedule's measured rounding noise when that is

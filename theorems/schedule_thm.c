@@ -5,11 +5,17 @@
  * sigma_1 = sigma_min >= 0, differentiable, SNR alpha/sigma strictly
  * increasing; the derivatives the schedule reports are those of its values.
  *
- * eps = DBL_EPSILON (twice the unit roundoff).  Every double schedule value
- * f is taken to be accurate to 4 kappa eps |f| (kappa = fm_sched_cond: the
- * built-ins are exp/expm1/sin/sqrt of arguments of size |log f|, each libm
- * call within 1 ulp, <= 3 dependent operations).  A value of size <= 4 eps
- * is "zero to rounding": a boundary break smaller than that is no break.
+ * eps = DBL_EPSILON (twice the unit roundoff).  Error model of one double
+ * evaluation, kappa = fm_sched_cond (1 + max |log| of the four numbers):
+ *   |d alpha|, |d sigma| <= e_v = 4 kappa eps (|alpha| + |sigma|),
+ *   |d alpha'|, |d sigma'| <= e_d = 4 kappa eps (|alpha'| + |sigma'|).
+ * Absolute, not relative to each value: an expression such as libmatheval's
+ * cos(pi*t/2) rounds its argument, so near a zero of sigma the error is
+ * eps-sized in absolute terms (at t = 1 - 2^-11, cos(pi t/2) ~ 8e-4 carries
+ * ~2e-16, a relative 3e-13 no per-value kappa predicts); the built-ins, which
+ * carry the cancellation in 1 - t, do better than this bound.
+ * A value of size <= 4 eps is "zero to rounding": a boundary break smaller
+ * than that is no break.
  *
  * Boundary (DESIGN §1 thresholds).  The noise end: |alpha_0| <= 1e-2 and
  * |sigma_0 - 1| <= 1e-3 are warnings, larger fails; a break is also
@@ -36,32 +42,40 @@
  *    sigma < 0), and of interior t where a derivative is infinite
  *    (not differentiable) or the schedule fails to evaluate; tol 0.5 each.
  *  - SNR: the worst relative decrease (snr_{i-1} - snr_i) / max|snr| over
- *    consecutive nodes, against the rounding of the ratio of two values
- *    each 4 kappa eps accurate: tol 16 kappa eps (kappa the larger of the
- *    two nodes').  The statistic is signed: a negative value says how
- *    strictly the worst step still increases.  With an MPFR twin, the same
- *    on the twin's values with tol 4 eps_mp, eps_mp = 2^(20 - prec).
+ *    consecutive nodes (sigma = 0 gives snr = +inf, the largest), against
+ *    the rounding of the ratio: tol = 2 max over the two nodes of
+ *    (e_v/|alpha| + e_v/|sigma| + eps).  The statistic is signed: a negative
+ *    value says how strictly the worst step still increases.  With an MPFR
+ *    twin, the same on the twin's values with tol 4 eps_mp, eps_mp =
+ *    2^(20 - prec).
  *  - MPFR twin (built-ins): alpha, sigma, alpha', sigma' in double against
- *    fm_schedule_eval_mp at o->prec bits: |f - f_mp| <= 4 kappa eps |f_mp|
- *    + 2^-1074 (a subnormal's absolute resolution), per value; infinite
- *    derivatives (t = 0 or 1) compared only as infinities.
+ *    fm_schedule_eval_mp at o->prec bits: values within 4 kappa eps (|alpha|
+ *    + |sigma|), derivatives within 4 kappa eps (|alpha'| + |sigma'|) (twin
+ *    sizes; + 2^-1074, a subnormal's resolution): the error model above, with
+ *    the twin's exact sizes; infinite derivatives (t = 0 or 1) compared only
+ *    as infinities.
  *  - finite differences: at interior nodes, Richardson central differences
  *    (fm_fdiff_central, 5 levels, on fm_fdiff_grid's exact steps, h0 <=
- *    2^-7) of alpha and sigma against the closed-form/symbolic derivatives
+ *    2^-7; 2^-17 for table schedules: a cubic spline is only C^2 at its
+ *    knots, a difference straddling one has an error ~|jump f'''| h^2 / 12
+ *    outside the h^2, h^4 expansion Richardson removes, and the short step
+ *    keeps it below the round-off floor) of alpha and sigma against the closed-form/symbolic derivatives
  *    (and the user's claimed ones, expr only):
- *        tol = 2 err + 8 kappa eps (|f| / h_fin + |f'|)
+ *        tol = 2 err + 2 (e_v / h_fin + e_d)
  *    err is fm_fdiff's estimate (the difference of the last two
  *    extrapolations, itself a bound on the less accurate one; x2 for the
- *    pre-asymptotic range); the round-off of a value, 4 kappa eps |f|, enters
- *    a difference quotient divided by the finest step and is amplified by
- *    the Richardson weights by < 2; the derivative's own rounding 4 kappa eps.
+ *    pre-asymptotic range); a value's round-off e_v enters a difference
+ *    quotient divided by the finest step and is amplified by the Richardson
+ *    weights by < 2; the derivative's own rounding e_d.
  *  - user cond_field (expr): at seeded (t, x, x1) against (sigma'/sigma)(x -
- *    alpha x1) + alpha' x1 with tol (64 + 8 kappa) eps T, T = |sigma'/sigma|
- *    (|x| + |alpha x1|) + |alpha' x1| (each side a <= 16-node expression tree
- *    at <= 2 eps per node; the schedule values' rounding on each term); and
- *    against the path: d/dt psi_t(x0) (Richardson, as above) = cond_field(t,
- *    psi_t(x0), x1), tol 2 err + 2 delta / h_fin + (64 + 8 kappa) eps T,
- *    delta = (4 kappa + 2) eps (|sigma x0| + |alpha x1|).
+ *    alpha x1) + alpha' x1.  With c = sigma'/sigma, r = |x| + |alpha x1|, T =
+ *    |c| r + |alpha' x1|: tol = dc r + |c| e_v |x1| + e_d |x1| + 64 eps T,
+ *    dc = (e_d + |c| e_v)/|sigma| (the schedule errors through each term;
+ *    64 eps T for the two evaluations' own operations, <= 16 nodes each at
+ *    <= 2 eps).  And against the path: d/dt psi_t(x0) (Richardson, as above)
+ *    = cond_field(t, psi_t(x0), x1) with tol 2 err + 2 delta / h_fin + the
+ *    formula tol, delta = e_v (|x0| + |x1|) + 2 eps (|sigma x0| + |alpha x1|)
+ *    the round-off of one psi value.
  *
  * Mutants (the candidate schedule is the case's, wrapped):
  *   1 "sigma' off by 1%": the reported sigma' (closed form and claim) x 1.01;
@@ -90,6 +104,7 @@
 #define FM_SC_GRID 4096
 #define FM_SC_FD_LEVELS 5
 #define FM_SC_FD_HMAX 0x1p-7
+#define FM_SC_FD_HMAX_C2 0x1p-17
 #define FM_SC_GUARD_BITS 20
 #define FM_SC_ALPHA0_WARN 1e-2
 #define FM_SC_SIGMA0_WARN 1e-3
@@ -266,6 +281,34 @@ typedef struct {
   double eps_mp;
 } fm_sc_work;
 
+/* --- the error model of one double evaluation (see the header) --- */
+
+/* absolute error of alpha or sigma: 4 kappa eps (|alpha| + |sigma|) */
+static double fm_sc_err_val(const fm_sched_val *v)
+{
+  return 4.0 * fm_sched_cond(v) * FM_SC_EPS * (fabs(v->alpha) + fabs(v->sigma));
+}
+
+/* absolute error of alpha' or sigma': 4 kappa eps (|alpha'| + |sigma'|) */
+static double fm_sc_err_der(const fm_sched_val *v)
+{
+  return 4.0 * fm_sched_cond(v) * FM_SC_EPS * (fabs(v->dalpha) + fabs(v->dsigma));
+}
+
+/* Bound on |field - formula| for u = c (x - alpha x1) + alpha' x1, c =
+ * sigma'/sigma, evaluated twice in double (the user's expression and the
+ * formula): the schedule errors through each term, plus 64 eps of the term
+ * sizes for the two evaluations' own operations. *T = the term sizes. */
+static double fm_sc_uf_tol(double *T, const fm_sched_val *v, double x, double x1)
+{
+  double ev = fm_sc_err_val(v), ed = fm_sc_err_der(v), c = v->dsigma / v->sigma;
+  double r = fabs(x) + fabs(v->alpha * x1);
+  *T = fabs(c) * r + fabs(v->dalpha * x1);
+  double dc = (ed + fabs(c) * ev) / fabs(v->sigma);
+  return dc * r + fabs(c) * ev * fabs(x1) + ed * fabs(x1) + 64.0 * FM_SC_EPS * *T +
+         FM_SC_TINY;
+}
+
 /* --- grid routes --- */
 
 static double fm_sc_snr(double a, double s)
@@ -276,8 +319,8 @@ static double fm_sc_snr(double a, double s)
 /* Relative decrease from snr0 to snr1 (<= 0 when increasing). */
 static double fm_sc_decrease(double snr0, double snr1)
 {
-  if (isinf(snr0) && isinf(snr1) && snr0 == snr1)
-    return 0.0;
+  if (isinf(snr0) || isinf(snr1)) /* sigma = 0: +inf is the largest SNR */
+    return snr0 == snr1 ? 0.0 : (snr1 > snr0 ? -1.0 : 1.0);
   double den = fmax(fabs(snr0), fabs(snr1));
   return den > 0.0 ? (snr0 - snr1) / den : 0.0;
 }
@@ -296,11 +339,11 @@ static int fm_sc_fd_fn(double *y, double t, void *ctx)
 
 /* max over (alpha, sigma) of |d_j - D_j| / tol_j; *val and *tol at that j. */
 static double fm_sc_fd_margin(double *val, double *tol, const double *d, const double *D,
-                              const double *err, const double *f, double kappa, double h)
+                              const double *err, const fm_sched_val *v, double h)
 {
-  double m = -INFINITY;
+  double m = -INFINITY, ev = fm_sc_err_val(v), ed = fm_sc_err_der(v);
   for (int j = 0; j < 2; j++) {
-    double tj = 2.0 * err[j] + 8.0 * kappa * FM_SC_EPS * (fabs(f[j]) / h + fabs(d[j]));
+    double tj = 2.0 * err[j] + 2.0 * (ev / h + ed);
     double e = fabs(d[j] - D[j]), mj = isnan(e) ? INFINITY : e / tj;
     if (mj > m) {
       m = mj;
@@ -309,6 +352,13 @@ static double fm_sc_fd_margin(double *val, double *tol, const double *d, const d
     }
   }
   return m;
+}
+
+/* Largest first step: table schedules are cubic splines, only C^2 at the
+ * knots (see the header). */
+static double fm_sc_fd_hmax(const fm_schedule *s)
+{
+  return strcmp(fm_schedule_type_name(s), "table") == 0 ? FM_SC_FD_HMAX_C2 : FM_SC_FD_HMAX;
 }
 
 static void fm_sc_at(fm_sc_worst *w, int became, double t)
@@ -321,7 +371,7 @@ static void fm_sc_at(fm_sc_worst *w, int became, double t)
 static int fm_sc_fd_node(fm_sc_work *w, double t)
 {
   double tc, h0;
-  if (fm_fdiff_grid(&tc, &h0, t, FM_SC_FD_HMAX) != FM_OK)
+  if (fm_fdiff_grid(&tc, &h0, t, fm_sc_fd_hmax(w->c->sched)) != FM_OK)
     return FM_OK; /* within 2^-30 of an end: no room for a central difference */
   double D[2], err[2];
   fm_fdiff_info info;
@@ -332,16 +382,16 @@ static int fm_sc_fd_node(fm_sc_work *w, double t)
   st = fm_sc_eval(&v, &w->k, tc);
   if (st != FM_OK)
     return st == FM_ESING ? FM_OK : st; /* counted by the grid route */
-  double kappa = fm_sched_cond(&v), f[2] = {v.alpha, v.sigma}, d[2] = {v.dalpha, v.dsigma};
+  double d[2] = {v.dalpha, v.dsigma};
   double scale = fmax(fabs(v.dalpha) + fabs(v.dsigma), DBL_MIN), val, tol;
-  fm_sc_fd_margin(&val, &tol, d, D, err, f, kappa, info.h_used);
+  fm_sc_fd_margin(&val, &tol, d, D, err, &v, info.h_used);
   fm_sc_at(&w->w[FM_SC_R_FD], fm_sc_worst_add(&w->w[FM_SC_R_FD], val / scale, tol / scale),
            tc);
   if (w->has_claim) {
     st = fm_sc_claimed(&d[0], &d[1], &w->k, tc);
     if (st != FM_OK)
       return st;
-    fm_sc_fd_margin(&val, &tol, d, D, err, f, kappa, info.h_used);
+    fm_sc_fd_margin(&val, &tol, d, D, err, &v, info.h_used);
     fm_sc_at(&w->w[FM_SC_R_CLAIM],
              fm_sc_worst_add(&w->w[FM_SC_R_CLAIM], val / scale, tol / scale), tc);
   }
@@ -355,21 +405,21 @@ static void fm_sc_twin_node(fm_sc_work *w, const fm_sched_val *v, const fm_sched
   double kappa = fm_sched_cond(v);
   const double dv[4] = {v->alpha, v->sigma, v->dalpha, v->dsigma};
   mpfr_srcptr mv[4] = {m->alpha, m->sigma, m->dalpha, m->dsigma};
-  double scale = fmax(fabs(mpfr_get_d(m->alpha, MPFR_RNDN)) +
-                          fabs(mpfr_get_d(m->sigma, MPFR_RNDN)), DBL_MIN);
+  double ref[4];
+  for (int j = 0; j < 4; j++)
+    ref[j] = mpfr_get_d(mv[j], MPFR_RNDN);
+  /* values relative to |alpha| + |sigma|, derivatives to |alpha'| + |sigma'| */
+  double sv = fabs(ref[0]) + fabs(ref[1]), sd = fabs(ref[2]) + fabs(ref[3]);
   for (int j = 0; j < 4; j++) {
-    double ref = mpfr_get_d(mv[j], MPFR_RNDN), e, tol;
-    if (isinf(ref) || isinf(dv[j])) {
-      e = ref == dv[j] ? 0.0 : INFINITY;
-      tol = 1.0;
+    double e, tol, s = j < 2 ? sv : sd;
+    if (isinf(ref[j]) || isinf(dv[j]) || isinf(s)) {
+      e = isinf(ref[j]) || isinf(dv[j]) ? (ref[j] == dv[j] ? 0.0 : INFINITY) : 0.0;
+      tol = s = 1.0;
     } else {
-      e = fabs(dv[j] - ref);
-      tol = 4.0 * kappa * FM_SC_EPS * fabs(ref) + FM_SC_TINY;
+      e = fabs(dv[j] - ref[j]);
+      tol = 4.0 * kappa * FM_SC_EPS * s + FM_SC_TINY;
+      s = fmax(s, DBL_MIN);
     }
-    /* values relative to |alpha| + |sigma|, derivatives to their own size */
-    double s = j < 2 ? scale : fmax(fabs(ref), DBL_MIN);
-    if (isinf(ref))
-      s = 1.0;
     fm_sc_at(&w->w[FM_SC_R_MP], fm_sc_worst_add(&w->w[FM_SC_R_MP], e / s, tol / s), t);
   }
 }
@@ -377,7 +427,7 @@ static void fm_sc_twin_node(fm_sc_work *w, const fm_sched_val *v, const fm_sched
 static int fm_sc_grid(fm_sc_work *w)
 {
   size_t N = w->N;
-  double snr_prev = NAN, kap_prev = 1.0, snrm_prev = NAN;
+  double snr_prev = NAN, kap_prev = 0.0, snrm_prev = NAN;
   fm_sched_mp m;
   fm_sched_mp_init(&m, w->k.prec);
   mpfr_t q;
@@ -400,10 +450,13 @@ static int fm_sc_grid(fm_sc_work *w)
         snprintf(w->w[FM_SC_R_POS].where, sizeof w->w[FM_SC_R_POS].where,
                  "t=%.10g: sigma=%.6g", t, v.sigma);
     }
-    double snr = fm_sc_snr(v.alpha, v.sigma), kap = fm_sched_cond(&v);
+    /* relative error of the ratio: the absolute value errors over each value */
+    double ev = fm_sc_err_val(&v), snr = fm_sc_snr(v.alpha, v.sigma);
+    double kap = (v.alpha != 0.0 ? ev / fabs(v.alpha) : 0.0) +
+                 (v.sigma != 0.0 ? ev / fabs(v.sigma) : 0.0) + FM_SC_EPS;
     if (i > 0) {
       double dec = fm_sc_decrease(snr_prev, snr);
-      double tol = 16.0 * fmax(kap, kap_prev) * FM_SC_EPS;
+      double tol = 2.0 * fmax(kap, kap_prev);
       fm_sc_at(&w->w[FM_SC_R_SNR], fm_sc_worst_add(&w->w[FM_SC_R_SNR], dec, tol), t);
     }
     snr_prev = snr;
@@ -445,20 +498,18 @@ static int fm_sc_uf_point(fm_sc_work *w, double t, double x0, double x1, double 
   int st = fm_sc_eval(&v, &w->k, t);
   if (st != FM_OK)
     return st;
-  double kappa = fm_sched_cond(&v), c = v.dsigma / v.sigma;
   /* against the formula, off the path */
-  double u, x = xoff;
-  st = fm_schedule_user_cond_field(&u, w->c->sched, t, x, x1);
+  double u, T;
+  st = fm_schedule_user_cond_field(&u, w->c->sched, t, xoff, x1);
   if (st != FM_OK)
     return st;
-  double T = fabs(c) * (fabs(x) + fabs(v.alpha * x1)) + fabs(v.dalpha * x1);
-  double uf = c * (x - v.alpha * x1) + v.dalpha * x1;
-  double tol = (64.0 + 8.0 * kappa) * FM_SC_EPS * T + FM_SC_TINY;
-  fm_sc_at(&w->w[FM_SC_R_UF], fm_sc_worst_add(&w->w[FM_SC_R_UF], fabs(u - uf) / fmax(T, DBL_MIN),
-                                               tol / fmax(T, DBL_MIN)), t);
+  double uf = v.dsigma / v.sigma * (xoff - v.alpha * x1) + v.dalpha * x1;
+  double tol = fm_sc_uf_tol(&T, &v, xoff, x1), sc = fmax(T, DBL_MIN);
+  fm_sc_at(&w->w[FM_SC_R_UF], fm_sc_worst_add(&w->w[FM_SC_R_UF], fabs(u - uf) / sc, tol / sc),
+           t);
   /* against the path: d/dt psi_t(x0) = cond_field(t, psi_t(x0), x1) */
   double tc, h0;
-  if (fm_fdiff_grid(&tc, &h0, t, FM_SC_FD_HMAX) != FM_OK)
+  if (fm_fdiff_grid(&tc, &h0, t, fm_sc_fd_hmax(w->c->sched)) != FM_OK)
     return FM_OK;
   st = fm_sc_eval(&v, &w->k, tc);
   if (st != FM_OK)
@@ -468,17 +519,15 @@ static int fm_sc_uf_point(fm_sc_work *w, double t, double x0, double x1, double 
   st = fm_fdiff_central(D, err, &info, fm_sc_fd_fn, &w->k, 2, tc, h0, FM_SC_FD_LEVELS);
   if (st != FM_OK)
     return st;
-  x = v.sigma * x0 + v.alpha * x1;
+  double x = v.sigma * x0 + v.alpha * x1;
   st = fm_schedule_user_cond_field(&u, w->c->sched, tc, x, x1);
   if (st != FM_OK)
     return st;
   double dpsi = D[1] * x0 + D[0] * x1, e_fd = err[1] * fabs(x0) + err[0] * fabs(x1);
-  c = v.dsigma / v.sigma;
-  T = fabs(c) * (fabs(x) + fabs(v.alpha * x1)) + fabs(v.dalpha * x1);
-  double delta = (4.0 * kappa + 2.0) * FM_SC_EPS * (fabs(v.sigma * x0) + fabs(v.alpha * x1));
-  tol = 2.0 * e_fd + 2.0 * delta / info.h_used + (64.0 + 8.0 * kappa) * FM_SC_EPS * T +
-        FM_SC_TINY;
-  double sc = fmax(fabs(dpsi), fmax(T, DBL_MIN));
+  double delta = fm_sc_err_val(&v) * (fabs(x0) + fabs(x1)) +
+                 2.0 * FM_SC_EPS * (fabs(v.sigma * x0) + fabs(v.alpha * x1));
+  tol = 2.0 * e_fd + 2.0 * delta / info.h_used + fm_sc_uf_tol(&T, &v, x, x1);
+  sc = fmax(fabs(dpsi), fmax(T, DBL_MIN));
   fm_sc_at(&w->w[FM_SC_R_UF_PATH],
            fm_sc_worst_add(&w->w[FM_SC_R_UF_PATH], fabs(u - dpsi) / sc, tol / sc), tc);
   return FM_OK;
