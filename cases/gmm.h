@@ -98,4 +98,17 @@ int fm_gmm_marginal_mpfr(mpfr_t logp, mpfr_t *score, mpfr_t *mean, mpfr_t *u,
  * FM_ENOTPD if a covariance is singular (alpha = sigma = 0). */
 int fm_gmm_at_time(fm_gmm **pt, const fm_gmm *g, const fm_sched_val *v);
 
+/* --- the posterior p(x1 | x_t = x) as a GMM (gmm_posterior.c) ---
+ * *post = sum_k gamma_k(x) N(mu_k(x), Sigma_k) with the per-component
+ * Gaussian posteriors (conjugacy; formulas and why they do not cancel at
+ * either end of the path in gmm_posterior.c).  Weights gamma_k are exact
+ * posterior weights (w[k] may underflow to 0; logw[k] stays finite), so
+ * fm_gmm_sample(*post, ...) draws x1 exactly from the posterior.  logZ
+ * (length K, may be NULL) receives log N(x; alpha m_k, C_k).  The
+ * derivatives in v are unused.  FM_ESING for sigma = 0 (point mass),
+ * FM_ENONFIN for non-finite input.  Caller frees with fm_gmm_free.  Do not
+ * pass *post to fm_gmm_finalize (zero weights are legitimate here). */
+int fm_gmm_posterior(fm_gmm **post, double *logZ, const fm_gmm *g, const fm_sched_val *v,
+                     const double *x);
+
 #endif

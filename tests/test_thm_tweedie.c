@@ -1,82 +1,54 @@
 /* test_thm_tweedie.c -- theorem `tweedie` on every built-in case: the true
  * statement passes, and every applicable negative control fails with a
- * margin (statistic / tolerance) above 1.  Margins are printed so that a
- * run shows how far from the line each verdict is. */
-#include <criterion/criterion.h>
-#include <stdio.h>
-#include <stdlib.h>
+ * margin (statistic / tolerance) above 1; margins are printed. */
+#include <math.h>
+#include <string.h>
 
-#include "case.h"
-#include "theorems.h"
+#include "fm_test_thm.h"
 
-static fm_check_opts fm_opts(void)
+/* Components of built-in case `file`. */
+static size_t fm_components(const char *file)
 {
-  fm_check_opts o = fm_check_opts_default();
-  const char *m = getenv("FM_TEST_MULTIPLIER");
-  if (m != NULL && atoi(m) > 1)
-    o.multiplier = atoi(m);
-  return o;
+  for (size_t i = 0; i < fm_case_builtin_count(); i++)
+    if (strcmp(fm_case_builtin_file(i), file) == 0) {
+      fm_case *c;
+      cr_assert_eq(fm_case_builtin_load(&c, i, NULL), FM_OK);
+      size_t K = c->gmm->K;
+      fm_case_free(c);
+      return K;
+    }
+  cr_assert_fail("no built-in case %s", file);
+  return 0;
 }
 
-static void fm_run(fm_verdict *v, size_t i, int mutant)
+/* Mutant 2 (prior weights) is the posterior-weighted mean itself when
+ * there is one component; 1 and 3 apply everywhere. */
+static int fm_na_expected(const char *file, int mutant)
 {
-  fm_case *c;
-  fm_errmsg e = {{0}};
-  cr_assert_eq(fm_case_builtin_load(&c, i, &e), FM_OK, "%s: %s", fm_case_builtin_file(i),
-               e.msg);
-  fm_check_opts o = fm_opts();
-  int st = fm_theorem_run(v, &fm_thm_tweedie, c, &o, mutant);
-  fm_case_free(c);
-  cr_assert_eq(st, FM_OK, "%s: check could not run: %s", fm_case_builtin_file(i),
-               fm_strerror(st));
-  fprintf(stderr, "tweedie %-22s %-45s %-5s margin %9.3g  %s %.3g/%.3g\n",
-          v->case_name, mutant ? v->mutant : "(true)", fm_outcome_name(v->outcome),
-          v->margin, v->statistic, v->value, v->tol);
+  return mutant == 2 && fm_components(file) == 1;
 }
 
 Test(thm_tweedie, true_statement_passes_on_every_builtin_case)
 {
-  cr_assert_gt(fm_case_builtin_count(), 0);
-  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
-    fm_verdict v;
-    fm_run(&v, i, 0);
-    cr_expect_eq(v.outcome, FM_OUTCOME_PASS, "%s: %s, margin %.3g (%s %.3g/%.3g at %s); %s",
-                 v.case_name, fm_outcome_name(v.outcome), v.margin, v.statistic, v.value,
-                 v.tol, v.worst, v.note);
-  }
+  fm_test_truth_everywhere(&fm_thm_tweedie, 0);
 }
 
-/* Mutants 1 (score without 1/sigma^2) and 3 (alpha for sigma^2) apply to
- * every case; 2 (prior weights) to every case with more than one component. */
 Test(thm_tweedie, every_mutant_fails_on_every_builtin_case)
 {
-  size_t nm = fm_theorem_mutant_count(&fm_thm_tweedie);
-  cr_assert_eq(nm, 3);
-  for (size_t i = 0; i < fm_case_builtin_count(); i++)
-    for (int m = 1; m <= (int)nm; m++) {
-      fm_verdict v;
-      fm_run(&v, i, m);
-      if (v.outcome == FM_OUTCOME_NA) {
-        cr_expect_eq(m, 2, "%s: mutant %d reported n/a (%s)", v.case_name, m, v.note);
-        continue;
-      }
-      cr_expect(v.outcome == FM_OUTCOME_FAIL && v.margin > 1.0,
-                "%s: mutant '%s' not rejected: %s, margin %.3g (%s)", v.case_name, v.mutant,
-                fm_outcome_name(v.outcome), v.margin, v.note);
-    }
+  cr_assert_eq(fm_theorem_mutant_count(&fm_thm_tweedie), 3);
+  double m = fm_test_mutants_everywhere(&fm_thm_tweedie, fm_na_expected);
+  fprintf(stderr, "tweedie: smallest mutant margin %.3g\n", m);
 }
 
-/* The prior-weights mutant is n/a exactly when K = 1 (gauss1d cases). */
-Test(thm_tweedie, prior_weight_mutant_is_na_only_for_one_component)
+/* Near t = 0 the right side (x + sigma^2 score)/alpha cancels; the check
+ * must say how badly (its condition number) rather than hide it. */
+Test(thm_tweedie, condition_number_of_the_right_side_is_reported)
 {
-  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
-    fm_case *c;
-    cr_assert_eq(fm_case_builtin_load(&c, i, NULL), FM_OK);
-    size_t K = c->gmm->K;
-    fm_case_free(c);
-    fm_verdict v;
-    fm_run(&v, i, 2);
-    cr_expect_eq(v.outcome == FM_OUTCOME_NA, K == 1, "%s: K = %zu but outcome %s",
-                 v.case_name, K, fm_outcome_name(v.outcome));
-  }
+  fm_verdict v;
+  fm_test_run(&v, &fm_thm_tweedie, 0, 0);
+  const char *k = strstr(v.note, "max condition number of (x + sigma^2 score)/alpha ");
+  cr_assert_not_null(k, "note: %s", v.note);
+  double kappa = atof(k + strlen("max condition number of (x + sigma^2 score)/alpha "));
+  /* the point set has t within 2e-6 of 0, where alpha ~ t or less */
+  cr_expect_gt(kappa, 1e3, "condition number %.3g at near-0 points", kappa);
 }

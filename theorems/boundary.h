@@ -12,10 +12,12 @@
 #include "gmm.h"
 
 /* Upper bounds (exact for one component), in nats:
- *   *kl_pq >= KL(p_0 || Q),   *kl_qp >= KL(Q || p_0).
- * FM_EINVAL unless q > 0 and every a0^2 lambda + s0^2 > 0; FM_ENOMEM;
- * FM_ECONV if an eigen-decomposition fails. */
-int fm_boundary_kl(double *kl_pq, double *kl_qp, const fm_gmm *g, double a0, double s0,
-                   double q);
+ *   *kl_pq >= KL(p_0 || Q),   *kl_qp >= KL(Q || p_0),
+ * and a lower bound *kl_pq_low <= KL(p_0 || Q) (may be NULL; equal to
+ * *kl_pq for one component).  FM_EINVAL unless q > 0 and every
+ * a0^2 lambda + s0^2 > 0; FM_ENOMEM; FM_ECONV if an eigen-decomposition
+ * fails. */
+int fm_boundary_kl(double *kl_pq, double *kl_qp, double *kl_pq_low, const fm_gmm *g,
+                   double a0, double s0, double q);
 
 #endif

@@ -64,9 +64,13 @@
  *   |x| dfbar + c (|score| dgbar2 + |gbar^2| B_score) + B_u
  *   + 2 eps (|fbar x| + c |gbar^2 score|) + eps |u|,
  * dfbar = err_0 + 8 kappa eps / h_fin (fm_fdiff's estimate plus the
- * round-off of log alpha, absolute 4 kappa eps, through the finest step,
- * Richardson combination <= 2x), dgbar2 = err_1 + 16 kappa eps sigma^2 /
- * h_fin + 2 sigma^2 dfbar + eps |gbar^2|; vp: dfbar = eps beta, dgbar2 =
+ * round-off of log alpha, absolute 4 kappa eps -- alpha is accurate
+ * relative to itself near its zero at t = 0 for every schedule form we
+ * know -- through the finest step, Richardson combination <= 2x),
+ * dgbar2 = err_1 + 4 |sigma| e_v / h_fin + 2 sigma^2 dfbar + eps |gbar^2|
+ * with e_v = 4 kappa eps (|alpha| + |sigma|) the *absolute* error of sigma
+ * (an expression like cos(pi t/2) is only absolutely accurate near its
+ * zero at t = 1; see schedule_thm.c); vp: dfbar = eps beta, dgbar2 =
  * 2 eps beta.
  *
  * Route 6 -- integrated trajectories.  From x(t_a) = alpha x1 + sigma x0
@@ -101,7 +105,7 @@
 
 #include "fdiff.h"
 #include "mp.h"
-#include "ode_rk4.h"
+#include "ode.h"
 #include "path_err.h"
 #include "points.h"
 
@@ -340,8 +344,9 @@ static int fm_pf_dcoef_ref(fm_pf_dcoef *r, const fm_pf_work *w, double s)
   double kappa = fm_sched_cond(&v), s2 = v.sigma * v.sigma;
   r->fbar = -D[0];
   r->gbar2 = -D[1] - 2.0 * r->fbar * s2;
+  double ev = 4.0 * kappa * FM_PF_EPS * (fabs(v.alpha) + fabs(v.sigma));
   r->dfbar = err[0] + 8.0 * kappa * FM_PF_EPS / info.h_used;
-  r->dgbar2 = err[1] + 16.0 * kappa * FM_PF_EPS * s2 / info.h_used + 2.0 * s2 * r->dfbar +
+  r->dgbar2 = err[1] + 4.0 * fabs(v.sigma) * ev / info.h_used + 2.0 * s2 * r->dfbar +
               FM_PF_EPS * fabs(r->gbar2);
   return FM_OK;
 }
@@ -588,7 +593,7 @@ static int fm_pf_integrate(double *x, double *err, double *rho, fm_ode_fn f, fm_
   int st = FM_OK;
   for (int j = 0; j < 3 && st == FM_OK; j++) {
     memcpy(x + j * d, x0, d * sizeof *x);
-    st = fm_ode_rk4(x + j * d, f, w, d, a, b, steps << j);
+    st = fm_ode_integrate(x + j * d, &fm_ode_rk4, f, w, d, a, b, steps << j);
   }
   if (st == FM_ENONFIN) {
     for (size_t j = 0; j < 3 * d; j++)

@@ -1,0 +1,86 @@
+/* fm_test_thm.h -- the shared shape of a theorem test: run a theorem on
+ * every built-in case, demand that the true statement passes and that every
+ * applicable negative control fails with margin > 1, and print every margin
+ * (so a run shows how far from the line each verdict is).
+ * FM_TEST_MULTIPLIER scales the checks' work (Arb's convention). */
+#ifndef FM_TEST_THM_H
+#define FM_TEST_THM_H
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "case.h"
+#include "theorems.h"
+
+static inline fm_check_opts fm_test_opts(void)
+{
+  fm_check_opts o = fm_check_opts_default();
+  const char *m = getenv("FM_TEST_MULTIPLIER");
+  if (m != NULL && atoi(m) > 1)
+    o.multiplier = atoi(m);
+  return o;
+}
+
+/* Verdict of theorem t (mutant, 0 = truth) on built-in case i, printed. */
+static inline void fm_test_run(fm_verdict *v, const fm_theorem *t, size_t i, int mutant)
+{
+  fm_case *c;
+  fm_errmsg e = {{0}};
+  cr_assert_eq(fm_case_builtin_load(&c, i, &e), FM_OK, "%s: %s", fm_case_builtin_file(i),
+               e.msg);
+  fm_check_opts o = fm_test_opts();
+  int st = fm_theorem_run(v, t, c, &o, mutant);
+  fm_case_free(c);
+  cr_assert_eq(st, FM_OK, "%s: check could not run: %s", fm_case_builtin_file(i),
+               fm_strerror(st));
+  fprintf(stderr, "%s %-22s %-50s %-5s margin %9.3g  %s %.3g/%.3g\n", t->id, v->case_name,
+          mutant ? v->mutant : "(true)", fm_outcome_name(v->outcome), v->margin, v->statistic,
+          v->value, v->tol);
+}
+
+/* The true statement passes (or, when allow_warn, passes with a warning) on
+ * every built-in case. */
+static inline void fm_test_truth_everywhere(const fm_theorem *t, int allow_warn)
+{
+  cr_assert_gt(fm_case_builtin_count(), 0);
+  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
+    fm_verdict v;
+    fm_test_run(&v, t, i, 0);
+    int ok = v.outcome == FM_OUTCOME_PASS || (allow_warn && v.outcome == FM_OUTCOME_WARN);
+    cr_expect(ok, "%s: %s, margin %.3g (%s %.3g/%.3g at %s); %s", v.case_name,
+              fm_outcome_name(v.outcome), v.margin, v.statistic, v.value, v.tol, v.worst,
+              v.note);
+  }
+}
+
+/* Every mutant fails with margin > 1 wherever it applies; na_expected(c, m)
+ * says where n/a is the right answer (NULL: nowhere).  Returns the smallest
+ * margin seen. */
+static inline double fm_test_mutants_everywhere(const fm_theorem *t,
+                                                int (*na_expected)(const char *case_file,
+                                                                   int mutant))
+{
+  size_t nm = fm_theorem_mutant_count(t);
+  double worst = INFINITY;
+  cr_assert_gt(nm, 0, "%s has no negative controls", t->id);
+  for (size_t i = 0; i < fm_case_builtin_count(); i++)
+    for (int m = 1; m <= (int)nm; m++) {
+      fm_verdict v;
+      fm_test_run(&v, t, i, m);
+      int na_ok = na_expected != NULL && na_expected(fm_case_builtin_file(i), m);
+      if (v.outcome == FM_OUTCOME_NA) {
+        cr_expect(na_ok, "%s: mutant '%s' reported n/a (%s)", v.case_name, v.mutant, v.note);
+        continue;
+      }
+      cr_expect(!na_ok, "%s: mutant '%s' should be n/a here", v.case_name, v.mutant);
+      cr_expect(v.outcome == FM_OUTCOME_FAIL && v.margin > 1.0,
+                "%s: mutant '%s' not rejected: %s, margin %.3g (%s)", v.case_name, v.mutant,
+                fm_outcome_name(v.outcome), v.margin, v.note);
+      if (v.margin < worst)
+        worst = v.margin;
+    }
+  return worst;
+}
+
+#endif
