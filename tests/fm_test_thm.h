@@ -7,6 +7,7 @@
 #define FM_TEST_THM_H
 
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 

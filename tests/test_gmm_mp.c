@@ -439,7 +439,7 @@ static tally compare(const fm_gmm *g, const fm_gmm *gref, size_t nradii)
   return w;
 }
 
-static void check_mixture(fm_gmm *g, const char *label)
+static void fm_test_mixture_matches_twin(fm_gmm *g, const char *label)
 {
   tally w = compare(g, g, NRADII);
   cr_expect_eq(w.status_mismatch, 0, "%s: double and MPFR statuses differ in %d calls (%s)",
@@ -462,17 +462,17 @@ static void check_mixture(fm_gmm *g, const char *label)
 
 Test(gmm_mp, bimodal_1d_marginal_matches_mpfr_twin)
 {
-  check_mixture(gmm_bimodal_1d(), "1-D bimodal");
+  fm_test_mixture_matches_twin(gmm_bimodal_1d(), "1-D bimodal");
 }
 
 Test(gmm_mp, anisotropic_2d_marginal_matches_mpfr_twin)
 {
-  check_mixture(gmm_anisotropic_2d(), "2-D anisotropic");
+  fm_test_mixture_matches_twin(gmm_anisotropic_2d(), "2-D anisotropic");
 }
 
 Test(gmm_mp, d16_k4_marginal_matches_mpfr_twin)
 {
-  check_mixture(gmm_16d(), "16-D, 4 components");
+  fm_test_mixture_matches_twin(gmm_16d(), "16-D, 4 components");
 }
 
 /* Negative control: a twin fed a mixture whose first covariance entry and

@@ -299,7 +299,7 @@ Test(schedule_expr, unknown_character_is_rejected_without_printing)
   cr_expect_eq(sb.st_size, 0, "%lld bytes were printed to stdout", (long long)sb.st_size);
 }
 
-static void fm_expect_unknown_var(const char *a, const char *s, const char *cf,
+static void fm_test_unknown_var(const char *a, const char *s, const char *cf,
                                   const char *field, const char *var)
 {
   fm_schedule *sc;
@@ -315,11 +315,11 @@ static void fm_expect_unknown_var(const char *a, const char *s, const char *cf,
 
 Test(schedule_expr, unknown_variable_is_rejected_naming_it)
 {
-  fm_expect_unknown_var("t*y", "1 - t", NULL, "alpha", "y");
+  fm_test_unknown_var("t*y", "1 - t", NULL, "alpha", "y");
   /* x is allowed in cond_field only */
-  fm_expect_unknown_var("t", "1 - x", NULL, "sigma", "x");
-  fm_expect_unknown_var("t", "1 - t", "x1 - x2", "cond_field", "x2");
-  fm_expect_unknown_var("t", "1 - t", "T*x", "cond_field", "T");
+  fm_test_unknown_var("t", "1 - x", NULL, "sigma", "x");
+  fm_test_unknown_var("t", "1 - t", "x1 - x2", "cond_field", "x2");
+  fm_test_unknown_var("t", "1 - t", "T*x", "cond_field", "T");
 }
 
 Test(schedule_expr, missing_alpha_or_sigma_is_rejected)

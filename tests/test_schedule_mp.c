@@ -292,7 +292,7 @@ Test(schedule_mp, every_builtin_matches_its_mpfr_twin)
 }
 
 /* Status and values at the endpoint singularities, case by case. */
-static void expect_status(const sched_case *c, double t, int want)
+static void fm_test_status(const sched_case *c, double t, int want)
 {
   fm_schedule *s = make_schedule(c, c->par);
   fm_sched_val dv;
@@ -315,18 +315,18 @@ static void expect_status(const sched_case *c, double t, int want)
 Test(schedule_mp, endpoint_singularities_are_reported_by_both)
 {
   /* alpha' = n t^(n-1) is infinite at t = 0 for n < 1 */
-  expect_status(&cases[6], 0.0, FM_ESING);
+  fm_test_status(&cases[6], 0.0, FM_ESING);
   /* n = 1 and n > 1 are regular there (alpha' = 1, 0) */
-  expect_status(&cases[7], 0.0, FM_OK);
-  expect_status(&cases[8], 0.0, FM_OK);
+  fm_test_status(&cases[7], 0.0, FM_OK);
+  fm_test_status(&cases[8], 0.0, FM_OK);
   /* sigma' = -alpha alpha'/sigma, -t/sigma are infinite where sigma_1 = 0 */
-  expect_status(&cases[2], 1.0, FM_ESING);
-  expect_status(&cases[9], 1.0, FM_ESING);
+  fm_test_status(&cases[2], 1.0, FM_ESING);
+  fm_test_status(&cases[9], 1.0, FM_ESING);
   /* cond_ot with sigma_min = 0 and cosine reach sigma = 0 with a finite
    * sigma' (-1, -pi/2): the schedule is regular; what is singular there is
    * the conditional field's sigma'/sigma, not the schedule. */
-  expect_status(&cases[0], 1.0, FM_OK);
-  expect_status(&cases[5], 1.0, FM_OK);
+  fm_test_status(&cases[0], 1.0, FM_OK);
+  fm_test_status(&cases[5], 1.0, FM_OK);
 }
 
 /* Negative control: the twin evaluated with one parameter multiplied by

@@ -82,7 +82,7 @@ static double fm_fit_order(const double err[NLEVEL])
 }
 
 /* Orders of quantity k (0..3) on [lo, hi], checked against expect +- 0.5. */
-static void fm_expect_order(int k, double lo, double hi, double expect)
+static void fm_test_order(int k, double lo, double hi, double expect)
 {
   static const char *const what[4] = {"alpha", "alpha'", "sigma", "sigma'"};
   double err[NLEVEL];
@@ -104,29 +104,29 @@ static void fm_expect_order(int k, double lo, double hi, double expect)
  * the end disturbance is down by rho^6 ~ 4e-4. */
 Test(schedule_table, interior_orders_are_4_in_value_and_3_in_derivative)
 {
-  fm_expect_order(0, 0.375, 0.625, 4.0);
-  fm_expect_order(1, 0.375, 0.625, 3.0);
-  fm_expect_order(2, 0.375, 0.625, 4.0);
-  fm_expect_order(3, 0.375, 0.625, 3.0);
+  fm_test_order(0, 0.375, 0.625, 4.0);
+  fm_test_order(1, 0.375, 0.625, 3.0);
+  fm_test_order(2, 0.375, 0.625, 4.0);
+  fm_test_order(3, 0.375, 0.625, 3.0);
 }
 
 /* Up to the end where the natural condition is exact (alpha at 0, sigma at
  * 1), and >= 8 nodes from the other end at N = 17: still 4 and 3. */
 Test(schedule_table, orders_4_and_3_reach_an_end_where_f2_vanishes)
 {
-  fm_expect_order(0, 0.0, 0.5, 4.0);
-  fm_expect_order(1, 0.0, 0.5, 3.0);
-  fm_expect_order(2, 0.5, 1.0, 4.0);
-  fm_expect_order(3, 0.5, 1.0, 3.0);
+  fm_test_order(0, 0.0, 0.5, 4.0);
+  fm_test_order(1, 0.0, 0.5, 3.0);
+  fm_test_order(2, 0.5, 1.0, 4.0);
+  fm_test_order(3, 0.5, 1.0, 3.0);
 }
 
 /* Near the end where f'' != 0 the natural condition limits the orders. */
 Test(schedule_table, natural_end_condition_limits_orders_to_2_and_1)
 {
-  fm_expect_order(0, 0.75, 1.0, 2.0);
-  fm_expect_order(1, 0.75, 1.0, 1.0);
-  fm_expect_order(2, 0.0, 0.25, 2.0);
-  fm_expect_order(3, 0.0, 0.25, 1.0);
+  fm_test_order(0, 0.75, 1.0, 2.0);
+  fm_test_order(1, 0.75, 1.0, 1.0);
+  fm_test_order(2, 0.0, 0.25, 2.0);
+  fm_test_order(3, 0.0, 0.25, 1.0);
 }
 
 /* The spline interpolates: at t_i it returns the sample (the boundary values

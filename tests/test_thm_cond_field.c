@@ -4,11 +4,9 @@
  * check resolves a 1e-10 relative error in sigma'.  The tolerances are the
  * theorem's own (derived in theorems/cond_field.c); the tests only demand
  * that the verdicts go the right way, and print every route on failure. */
-#include <criterion/criterion.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "theorems.h"
+#include "fm_test_thm.h"
 
 /* Mutant indices in the theorem's list (looked up by name, so a reordering
  * cannot silently swap them). */
@@ -27,59 +25,22 @@ static int file_is_vp(const char *file)
   return strstr(file, "-vp.json") != NULL;
 }
 
-static fm_case *load(size_t i)
+/* The seed's VP misprints are n/a exactly off the vp schedules. */
+static int misprint_na(const char *file, int mutant)
 {
-  fm_case *c;
-  fm_errmsg e;
-  int st = fm_case_builtin_load(&c, i, &e);
-  cr_assert_eq(st, FM_OK, "loading %s: %s", fm_case_builtin_file(i), e.msg);
-  return c;
-}
-
-static fm_verdict run(const fm_theorem *t, const fm_case *c, int mutant)
-{
-  fm_verdict v;
-  fm_check_opts o = fm_check_opts_default();
-  int st = fm_theorem_run(&v, t, c, &o, mutant);
-  cr_expect_eq(st, FM_OK, "%s on %s mutant %d could not run: %s", t->id, c->name, mutant,
-               v.note);
-  return v;
+  const char *name = fm_thm_cond_field.mutants[mutant - 1];
+  return strncmp(name, "seed misprint: VP", 17) == 0 && !file_is_vp(file);
 }
 
 Test(thm_cond_field, true_statement_passes_on_every_builtin_case)
 {
-  const fm_theorem *t = fm_theorem_find("cond-field");
-  cr_assert_not_null(t);
-  cr_assert(fm_case_builtin_count() > 0);
-  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
-    fm_case *c = load(i);
-    fm_verdict v = run(t, c, 0);
-    cr_expect(v.outcome == FM_OUTCOME_PASS && v.margin <= 1.0,
-              "%s: %s, margin %.3g (%s), worst %s; routes: %s", c->name,
-              fm_outcome_name(v.outcome), v.margin, v.statistic, v.worst, v.note);
-    fm_case_free(c);
-  }
+  fm_test_truth_everywhere(&fm_thm_cond_field, 0);
 }
 
 Test(thm_cond_field, every_applicable_mutant_fails_with_margin_above_one)
 {
-  const fm_theorem *t = fm_theorem_find("cond-field");
-  cr_assert_not_null(t);
-  int vp_factor = mutant_index(t, "seed misprint: VP field factor");
-  int vp_exp = mutant_index(t, "seed misprint: VP closed form");
-  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
-    fm_case *c = load(i);
-    for (int m = 1; m <= (int)fm_theorem_mutant_count(t); m++) {
-      if ((m == vp_factor || m == vp_exp) && !file_is_vp(fm_case_builtin_file(i)))
-        continue; /* n/a there: next test */
-      fm_verdict v = run(t, c, m);
-      cr_expect(v.outcome == FM_OUTCOME_FAIL && v.margin > 1.0,
-                "%s, mutant \"%s\": %s with margin %.3g -- a negative control must fail; "
-                "routes: %s", c->name, t->mutants[m - 1], fm_outcome_name(v.outcome),
-                v.margin, v.note);
-    }
-    fm_case_free(c);
-  }
+  double m = fm_test_mutants_everywhere(&fm_thm_cond_field, misprint_na);
+  cr_assert_gt(m, 1.0, "smallest control margin %.3g", m);
 }
 
 Test(thm_cond_field, vp_misprints_are_na_off_vp_and_fail_on_vp)
@@ -90,17 +51,16 @@ Test(thm_cond_field, vp_misprints_are_na_off_vp_and_fail_on_vp)
                mutant_index(t, "seed misprint: VP closed form")};
   int nvp = 0;
   for (size_t i = 0; i < fm_case_builtin_count(); i++) {
-    fm_case *c = load(i);
     int vp = file_is_vp(fm_case_builtin_file(i));
     nvp += vp;
     for (int q = 0; q < 2; q++) {
-      fm_verdict v = run(t, c, ms[q]);
+      fm_verdict v;
+      fm_test_run(&v, t, i, ms[q]);
       fm_outcome want = vp ? FM_OUTCOME_FAIL : FM_OUTCOME_NA;
-      cr_expect_eq(v.outcome, want, "%s, \"%s\": %s, expected %s (margin %.3g; %s)", c->name,
+      cr_expect_eq(v.outcome, want, "%s, \"%s\": %s, expected %s (margin %.3g; %s)", v.case_name,
                    t->mutants[ms[q] - 1], fm_outcome_name(v.outcome), fm_outcome_name(want),
                    v.margin, v.note);
     }
-    fm_case_free(c);
   }
   cr_expect(nvp > 0, "no vp built-in case: the misprint mutants were never exercised");
 }
@@ -115,15 +75,14 @@ Test(thm_cond_field, mpfr_route_detects_a_1e_10_error_in_sigma_prime)
   const fm_theorem *t = fm_theorem_find("cond-field");
   cr_assert_not_null(t);
   for (size_t i = 0; i < fm_case_builtin_count(); i++) {
-    fm_case *c = load(i);
-    fm_verdict v = run(t, c, 0);
+    fm_verdict v;
+    fm_test_run(&v, t, i, 0);
     const char *p = strstr(v.note, "detected (of 1e-14..1e-2): MPFR ");
-    cr_expect_not_null(p, "%s: no detection report in note: %s", c->name, v.note);
+    cr_expect_not_null(p, "%s: no detection report in note: %s", v.case_name, v.note);
     if (p != NULL) {
       double e = strtod(p + strlen("detected (of 1e-14..1e-2): MPFR "), NULL);
       cr_expect(e > 0.0 && e <= 1e-10, "%s: smallest detected sigma' error %.3g > 1e-10 (%s)",
-                c->name, e, v.note);
+                v.case_name, e, v.note);
     }
-    fm_case_free(c);
   }
 }

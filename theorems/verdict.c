@@ -49,8 +49,11 @@ void fm_verdict_notef(fm_verdict *v, const char *fmt, ...)
 void fm_verdict_route(fm_verdict *v, const char *name, double value, double tol,
                       double err, const char *worst)
 {
-  /* NaN never passes: a route that produced no number has failed. */
-  double margin = isnan(value) ? INFINITY : value / tol;
+  /* NaN never passes: a route that produced no number (value NaN, or a
+   * margin inf/inf, 0/0) has failed, and so has a non-positive tolerance. */
+  double margin = value / tol;
+  if (isnan(value) || isnan(margin) || !(tol > 0.0))
+    margin = INFINITY;
   fm_verdict_notef(v, "%s %.3g/%.3g", name, value, tol);
   if (margin > 1.0 && v->outcome != FM_OUTCOME_NA)
     v->outcome = FM_OUTCOME_FAIL;
