@@ -4,6 +4,7 @@
  * Every input row is validated before anything is printed. */
 #include "cli.h"
 #include "points_csv.h"
+#include "precision.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,10 @@ int fm_cli_field(int argc, char **argv)
     fm_field_help(stderr);
     return fm_cli_error("field: --case and --points are required");
   }
+  if (!fm_precision_long_double_extended())
+    fprintf(stderr, "fmcheck: warning: long double arithmetic is not extended here (valgrind, "
+                    "or a platform where long double is double): far-tail values are accurate "
+                    "to ~1e-13 relative instead of ~1e-16\n");
   fm_case **cs;
   size_t nc;
   char *files[1] = {(char *)casef};
