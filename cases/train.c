@@ -12,6 +12,7 @@
 #include "train.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,26 +138,25 @@ static double fm_train_draw_t(const fm_train_config *c, const fm_rng *r, uint64_
 }
 
 /* x_i = psi_t(x0_i), u_i = u_t(x_i | x1_i) for n rows; FM_ENONFIN when the
- * schedule or a target is not finite.  what/k name the rows in messages. */
+ * schedule or a target is not finite.  `what` names the rows in messages. */
 static int fm_train_targets(double *x, double *u, const fm_train *tr, const double *t,
                             const double *x0, const double *x1, size_t n,
-                            const char *what, uint64_t k, fm_errmsg *e)
+                            const char *what, fm_errmsg *e)
 {
   size_t d = tr->d;
   for (size_t i = 0; i < n; i++) {
     fm_sched_val sv;
     int st = fm_schedule_eval(&sv, tr->c->sched, t[i]);
     if (st != FM_OK)
-      return fm_errmsg_set(e, st, "train: %s %llu, row %zu: schedule at t = %.17g: %s",
-                           what, (unsigned long long)k, i, t[i], fm_strerror(st));
+      return fm_errmsg_set(e, st, "train: %s, row %zu: schedule at t = %.17g: %s", what, i,
+                           t[i], fm_strerror(st));
     fm_cond_flow(x + i * d, &sv, x0 + i * d, x1 + i * d, d);
     fm_cond_field(u + i * d, &sv, x + i * d, x1 + i * d, d);
     for (size_t j = 0; j < d; j++)
       if (!isfinite(u[i * d + j]) || !isfinite(x[i * d + j]))
         return fm_errmsg_set(e, FM_ENONFIN,
-                             "train: %s %llu, row %zu: conditional target not finite at "
-                             "t = %.17g (restrict the t range)",
-                             what, (unsigned long long)k, i, t[i]);
+                             "train: %s, row %zu: conditional target not finite at "
+                             "t = %.17g (restrict the t range)", what, i, t[i]);
   }
   return FM_OK;
 }
@@ -202,7 +202,9 @@ static int fm_train_make_batch(fm_train *tr, uint64_t k, fm_errmsg *e)
   } else {
     memcpy(tr->x1p, tr->x1, B * d * sizeof(double));
   }
-  return fm_train_targets(tr->x, tr->u, tr, tr->t, tr->x0, tr->x1p, B, "step", k, e);
+  char what[48];
+  snprintf(what, sizeof what, "step %llu", (unsigned long long)k);
+  return fm_train_targets(tr->x, tr->u, tr, tr->t, tr->x0, tr->x1p, B, what, e);
 }
 
 int fm_train_batch(double *t, double *x, double *u, double *x0, double *x1, fm_train *tr,
@@ -237,7 +239,7 @@ static int fm_train_heldout(fm_train *tr, fm_errmsg *e)
     fm_gmm_sample(x1 + i * d, tr->c->gmm, &r1, i);
   }
   if (st == FM_OK)
-    st = fm_train_targets(tr->hx, tr->huc, tr, tr->ht, x0, x1, n, "held-out set", 0, e);
+    st = fm_train_targets(tr->hx, tr->huc, tr, tr->ht, x0, x1, n, "held-out set", e);
   /* Analytic marginal field, and the floor C = E||u(x|x1) - u(x)||^2 by the
    * sample mean (Welford) with its standard error. */
   double mean = 0.0, m2 = 0.0;

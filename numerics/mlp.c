@@ -25,6 +25,7 @@ struct fm_mlp_work {
   double *z0;        /* max_batch x n_in: input rows */
   double *a, *s, *z; /* depth blocks of max_batch x width: A_l, sigmoid(A_l), Z_l */
   double *g1, *g2;   /* max_batch x max(width, n_in): deltas / tangents */
+  double *ed, *jd;   /* max_batch x d: unit tangents and J e_j (divergence) */
   size_t n_fwd;      /* rows of the last forward pass, 0 if none */
   const fm_mlp *m_fwd;
 };
@@ -171,7 +172,8 @@ int fm_mlp_work_alloc(fm_mlp_work **w, const fm_mlp_arch *a, size_t max_batch,
   size_t n_in = fm_mlp_nin(a), wide = a->width > n_in ? a->width : n_in;
   /* Refuse sizes whose byte counts would overflow size_t. */
   double bytes = (double)max_batch * (3.0 * (double)a->depth * (double)a->width +
-                                      2.0 * (double)wide + (double)n_in) * sizeof(double);
+                                      2.0 * (double)wide + (double)n_in + 2.0 * (double)a->d) *
+                 sizeof(double);
   if (max_batch < 1 || max_batch > (size_t)INT_MAX || bytes > (double)(SIZE_MAX / 2))
     return fm_errmsg_set(e, FM_EINVAL, "mlp: batch size %zu not usable", max_batch);
   fm_mlp_work *r = calloc(1, sizeof *r);
@@ -187,7 +189,9 @@ int fm_mlp_work_alloc(fm_mlp_work **w, const fm_mlp_arch *a, size_t max_batch,
   r->z = malloc(a->depth * layer * sizeof(double));
   r->g1 = malloc(max_batch * wide * sizeof(double));
   r->g2 = malloc(max_batch * wide * sizeof(double));
-  if (!r->z0 || !r->a || !r->s || !r->z || !r->g1 || !r->g2) {
+  r->ed = malloc(max_batch * a->d * sizeof(double));
+  r->jd = malloc(max_batch * a->d * sizeof(double));
+  if (!r->z0 || !r->a || !r->s || !r->z || !r->g1 || !r->g2 || !r->ed || !r->jd) {
     fm_mlp_work_free(r);
     return fm_errmsg_set(e, FM_ENOMEM, "mlp: out of memory for batch size %zu", max_batch);
   }
@@ -207,6 +211,8 @@ void fm_mlp_work_free(fm_mlp_work *w)
   free(w->z);
   free(w->g1);
   free(w->g2);
+  free(w->ed);
+  free(w->jd);
   free(w);
 }
 
@@ -324,12 +330,10 @@ int fm_mlp_backward(double *grad_theta, double *grad_x, fm_mlp_work *w, const fm
   return FM_OK;
 }
 
-int fm_mlp_jvp(double *v, double *jv, fm_mlp_work *w, const fm_mlp *m, const double *t,
-               const double *x, const double *dx, size_t n)
+/* jv = J_x v dx for the n rows of the last forward pass (activations in w). */
+static void fm_mlp_tangent(double *jv, fm_mlp_work *w, const fm_mlp *m, const double *dx,
+                           size_t n)
 {
-  int st = fm_mlp_forward(v, w, m, t, x, n);
-  if (st != FM_OK)
-    return st;
   const fm_mlp_arch *ar = &m->arch;
   size_t width = ar->width, stride = w->max_batch * width;
   fm_mlp_block bw;
@@ -345,13 +349,43 @@ int fm_mlp_jvp(double *v, double *jv, fm_mlp_work *w, const fm_mlp *m, const dou
     for (size_t j = 0; j < n * width; j++)
       w->g1[j] *= S[j] * (1.0 + A[j] * (1.0 - S[j]));
     fm_mlp_arch_block(&bw, ar, 2 * (l + 1));
-    size_t nout = l + 1 == ar->depth ? ar->d : width;
-    double *out = l + 1 == ar->depth ? jv : w->g2;
+    int last = l + 1 == ar->depth;
+    size_t nout = last ? ar->d : width;
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)nout, (int)width, 1.0,
-                w->g1, (int)width, m->theta + bw.offset, (int)width, 0.0, out, (int)nout);
-    double *tmp = w->g1;
-    w->g1 = w->g2;
-    w->g2 = tmp;
+                w->g1, (int)width, m->theta + bw.offset, (int)width, 0.0, last ? jv : w->g2,
+                (int)nout);
+    if (!last) {
+      double *tmp = w->g1;
+      w->g1 = w->g2;
+      w->g2 = tmp;
+    }
+  }
+}
+
+int fm_mlp_jvp(double *v, double *jv, fm_mlp_work *w, const fm_mlp *m, const double *t,
+               const double *x, const double *dx, size_t n)
+{
+  int st = fm_mlp_forward(v, w, m, t, x, n);
+  if (st == FM_OK)
+    fm_mlp_tangent(jv, w, m, dx, n);
+  return st;
+}
+
+int fm_mlp_divergence(double *v, double *div, fm_mlp_work *w, const fm_mlp *m,
+                      const double *t, const double *x, size_t n)
+{
+  int st = fm_mlp_forward(v, w, m, t, x, n);
+  if (st != FM_OK)
+    return st;
+  size_t d = m->arch.d;
+  memset(div, 0, n * sizeof *div);
+  for (size_t j = 0; j < d; j++) {
+    memset(w->ed, 0, n * d * sizeof(double));
+    for (size_t i = 0; i < n; i++)
+      w->ed[i * d + j] = 1.0;
+    fm_mlp_tangent(w->jd, w, m, w->ed, n);
+    for (size_t i = 0; i < n; i++)
+      div[i] += w->jd[i * d + j];
   }
   return FM_OK;
 }

@@ -98,10 +98,17 @@ int fm_mlp_backward(double *grad_theta, double *grad_x, fm_mlp_work *w, const fm
 
 /* Tangent (forward-mode) pass: v as fm_mlp_forward, and jv (n x d) row i =
  * J_x v(t_i, x_i) dx_i, the Jacobian in x applied to dx (n x d).  With
- * dx = e_j in every row, jv's column j is column j of the Jacobian -- d
- * calls give the exact divergence.  Overwrites the activations. */
+ * dx = e_j in every row, jv's column j is column j of the Jacobian.  Keeps
+ * the activations for fm_mlp_backward, like fm_mlp_forward. */
 int fm_mlp_jvp(double *v, double *jv, fm_mlp_work *w, const fm_mlp *m, const double *t,
                const double *x, const double *dx, size_t n);
+
+/* v as fm_mlp_forward, and div (n) = the exact divergence tr J_x v(t_i, x_i)
+ * of each row: one forward and d tangent passes (for the CNF likelihood;
+ * Hutchinson's estimator is fm_mlp_backward's grad_x with random dv, or
+ * fm_mlp_jvp with random dx).  Keeps the activations for fm_mlp_backward. */
+int fm_mlp_divergence(double *v, double *div, fm_mlp_work *w, const fm_mlp *m,
+                      const double *t, const double *x, size_t n);
 
 /* Floating-point operations of one forward (multiply-adds counted as 2) for
  * n rows, dense layers only -- for throughput reports. */

@@ -7,6 +7,7 @@
  */
 #include "stattest.h"
 #include "fm_status.h"
+#include "linalg.h"
 
 #include <cblas.h>
 #include <gsl/gsl_cdf.h>
@@ -49,13 +50,15 @@ static void fm_ks_mtw_matrix(double *H, size_t m, double h)
     H[(m - 1) * m + i] -= pow(h, (double)(m - i));
   }
   H[(m - 1) * m] += 2.0 * h - 1.0 > 0.0 ? pow(2.0 * h - 1.0, (double)m) : 0.0;
+  /* divide by (i - j + 1)!; beyond 170! the entry underflows to 0 */
   for (size_t i = 0; i < m; i++)
     for (size_t j = 0; j <= i + 1 && j < m; j++)
-      H[i * m + j] /= gsl_sf_fact((unsigned)(i + 1 - j));
+      H[i * m + j] *= exp(-gsl_sf_lnfact((unsigned)(i + 1 - j)));
 }
 
 int fm_ks_cdf_mtw(double *cdf, size_t n, double d)
 {
+  fm_gsl_quiet();
   if (n == 0 || !(d >= 0.0))
     return FM_EINVAL;
   if (d >= 1.0) {
@@ -108,6 +111,7 @@ int fm_ks_cdf_mtw(double *cdf, size_t n, double d)
 
 double fm_ks_onesided_p(size_t n, double d)
 {
+  fm_gsl_quiet();
   if (!(d > 0.0))
     return 1.0;
   if (d >= 1.0)
@@ -178,6 +182,7 @@ double fm_ks_pvalue(size_t n, double d)
 
 double fm_ks2_pvalue(size_t n, size_t m, double d)
 {
+  fm_gsl_quiet();
   if (n == 0 || m == 0 || !(d > 0.0))
     return 1.0;
   if (d > 1.0)
@@ -281,6 +286,7 @@ static int fm_mix1_make(fm_mix1 *q, const fm_gmm *g, const double *e)
 
 double fm_gmm_proj_cdf(const fm_gmm *g, const double *e, double s)
 {
+  fm_gsl_quiet();
   fm_mix1 q;
   if (fm_mix1_make(&q, g, e) != FM_OK)
     return NAN;
@@ -303,6 +309,7 @@ static void fm_project(double *proj, const double *X, size_t n, size_t d, const 
 int fm_stat_ks_gmm_dir(fm_stat_result *r, const double *X, size_t n, const fm_gmm *g,
                        const double *e)
 {
+  fm_gsl_quiet();
   if (n == 0)
     return FM_EINVAL;
   fm_mix1 q;
@@ -570,21 +577,35 @@ static void fm_perm_labels_identity(fm_perm *q)
     q->lab[i] = i < q->n ? 1.0 : 0.0;
 }
 
-/* sign * stat for the data labels and nperm relabellings; p-value with the
- * +1 correction (valid at every nperm). */
+/* Besag & Clifford's (1991) sequential permutation p-value: draw
+ * relabellings until FM_STAT_PERM_H of them reach the observed statistic
+ * (p = H / L after L draws) or nperm have been drawn (p = (1 + g)/(1 +
+ * nperm), g of them reaching it).  Valid (P(p <= a) <= a) at every nperm;
+ * a sample that fits stops after ~H/p draws, and only an extreme
+ * statistic costs all nperm -- which is what lets a caller ask for enough
+ * draws to reach a Holm threshold like 1e-3/6 without paying for it on
+ * good samples.  *ge counts reaching draws, *L draws made; returns p. */
+static double fm_perm_pvalue(size_t ge, size_t L, size_t nperm)
+{
+  if (ge >= FM_STAT_PERM_H)
+    return (double)ge / (double)L;
+  return (1.0 + (double)ge) / (1.0 + (double)nperm);
+}
+
+/* sign * stat for the data labels and up to nperm relabellings. */
 static void fm_perm_test(double *stat, double *p, fm_perm *q, double sign, size_t nperm,
                          const fm_rng *rng)
 {
   fm_perm_labels_identity(q);
   double t0 = sign * fm_perm_stat(q);
-  size_t ge = 0;
-  for (size_t b = 0; b < nperm; b++) {
-    fm_perm_labels(q, rng, b);
+  size_t ge = 0, b = 0;
+  while (b < nperm && ge < FM_STAT_PERM_H) {
+    fm_perm_labels(q, rng, b++);
     if (sign * fm_perm_stat(q) >= t0)
       ge++;
   }
   *stat = t0;
-  *p = (1.0 + (double)ge) / (1.0 + (double)nperm);
+  *p = fm_perm_pvalue(ge, b, nperm);
 }
 
 /* Median of the packed squared distances (float copy: a bandwidth needs no
@@ -717,15 +738,14 @@ int fm_stat_sliced_w2(fm_stat_result *r, const double *X, size_t n, const double
   }
   fm_perm_labels_identity(&q);
   double T = fm_sw2_stat(Pj, nproj, N, q.lab, a, b);
-  size_t ge = 0;
+  size_t ge = 0, bb = 0;
   fm_rng rp = fm_rng_child(rng, 1);
-  for (size_t bb = 0; bb < nperm; bb++) {
-    fm_perm_labels(&q, &rp, bb);
+  while (bb < nperm && ge < FM_STAT_PERM_H) {
+    fm_perm_labels(&q, &rp, bb++);
     if (fm_sw2_stat(Pj, nproj, N, q.lab, a, b) >= T)
       ge++;
   }
-  *r = (fm_stat_result){"sliced-w2", sqrt(T), (1.0 + (double)ge) / (1.0 + (double)nperm), n,
-                        m};
+  *r = (fm_stat_result){"sliced-w2", sqrt(T), fm_perm_pvalue(ge, bb, nperm), n, m};
   free(Pj);
   fm_perm_free(&q);
   return FM_OK;
@@ -733,37 +753,80 @@ int fm_stat_sliced_w2(fm_stat_result *r, const double *X, size_t n, const double
 
 /* =========================== mode occupancy =========================== */
 
-int fm_stat_chisq_modes(fm_stat_result *r, const double *X, size_t n, const fm_gmm *g)
+/* Column means of gamma over the n rows of X (mean[K]), and if cov is not
+ * NULL their sample covariance restricted to the first K - 1 components
+ * ((K-1)^2, row-major). */
+static int fm_gamma_moments(double *mean, double *cov, const double *X, size_t n,
+                            const fm_gmm *g)
 {
-  size_t K = g->K;
-  if (K < 2)
-    return FM_ENOTAVAIL;
-  for (size_t k = 0; k < K; k++)
-    if ((double)n * g->w[k] < 5.0)
-      return FM_EINVAL;
-  double *N = calloc(K, sizeof *N);
+  size_t K = g->K, q = K - 1;
   fm_gmm_path *p = NULL;
-  if (N == NULL)
-    return FM_ENOMEM;
   fm_sched_val v = {1.0, 0.0, 0.0, 0.0};
+  double *G = malloc(n * K * sizeof *G);
+  if (G == NULL)
+    return FM_ENOMEM;
   int st = fm_gmm_path_alloc(&p, g);
   st = st ? st : fm_gmm_path_set(p, &v);
   for (size_t i = 0; i < n && st == FM_OK; i++) {
     st = fm_gmm_path_eval(NULL, NULL, NULL, NULL, p, X + i * g->d);
-    const double *gam = st == FM_OK ? fm_gmm_path_gamma(p) : NULL;
-    for (size_t k = 0; k < K && st == FM_OK; k++)
-      N[k] += gam[k];
-  }
-  if (st == FM_OK) {
-    double chi2 = 0.0;
-    for (size_t k = 0; k < K; k++) {
-      double e = (double)n * g->w[k];
-      chi2 += (N[k] - e) * (N[k] - e) / e;
-    }
-    *r = (fm_stat_result){"chisq-modes", chi2, gsl_cdf_chisq_Q(chi2, (double)(K - 1)), n, 0};
+    if (st == FM_OK)
+      memcpy(G + i * K, fm_gmm_path_gamma(p), K * sizeof *G);
   }
   fm_gmm_path_free(p);
-  free(N);
+  for (size_t k = 0; k < K && st == FM_OK; k++) {
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+      s += G[i * K + k];
+    mean[k] = s / (double)n;
+  }
+  for (size_t a = 0; cov != NULL && a < q && st == FM_OK; a++)
+    for (size_t b = 0; b < q; b++) {
+      double s = 0.0;
+      for (size_t i = 0; i < n; i++)
+        s += (G[i * K + a] - mean[a]) * (G[i * K + b] - mean[b]);
+      cov[a * q + b] = s / (double)(n - 1);
+    }
+  free(G);
+  return st;
+}
+
+int fm_stat_chisq_modes(fm_stat_result *r, const double *X, size_t n, const double *Y,
+                        size_t m, const fm_gmm *g)
+{
+  size_t K = g->K, q = K - 1;
+  fm_gsl_quiet();
+  if (K < 2)
+    return FM_ENOTAVAIL;
+  if (n == 0 || (Y != NULL && m < 2))
+    return FM_EINVAL;
+  for (size_t k = 0; k < K; k++)
+    if ((double)n * g->w[k] < 5.0)
+      return FM_EINVAL;
+  double *buf = malloc((2 * K + 2 * q * q + q) * sizeof *buf);
+  if (buf == NULL)
+    return FM_ENOMEM;
+  double *Nb = buf, *My = buf + K, *S = My + K, *L = S + q * q, *z = L + q * q;
+  int st = fm_gamma_moments(Nb, NULL, X, n, g);
+  if (st == FM_OK && Y != NULL)
+    st = fm_gamma_moments(My, S, Y, m, g);
+  double T = 0.0;
+  if (st == FM_OK && Y != NULL) {
+    st = fm_linalg_chol(L, S, q);
+    for (size_t k = 0; k < q && st == FM_OK; k++)
+      z[k] = Nb[k] - g->w[k];
+    if (st == FM_OK) {
+      fm_linalg_chol_solve(My, L, z, q); /* My reused: Sigma^{-1} z */
+      for (size_t k = 0; k < q; k++)
+        T += (double)n * z[k] * My[k];
+    }
+  } else if (st == FM_OK) {
+    for (size_t k = 0; k < K; k++)
+      T += (double)n * (Nb[k] - g->w[k]) * (Nb[k] - g->w[k]) / g->w[k];
+  }
+  if (st == FM_OK)
+    *r = (fm_stat_result){"chisq-modes", T, gsl_cdf_chisq_Q(T, (double)q), n,
+                          Y != NULL ? m : 0};
+  free(buf);
   return st;
 }
 
@@ -815,7 +878,7 @@ size_t fm_stat_holm(int *reject, double *padj, const double *p, size_t k, double
 fm_stat_compare_opts fm_stat_compare_opts_default(void)
 {
   return (fm_stat_compare_opts){.alpha = 1e-3, .tests = FM_STAT_T_ALL, .nproj = 8,
-                                .nperm = 200, .perm_max = 1000, .nexact = 0, .seed = 1};
+                                .nperm = 0, .perm_max = 1000, .nexact = 0, .seed = 1};
 }
 
 #define FM_CS_TAG 0x4353u /* "CS" */
@@ -827,6 +890,7 @@ typedef struct {
   const fm_stat_compare_opts *o;
   double *Y;   /* exact draws */
   size_t ny;
+  size_t nperm; /* o->nperm, or enough to reach alpha / ntests */
 } fm_cs_ctx;
 
 /* Test number b (bit b of the mask); its directions and permutations come
@@ -839,17 +903,17 @@ static int fm_cs_run(fm_stat_result *r, const fm_cs_ctx *c, unsigned b)
   np = np < c->ny ? np : c->ny;
   switch (t) {
   case FM_STAT_T_CHISQ:
-    return fm_stat_chisq_modes(r, c->X, c->n, c->g);
+    return fm_stat_chisq_modes(r, c->X, c->n, c->Y, c->ny, c->g);
   case FM_STAT_T_KSPROJ:
     return fm_stat_ks_proj(r, c->X, c->n, c->g, c->o->nproj, &rr);
   case FM_STAT_T_LOGP:
     return fm_stat_logp_ks(r, c->X, c->n, c->Y, c->ny, c->g);
   case FM_STAT_T_MMD:
-    return fm_stat_mmd(r, NULL, c->X, np, c->Y, np, c->d, c->o->nperm, &rr);
+    return fm_stat_mmd(r, NULL, c->X, np, c->Y, np, c->d, c->nperm, &rr);
   case FM_STAT_T_ENERGY:
-    return fm_stat_energy(r, c->X, np, c->Y, np, c->d, c->o->nperm, &rr);
+    return fm_stat_energy(r, c->X, np, c->Y, np, c->d, c->nperm, &rr);
   case FM_STAT_T_SW2:
-    return fm_stat_sliced_w2(r, c->X, np, c->Y, np, c->d, c->o->nproj, c->o->nperm, &rr);
+    return fm_stat_sliced_w2(r, c->X, np, c->Y, np, c->d, c->o->nproj, c->nperm, &rr);
   default:
     return FM_EINVAL;
   }
@@ -861,7 +925,13 @@ int fm_stat_compare_samples(fm_stat_compare *res, const double *X, size_t n,
   if (n == 0 || o == NULL || !(o->alpha > 0.0 && o->alpha < 1.0))
     return FM_EINVAL;
   memset(res, 0, sizeof *res);
-  fm_cs_ctx c = {X, n, g->d, g, o, NULL, o->nexact > 0 ? o->nexact : n};
+  fm_cs_ctx c = {X, n, g->d, g, o, NULL, o->nexact > 0 ? o->nexact : n, o->nperm};
+  if (c.nperm == 0) { /* smallest p reachable <= Holm's first threshold */
+    size_t k = 0;
+    for (unsigned b = 0; b < FM_STAT_NTESTS; b++)
+      k += (o->tests & (1u << b)) && !((1u << b) == FM_STAT_T_CHISQ && g->K < 2);
+    c.nperm = (size_t)ceil((double)(k > 0 ? k : 1) / o->alpha);
+  }
   c.Y = malloc(c.ny * g->d * sizeof *c.Y);
   if (c.Y == NULL)
     return FM_ENOMEM;

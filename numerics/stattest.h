@@ -11,28 +11,37 @@
  *    and on random projections (the projection e.X of a GMM is the 1D GMM
  *    sum_k w_k N(e.mu_k, e'C_k e)), Bonferroni over the projections.
  *  - KS two-sample; on the values of log p(X) against log p(Y) for exact
- *    draws Y -- the test that sees a covariance scaled by 0.9 (the others
- *    compare shapes of 1D margins or kernel means, where a 5% change of
- *    scale is within noise at 1e4 samples; see tests/test_stattest.c).
+ *    draws Y -- the test that sees a covariance scaled by 0.9.  Measured at
+ *    1e4 samples (tests/test_stattest.c, compare-samples defaults): log p KS
+ *    p = 1e-12 (ring8), 1e-15 (aniso3d), 4e-23 (mix16d); every other test
+ *    (KS on projections, occupancy, and MMD, energy, sliced W2 on 1000 +
+ *    1000) p >= 0.24.  They compare 1D margins or kernel means, where a 5%
+ *    change of scale is within noise; log p(X) is ~ -chi^2_d/2, whose
+ *    scale shift adds up over the d coordinates.  In 1D (bimodal) log p KS
+ *    gives p = 2e-4, just short of Holm's 1e-3/6.
  *  - MMD^2 (unbiased, Gaussian kernel, median-heuristic bandwidth) and the
- *    energy distance, each with a permutation p-value.
- *  - Sliced W2 with a permutation p-value.
+ *    energy distance, each with a sequential permutation p-value.
+ *  - Sliced W2 with a sequential permutation p-value.
  *  - Chi-square test of mode occupancy against the weights (posterior
- *    "soft" counts; conservative, see fm_stat_chisq_modes).
+ *    "soft" counts, see fm_stat_chisq_modes).
  *
  * Kolmogorov distribution (fm_ks_pvalue).  P(D_n >= d) is computed by
- *  (a) Miller's approximation 2 P(D_n^+ >= d) with the exact one-sided
- *      tail of Birnbaum & Tingey (1951) when that is <= 0.05 -- the regime
- *      of every decision at level <= 0.05; its error is the probability
- *      that both one-sided statistics exceed d, measured < 0.6% relative
- *      there against (b) (tests/test_stattest.c);
+ *  (a) Miller's approximation 2 P(D_n^+ >= d), with the exact one-sided
+ *      tail of Birnbaum & Tingey (1951), when that is <= 0.05 -- the regime
+ *      of every decision at level <= 0.05.  Its error is the probability
+ *      that both one-sided statistics exceed d: measured against (b) for
+ *      n = 10 .. 2000 it is below 2e-5 relative at p = 0.05 and smaller
+ *      further out (down to p = 1e-10, where (b)'s own rounding dominates);
  *  (b) otherwise the exact algorithm of Marsaglia, Tsang & Wang (2003,
- *      J. Stat. Softw. 8(18)): a power of an m x m matrix, m = 2 ceil(n d)
- *      - 1, with exponent scaling -- when m <= FM_KS_EXACT_M;
- *  (c) otherwise the Kolmogorov limit with Stephens' (1970) correction,
- *      Q_KS((sqrt(n) + 0.12 + 0.11/sqrt(n)) d), Q_KS(l) = 2 sum_{j>=1}
- *      (-1)^(j-1) exp(-2 j^2 l^2) -- only p-values above 0.05 with large
- *      n d reach it; its error there was measured < 1e-3 absolute.
+ *      J. Stat. Softw. 8(18)) -- Durbin's matrix H^n, m x m with
+ *      m = 2 floor(n d) + 1, powered with exponent scaling -- when
+ *      m <= FM_KS_EXACT_M;
+ *  (c) otherwise (p > 0.05 and n d > 80, i.e. n in the thousands) the
+ *      Kolmogorov limit with Stephens' (1970) correction,
+ *      Q_KS((sqrt(n) + 0.12 + 0.11/sqrt(n)) d); measured against (b) its
+ *      absolute error for p > 0.05 is 0.004 at n = 1000 and 0.003 at
+ *      n = 2000, falling with n (it only shifts p-values far above any
+ *      level).
  * Two-sample: for n = m the exact lattice-path formula of Gnedenko &
  * Korolyuk, P(D >= k/n) = 2 sum_{j>=1} (-1)^(j-1) C(2n, n - jk)/C(2n, n);
  * otherwise (c) with the effective size n m/(n + m).
@@ -105,37 +114,54 @@ int fm_stat_logp_ks(fm_stat_result *r, const double *X, size_t n, const double *
 /* Largest pooled size n + m the permutation tests accept (their pairwise
  * matrix has (n + m)^2 / 2 doubles); subsample larger samples. */
 #define FM_STAT_PERM_MAX 4096
+/* Besag-Clifford stopping count of the sequential permutation p-values. */
+#define FM_STAT_PERM_H 10
 
 /* Unbiased MMD^2 with k(x, y) = exp(-|x - y|^2 / (2 l^2)), l = the median
  * pairwise distance of the pooled sample (returned in *bandwidth, may be
- * NULL); p-value (1 + #{b : T_b >= T}) / (1 + nperm) over nperm random
- * relabellings (permutation b from uniforms of stream child(rng, b)). */
+ * NULL); permutation p-value over at most nperm random relabellings
+ * (permutation b from uniforms of stream child(rng, b)), sequential after
+ * Besag & Clifford (1991): stop once FM_STAT_PERM_H relabellings reach the
+ * observed statistic (p = H/L after L draws), else p = (1 + g)/(1 + nperm).
+ * Valid at every nperm; the smallest p is 1/(1 + nperm), so a decision at
+ * level a needs nperm >= 1/a - 1, but only an extreme statistic costs
+ * that many draws. */
 int fm_stat_mmd(fm_stat_result *r, double *bandwidth, const double *X, size_t n,
                 const double *Y, size_t m, size_t d, size_t nperm, const fm_rng *rng);
 
 /* Energy distance 2 E|X - Y| - E|X - X'| - E|Y - Y'| (U-statistics),
- * permutation p-value as for MMD. */
+ * sequential permutation p-value as for MMD. */
 int fm_stat_energy(fm_stat_result *r, const double *X, size_t n, const double *Y, size_t m,
                    size_t d, size_t nperm, const fm_rng *rng);
 
 /* Sliced W2: sqrt of the mean over nproj random directions (stream
  * child(rng, 0)) of the squared 1D W2 distance between the projected
- * empirical laws; p-value by nperm relabellings (streams child(rng, 1 + b)).
+ * empirical laws; sequential permutation p-value as for MMD over at most
+ * nperm relabellings (streams child(child(rng, 1), b)).
  * Pooled size <= FM_STAT_PERM_MAX. */
 int fm_stat_sliced_w2(fm_stat_result *r, const double *X, size_t n, const double *Y,
                       size_t m, size_t d, size_t nproj, size_t nperm, const fm_rng *rng);
 
 /* --- mode occupancy --- */
 
-/* Pearson chi-square of the soft counts N_k = sum_i gamma_k(X_i) (posterior
- * weights under g) against n w_k, K - 1 degrees of freedom, p from
- * gsl_cdf_chisq_Q.  E gamma_k(X) = w_k exactly under g, and Cov(gamma) <=
- * diag(w) - w w' (E[diag(gamma) - gamma gamma'] is PSD), so by Anderson's
- * theorem the statistic is stochastically below the multinomial chi-square:
- * the test is conservative, and exact when the modes do not overlap.
- * FM_ENOTAVAIL for K = 1; FM_EINVAL when some n w_k < 5 (chi-square
- * approximation). */
-int fm_stat_chisq_modes(fm_stat_result *r, const double *X, size_t n, const fm_gmm *g);
+/* Mode occupancy: the soft counts Nbar_k = (1/n) sum_i gamma_k(X_i)
+ * (posterior weights under g) against the weights, using E gamma_k(X) = w_k
+ * exactly when X ~ g.
+ *  - Y (m exact draws of g) given: Wald statistic
+ *      T = n (Nbar - w)' Sigma^{-1} (Nbar - w)   (first K - 1 components),
+ *    Sigma the sample covariance of gamma(Y_j); chi-square(K - 1) up to the
+ *    O(1/sqrt(m)) error of Sigma (1.4% of T at m = 1e4).  Calibrated and
+ *    powerful whether or not the modes overlap.
+ *  - Y = NULL: Pearson sum_k n (Nbar_k - w_k)^2 / w_k.  Cov(gamma) <=
+ *    diag(w) - w w' (E[diag(gamma) - gamma gamma'] is PSD), so by Anderson's
+ *    theorem the statistic is stochastically below the multinomial
+ *    chi-square: conservative, exact when the modes do not overlap, and
+ *    weak when they do.
+ * p from gsl_cdf_chisq_Q with K - 1 degrees of freedom.  FM_ENOTAVAIL for
+ * K = 1; FM_EINVAL when some n w_k < 5 (chi-square approximation); FM_ENOTPD
+ * when Sigma is singular (m too small for K). */
+int fm_stat_chisq_modes(fm_stat_result *r, const double *X, size_t n, const double *Y,
+                        size_t m, const fm_gmm *g);
 
 /* --- multiple comparisons --- */
 
@@ -162,7 +188,9 @@ typedef struct {
   double alpha;       /* family-wise level, Holm (default 1e-3) */
   unsigned tests;     /* FM_STAT_T_* mask (default FM_STAT_T_ALL) */
   size_t nproj;       /* KS / sliced-W2 projections (default 8) */
-  size_t nperm;       /* permutations (default 200) */
+  size_t nperm;       /* at most this many permutations (default 0: ceil(ntests /
+                         alpha), so that a permutation test can reach Holm's
+                         first threshold; sequential, cheap on good samples) */
   size_t perm_max;    /* permutation tests use the first min(n, perm_max) rows
                          of X and as many exact draws (default 1000) */
   size_t nexact;      /* exact draws for logp-KS (0 = n) */

@@ -32,13 +32,21 @@
  *    the error estimate (rounding only -- a wrong posterior would show here).
  *  MC-plain: x1 ~ q (fm_gmm_sample), self-normalised weights p_t(x|x1); ESS
  *    reported.  As t -> 1 the likelihood is a spike q rarely hits and the ESS
- *    collapses: a point decides only if ESS >= FM_POST_ESS_MIN.
+ *    collapses; far in the tails the weights are an exponential tilt of q
+ *    whose mass no draw reaches, and the *sample* ESS can still look fine.
+ *    So a point decides only if both the sample ESS (sum w)^2 / sum w^2 and
+ *    the population ESS N / E_q[w^2] (exact: E_q[w^2] = (4 pi sigma^2)^{-d/2}
+ *    pt~(x) / p_t(x)^2, pt~ the marginal with sigma/sqrt 2) are
+ *    >= FM_POST_ESS_MIN, and the weights' skewness E w^3 / (E w^2)^{3/2} /
+ *    sqrt(N) (exact likewise, with sigma/sqrt 3) is <= FM_POST_SKEW_MAX, so
+ *    that the z-test's tail is not inflated by a skewed estimator.
  *  MC-IS: x1 ~ r = sum_k w_k N(mu_k, Sigma_k) -- the component posteriors
  *    with the PRIOR weights (so the proposal does not use the posterior
  *    weights that the closed form is made of); weight
  *    q(x1) p_t(x|x1) / r(x1) = sum_j w_j Z_j N_j(x1) / sum_k w_k N_k(x1)
- *    <= max_j Z_j, bounded, hence ESS >= N min_k w_k: no defensive component
- *    is needed.  Same ESS rule.
+ *    <= max_j Z_j, bounded, hence population ESS >= N p_t(x) / max_j Z_j
+ *    >= N min_k w_k: no defensive component is needed.  Same ESS rule, with
+ *    that lower bound as the population ESS.
  *
  * Decisions (DESIGN §3).  Quadrature: |Q - cand|_inf <= tol at every
  * resolved point, tol = 1e-10 S + eps cond (16 + |log p_t(x)|): S is the
@@ -59,6 +67,7 @@
 #include "theorem.h"
 
 #define FM_POST_ESS_MIN 100.0
+#define FM_POST_SKEW_MAX 0.1
 #define FM_POST_ALPHA 1e-4
 #define FM_POST_QUAD_REL 1e-10
 
@@ -115,6 +124,13 @@ typedef struct {
   size_t gh_n;             /* GH base nodes per axis (0 for Q-post) */
   size_t mc_n;             /* MC draws per point */
 } fm_post_report;
+
+/* One MC estimate of E[f(x1) | x_t = x] by route FM_POST_R_PLAIN or
+ * FM_POST_R_IS with N draws from stream r (for convergence sweeps): est, se
+ * of length d (se may be NULL), ess (may be NULL). */
+int fm_post_mc_estimate(double *est, double *se, double *ess, const fm_gmm *g,
+                        const fm_sched_val *v, const double *x, fm_post_fn f, int route,
+                        size_t N, const fm_rng *r);
 
 /* Run every route of spec on case c (mutant as in fm_check_fn) and fill rep;
  * v (may be NULL) receives routes, notes and the outcome.  FM_OK or an error

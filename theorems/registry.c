@@ -6,8 +6,16 @@
 const fm_theorem *const fm_theorems[] = {
     &fm_thm_cond_field,
     &fm_thm_push_forward,
+    &fm_thm_marginal_field,
+    &fm_thm_continuity,
+    &fm_thm_fm_cfm_grad,
+    &fm_thm_cfm_minimizer,
+    &fm_thm_marginal_score,
     &fm_thm_tweedie,
     &fm_thm_pf_ode,
+    &fm_thm_sde_marginals,
+    &fm_thm_likelihood,
     &fm_thm_schedule,
+    &fm_thm_solver_order,
     NULL,
 };

@@ -6,5 +6,9 @@
 
 extern const fm_theorem fm_thm_cond_field, fm_thm_push_forward;
 extern const fm_theorem fm_thm_tweedie, fm_thm_pf_ode, fm_thm_schedule;
+extern const fm_theorem fm_thm_marginal_field, fm_thm_marginal_score;
+extern const fm_theorem fm_thm_cfm_minimizer;
+extern const fm_theorem fm_thm_continuity, fm_thm_fm_cfm_grad;
+extern const fm_theorem fm_thm_solver_order, fm_thm_likelihood, fm_thm_sde_marginals;
 
 #endif
