@@ -675,8 +675,10 @@ static int fm_fg_route_quad(fm_verdict *v, fm_fg_work *w, int truth)
                       "%.12g", q.Cgap, s.lgap[0], s.lgap[1], s.lgap[2]);
   fm_verdict_notef(v, "quadrature accuracy reached %.2g of the terms (target %.0e; %s, "
                       "%.0f evaluations)", s.acc, FM_FG_TARGET,
-                   w->d == 1 ? "adaptive in x" : "Gauss-Hermite in x: the posterior weights "
-                   "switch inside a component's bulk once modes separate", q.neval);
+                   w->d == 1 ? "adaptive in x"
+                             : "Gauss-Hermite in x: the posterior weights switch inside a "
+                               "component's bulk once modes separate",
+                   q.neval);
   if (truth)
     fm_fg_scan(v, w, &q);
   fm_fg_quad_free(&q);
@@ -735,8 +737,8 @@ static int fm_fg_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o, 
 
 const fm_theorem fm_thm_fm_cfm_grad = {
     "fm-cfm-grad",
-    "grad L_FM(theta) = grad L_CFM(theta) and L_CFM - L_FM = C = E_t E_x tr Cov(u_t(x|x1) | "
-    "x_t = x), for the linear-feature model v = Theta phi(t, x)",
+    "grad L_FM(theta) = grad L_CFM(theta) and L_CFM - L_FM = C = E_t E_x "
+    "tr Cov(u_t(x|x1) | x_t = x), for the linear-feature model v = Theta phi(t, x)",
     fm_fg_check,
     fm_fg_mutants,
 };

@@ -17,5 +17,6 @@ const fm_theorem *const fm_theorems[] = {
     &fm_thm_likelihood,
     &fm_thm_schedule,
     &fm_thm_solver_order,
+    &fm_thm_conversions,
     NULL,
 };

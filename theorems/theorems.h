@@ -10,5 +10,6 @@ extern const fm_theorem fm_thm_marginal_field, fm_thm_marginal_score;
 extern const fm_theorem fm_thm_cfm_minimizer;
 extern const fm_theorem fm_thm_continuity, fm_thm_fm_cfm_grad;
 extern const fm_theorem fm_thm_solver_order, fm_thm_likelihood, fm_thm_sde_marginals;
+extern const fm_theorem fm_thm_conversions, fm_thm_schedule_transform;
 
 #endif
