@@ -110,15 +110,25 @@ static int fm_tr_brent(double *t, double *width, int *iter, fm_tr_root_ctx *c, d
     double y = fm_tr_resid(gsl_root_fsolver_root(s), c);
     if (c->st != FM_OK)
       st = c->st;
-    else if (y == 0.0)
+    else if (y == 0.0) { /* an exact zero of the computed residual */
       gs = GSL_SUCCESS;
+      lo = hi = gsl_root_fsolver_root(s);
+    }
     else
       gs = gsl_root_test_interval(lo, hi, 0.0, FM_TR_EPSREL);
   }
   if (st == FM_OK && gs != GSL_SUCCESS)
     st = FM_ECONV;
   if (st == FM_OK) {
-    *t = gsl_root_fsolver_root(s);
+    /* Brent's last iterate need not be the better end of its bracket: take
+     * the end with the smaller residual (within half the width of the root
+     * when L is linear across the bracket, as it is over a few ulps). */
+    double r = gsl_root_fsolver_root(s);
+    double fr = fabs(fm_tr_resid(r, c)), fl = fabs(fm_tr_resid(lo, c));
+    double fh = fabs(fm_tr_resid(hi, c));
+    if (c->st != FM_OK)
+      st = c->st;
+    *t = fr <= fl && fr <= fh ? r : (fl <= fh ? lo : hi);
     *width = hi - lo;
     *iter = k;
   }

@@ -30,7 +30,10 @@
  * Brent stops when hi - lo <= 4 DBL_EPSILON min(|lo|, |hi|)
  * (gsl_root_test_interval), i.e. t_r is found to a few ulps -- relative to
  * t_r, so small t_r near the noise end are resolved as well as doubles allow
- * -- or when L_A(t) = L_B(r) exactly.  The final bracket width is returned
+ * -- or when L_A(t) = L_B(r) exactly; of the bracket's ends and Brent's last
+ * iterate, the one with the smallest residual is returned.  Near t = 1 the
+ * bracket closes on two adjacent doubles (Brent's minimal step is one ulp).
+ * The final bracket width is returned
  * (t_width); the root itself is further uncertain by the evaluation error of
  * L divided by L_A'(t_r) (the caller's schedule-accuracy model decides that).
  *

@@ -68,6 +68,11 @@ static json_t *fm_json_row(const fm_check_row *r)
   return row;
 }
 
+json_t *fm_check_row_json(const fm_check_row *r)
+{
+  return fm_json_row(r);
+}
+
 int fm_report_json_check(const char *path, const fm_check_row *rows, size_t n,
                          const fm_check_opts *o)
 {

@@ -18,6 +18,12 @@ void fm_check_row_run(fm_check_row *r, const fm_theorem *t, const fm_case *c,
                       const fm_check_opts *o, int controls);
 void fm_check_row_clear(fm_check_row *r);
 
+/* One row as a JSON object -- the element of fm_report_json_check's
+ * "verdicts" array (used by `fmcheck report` too).  New reference; NULL on
+ * allocation failure. */
+struct json_t;
+struct json_t *fm_check_row_json(const fm_check_row *r);
+
 /* Write rows as JSON to path (atomically); returns an FM_EXIT_* code. */
 int fm_report_json_check(const char *path, const fm_check_row *rows, size_t n,
                          const fm_check_opts *o);

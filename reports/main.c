@@ -9,6 +9,17 @@ static const fm_cli_command fm_commands[] = {
     {"check", "run theorems on cases and print a verdict table", fm_cli_check},
     {"field", "print the exact marginal field, score, log-density and posterior mean",
      fm_cli_field},
+    {"report", "convergence report: sweeps, fitted slopes, verdicts (md, json, plots)",
+     fm_cli_report},
+    {"train", "train the flow-matching MLP on a case (CFM) and save the model", fm_cli_train},
+    {"sample", "draw samples from a model (ODE: euler/midpoint/rk4/adaptive, or SDE)",
+     fm_cli_sample},
+    {"loglik", "CNF log-likelihood of points under a model or a case's exact field",
+     fm_cli_loglik},
+    {"compare-field", "score a velocity field against the exact marginal field",
+     fm_cli_compare_field},
+    {"compare-samples", "test samples against p_t of a case (Holm-corrected battery)",
+     fm_cli_compare_samples},
     {NULL, NULL, NULL},
 };
 

@@ -100,7 +100,7 @@ typedef struct {
   size_t at;
   fm_param to, from, kto, kfrom;
   int have;
-  size_t decided, skipped, singular;
+  size_t decided, ill, loose, singular;
 } fm_cv_route;
 
 typedef struct {
@@ -297,9 +297,12 @@ static void fm_cv_record(fm_cv_route *r, double value, double tol, double kappa,
 static void fm_cv_decide(fm_cv_route *r, double err, double bound, double refn,
                          double kappa, size_t at, double t, fm_param to, fm_param from)
 {
-  if (!(refn > 0.0) || !(FM_CV_EPS * kappa <= FM_CV_MAX_REL) ||
-      !(bound <= FM_CV_MAX_REL * refn)) {
-    r->skipped++;
+  if (!(refn > 0.0) || !(FM_CV_EPS * kappa <= FM_CV_MAX_REL)) {
+    r->ill++;
+    return;
+  }
+  if (!(bound <= FM_CV_MAX_REL * refn)) {
+    r->loose++; /* the input's own rounding, amplified by |b|, exceeds 10% of out */
     return;
   }
   fm_cv_record(r, err / refn, bound / refn, kappa, at, t, to, from);
@@ -589,11 +592,12 @@ static void fm_cv_report(fm_verdict *v, const fm_cv_work *w, const fm_pointset *
     fm_verdict_route(v, fm_cv_route_names[r], q->value, q->tol, 0.0, where);
   }
   const fm_cv_route *a = &w->r[FM_CV_R_ANALYTIC];
-  fm_verdict_notef(v, "max condition number of the maps %.3g (%s<-%s at t=%.3g)",
+  fm_verdict_notef(v, "max condition number of the maps %.3g (%s<-%s at t=%.10g)",
                    a->kappa_max, fm_param_name(a->kto), fm_param_name(a->kfrom), a->kappa_t);
   for (int r = 0; r < FM_CV_NR; r++)
-    fm_verdict_notef(v, "route %d: %zu point-maps decided, %zu with eps*kappa > %.2g not "
-                     "decided, %zu singular", r + 1, w->r[r].decided, w->r[r].skipped,
+    fm_verdict_notef(v, "route %d: %zu point-maps decided, not decided: %zu with "
+                     "eps*kappa > %.2g, %zu with tolerance > %.2g, %zu singular", r + 1,
+                     w->r[r].decided, w->r[r].ill, FM_CV_MAX_REL, w->r[r].loose,
                      FM_CV_MAX_REL, w->r[r].singular);
   fm_cv_note_end(v, w->c->sched, 0.0);
   fm_cv_note_end(v, w->c->sched, 1.0);

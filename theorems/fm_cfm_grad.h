@@ -42,4 +42,11 @@ typedef struct {
 int fm_fg_mc(fm_fg_mc_result *r, const fm_case *c, uint64_t seed, size_t n, double alpha,
              int mutant);
 
+/* C = E_t E_x tr Cov(u_t(x|x1) | x_t = x) over the theorem's t-measure
+ * U[*t_lo, *t_hi] (returned), by route 1's quadrature (the t-rule plus the
+ * x-rule's error in *err) -- for the MLP route (fm_cfm_grad_mlp.h), which
+ * compares its Monte Carlo loss gap with it.  FM_ENOTAVAIL for d > 3 (no
+ * quadrature route); *t_lo, *t_hi are set in every case. */
+int fm_fg_floor(double *C, double *err, double *t_lo, double *t_hi, const fm_case *c);
+
 #endif

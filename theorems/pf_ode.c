@@ -39,58 +39,20 @@
  * the twin's literal u = (sigma'/sigma) x + (alpha' - sigma' alpha/sigma) E,
  * which cancel as sigma -> 0 (cosine at t = 1 - 1e-6: terms ~5e5, u ~ 6e-7).
  *
- * Route 4 (vp schedules only) -- Song's VP-SDE: fbar(s) = -beta(s)/2,
- * gbar^2(s) = beta(s), beta(s) = beta_min + s (beta_max - beta_min) with
- * beta_min/max read by fm_schedule_param, against -f_{1-s}, -g^2_{1-s} from
- * the schedule's alpha, sigma by the DESIGN formulas, on s = j/256, j =
- * 1..256 (s = 0 is t = 1, where sigma' is infinite).  Double: each schedule
- * value is accurate to 4 kappa eps (kappa = fm_sched_cond); f inherits two
- * and its division, g^2 three per term and its four operations:
- *   tol_f = (8 kappa + 1) eps |f| + eps beta,
- *   tol_g = (12 kappa + 4) eps (|2 sigma sigma'| + |2 f sigma^2|) + eps beta.
- * MPFR (the twin): the same with kappa-free eps_mp, 4 (terms + beta).
- * Statistic relative to beta.
+ * Route 4 (vp schedules only) -- Song's VP-SDE fbar(s) = -beta(s)/2,
+ * gbar^2(s) = beta(s) against -f_{1-s}, -g^2_{1-s} on s = j/256, in double
+ * and with the MPFR twin (pf_ode_diffusion.c derives both tolerances).
  *
- * Route 5 -- the diffusion drift at the points, with fbar, gbar^2 computed
- * independently of f, g^2: Song's beta for vp, otherwise the definitions
- * fbar = d log abar/ds = -d/dt log alpha, gbar^2 = d sbar^2/ds - 2 fbar
- * sbar^2 = -d/dt sigma^2 - 2 fbar sigma^2 by Richardson central differences
- * in t (fm_fdiff_central, 5 levels, h0 = min(2^-7, t/4, (1-t)/4), 2^-17
- * in place of 2^-7 for table schedules: a spline is only C^2 at its knots,
- * and a difference straddling one has an error ~|jump f'''| h^2/12 outside
- * the expansion Richardson removes;
- * sigma^2 is smooth even where sigma has a square-root end).  Compared:
- * fbar x - gbar^2/2 score (double) with -u (double).  Tolerance:
- *   |x| dfbar + c (|score| dgbar2 + |gbar^2| B_score) + B_u
- *   + 2 eps (|fbar x| + c |gbar^2 score|) + eps |u|,
- * dfbar = err_0 + 8 kappa eps / h_fin (fm_fdiff's estimate plus the
- * round-off of log alpha, absolute 4 kappa eps -- alpha is accurate
- * relative to itself near its zero at t = 0 for every schedule form we
- * know -- through the finest step, Richardson combination <= 2x),
- * dgbar2 = err_1 + 4 |sigma| e_v / h_fin + 2 sigma^2 dfbar + eps |gbar^2|
- * with e_v = 4 kappa eps (|alpha| + |sigma|) the *absolute* error of sigma
- * (an expression like cos(pi t/2) is only absolutely accurate near its
- * zero at t = 1; see schedule_thm.c); vp: dfbar = eps beta, dgbar2 =
- * 2 eps beta.
+ * Route 5 -- the diffusion drift fbar x - gbar^2/2 score at the points, with
+ * fbar, gbar^2 computed independently of f, g^2 (Song's beta for vp, else
+ * their definitions by Richardson central differences in t), against -u;
+ * tolerance from the difference's error estimate and the rounding of each
+ * term (pf_ode_diffusion.c).
  *
- * Route 6 -- integrated trajectories.  From x(t_a) = alpha x1 + sigma x0
- * (the first min(n, 4) points' x0, x1), t_a = 1e-3: the FM ODE dx/dt =
- * u_t(x) to t_b = 1 - 1e-3 with RK4 in N, 2N and 4N steps (N = 64), and
- * the diffusion PF-ODE dx/ds = fbar x - gbar^2/2 score_{1-s}(x) backward
- * from s = 1 - t_a to 1 - t_b in M, 2M, 4M steps (M = 96: a different grid,
- * so the two truncation errors are independent), with fbar, gbar^2 from
- * Song (vp) or -f_{1-s}, -g^2_{1-s}.  Richardson with the observed ratio
- * rho = |x_N - x_2N| / |x_2N - x_4N| (16 in RK4's asymptotic range): the
- * error of the 4N solution is |x_2N - x_4N| / (max(rho, 2) - 1) -- halving
- * the step once more than the textbook estimate, because schedules with a
- * singular derivative at t = 0 (polynomial n < 1: alpha' ~ t^(n-1)) keep
- * RK4 out of its asymptotic range at t_a, where a ratio assumed to be 16
- * would understate the error.  (The trajectories are integrated as one
- * stacked system, so each stage factorises C_k(t) once for all.)
- * Endpoints must agree to
- *   tol = 2 (e_FM + e_PF) + 64 eps (N + M) max(1, |x|_inf)
- * (factor 2 for the remaining pre-asymptotic slack; the last term bounds
- * round-off accumulated over the 4(N + M) finest steps, a few eps |x| each).
+ * Route 6 -- the FM ODE and the diffusion PF-ODE integrated by RK4 from the
+ * same states at t = 1e-3 to 1 - 1e-3, each on its own grid with Richardson
+ * error estimates: the endpoints must agree within twice the estimates plus
+ * accumulated round-off (pf_ode_traj.c).
  *
  * Mutants (candidate coefficients replaced, references unchanged):
  *   1 "g^2 sign flipped": -g^2 (and -gbar^2);
@@ -99,34 +61,15 @@
  */
 #include "theorems.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fdiff.h"
 #include "mp.h"
-#include "ode.h"
-#include "path_err.h"
-#include "points.h"
+#include "pf_ode_impl.h"
 
-#define FM_PF_EPS DBL_EPSILON
 #define FM_PF_GUARD_BITS 20
-#define FM_PF_FD_LEVELS 5
-#define FM_PF_FD_HMAX 0x1p-7
-#define FM_PF_FD_HMAX_C2 0x1p-17
-#define FM_PF_VP_GRID 256
-#define FM_PF_TA 1e-3
-#define FM_PF_N 64
-#define FM_PF_M 96
-#define FM_PF_NTRAJ 4
-
-enum { FM_PF_TRUE, FM_PF_G2_SIGN, FM_PF_NO_HALF, FM_PF_BACKWARDS };
-enum {
-  FM_PF_R_U, FM_PF_R_RHS, FM_PF_R_MP, FM_PF_R_VP, FM_PF_R_VP_MP, FM_PF_R_DRIFT, FM_PF_R_TRAJ,
-  FM_PF_NR
-};
 
 static const char *const fm_pf_mutants[] = {
     "g^2 sign flipped",
@@ -145,49 +88,14 @@ static const char *const fm_pf_route_names[FM_PF_NR] = {
     "FM ODE vs diffusion PF-ODE endpoints",
 };
 
-typedef struct {
-  double margin, value, tol;
-  size_t at;
-  int have;
-  char where[128]; /* for routes not located at a point */
-} fm_pf_worst;
-
-static void fm_pf_worst_add(fm_pf_worst *w, double value, double tol, size_t at)
+int fm_pf_worst_rose(fm_worst *w, double value, double tol, size_t at)
 {
-  double m = isnan(value) ? INFINITY : value / tol;
-  if (!w->have || m > w->margin) {
-    w->margin = m;
-    w->value = value;
-    w->tol = tol;
-    w->at = at;
-    w->have = 1;
-    w->where[0] = '\0';
-  }
+  double m0 = w->have ? w->margin : -INFINITY;
+  fm_worst_add(w, value, tol, at);
+  return w->margin > m0;
 }
 
-typedef struct {
-  const fm_case *c;
-  int mutant;
-  double cs;           /* coefficient of the score term: 1/2, or 1 */
-  int vp;
-  double bmin, bmax;
-  mpfr_prec_t prec;
-  double eps_mp;
-  size_t d;
-  fm_gmm_path *path;
-  fm_path_err *pe;
-  double *score, *u, *rhs, *tmpd;   /* d each */
-  mpfr_t *xm, *score_m, *u_m;       /* d each */
-  mpfr_t f, g2, r, tmp;
-  fm_sched_mp vm, ve;
-  fm_pf_worst w[FM_PF_NR];
-  size_t skip_alpha0;
-  int exact_schedule;
-  double traj_eFM, traj_ePF, traj_rho;
-  size_t ntraj;                     /* trajectories stacked in route 6 */
-} fm_pf_work;
-
-static double fm_pf_maxabs(const double *a, size_t d)
+double fm_pf_maxabs(const double *a, size_t d)
 {
   double m = 0.0;
   for (size_t i = 0; i < d; i++)
@@ -245,9 +153,7 @@ static int fm_pf_work_alloc(fm_pf_work *w, const fm_case *c, const fm_check_opts
 
 /* --- candidate coefficients --- */
 
-/* FM time: f, g^2 of the candidate at t (values at 1 - t when run
- * backwards; g^2 negated for the sign mutant). */
-static int fm_pf_coef(double *f, double *g2, fm_sched_val *ve, const fm_pf_work *w, double t)
+int fm_pf_coef(double *f, double *g2, fm_sched_val *ve, const fm_pf_work *w, double t)
 {
   int st = fm_schedule_eval(ve, w->c->sched, w->mutant == FM_PF_BACKWARDS ? 1.0 - t : t);
   if (st != FM_OK)
@@ -259,8 +165,7 @@ static int fm_pf_coef(double *f, double *g2, fm_sched_val *ve, const fm_pf_work 
   return FM_OK;
 }
 
-/* The same in MPFR from MPFR schedule values ve: w->f, w->g2. */
-static void fm_pf_coef_mp(fm_pf_work *w, const fm_sched_mp *ve)
+void fm_pf_coef_mp(fm_pf_work *w, const fm_sched_mp *ve)
 {
   mpfr_div(w->f, ve->dalpha, ve->alpha, MPFR_RNDN);
   mpfr_mul(w->g2, ve->sigma, ve->dsigma, MPFR_RNDN);
@@ -295,75 +200,7 @@ static double fm_pf_resid_mp(fm_pf_work *w, mpfr_t *ref)
   return m;
 }
 
-/* Reference diffusion-time coefficients at s, computed without f, g^2:
- * Song's beta (vp) or the definitions by finite differences. */
-typedef struct {
-  double fbar, gbar2, dfbar, dgbar2;
-} fm_pf_dcoef;
-
-static int fm_pf_fd_fn(double *y, double t, void *ctx)
-{
-  const fm_schedule *s = ctx;
-  fm_sched_val v;
-  int st = fm_schedule_eval(&v, s, t);
-  if (st != FM_OK && st != FM_ESING)
-    return st;
-  if (!(v.alpha > 0.0))
-    return FM_ENONFIN; /* log alpha undefined: no finite-difference route here */
-  y[0] = log(v.alpha);
-  y[1] = v.sigma * v.sigma;
-  return FM_OK;
-}
-
-/* Largest first step: a table schedule is a cubic spline, only C^2 at its
- * knots, where a difference straddling a knot has an error outside the
- * h^2, h^4 expansion Richardson removes; a short step keeps that error
- * (|jump f'''| h^2 / 12 at most) below the round-off floor. */
-static double fm_pf_fd_hmax(const fm_schedule *s)
-{
-  return strcmp(fm_schedule_type_name(s), "table") == 0 ? FM_PF_FD_HMAX_C2 : FM_PF_FD_HMAX;
-}
-
-static int fm_pf_dcoef_ref(fm_pf_dcoef *r, const fm_pf_work *w, double s)
-{
-  if (w->vp) {
-    double beta = w->bmin + s * (w->bmax - w->bmin);
-    *r = (fm_pf_dcoef){-0.5 * beta, beta, FM_PF_EPS * beta, 2.0 * FM_PF_EPS * beta};
-    return FM_OK;
-  }
-  double t = 1.0 - s, h0 = fmin(fm_pf_fd_hmax(w->c->sched), 0.25 * fmin(t, s));
-  if (!(h0 > 0.0))
-    return FM_EDOM;
-  double D[2], err[2];
-  fm_fdiff_info info;
-  int st = fm_fdiff_central(D, err, &info, fm_pf_fd_fn, (void *)w->c->sched, 2, t, h0,
-                            FM_PF_FD_LEVELS);
-  if (st != FM_OK)
-    return st;
-  fm_sched_val v;
-  st = fm_schedule_eval(&v, w->c->sched, t);
-  if (st != FM_OK)
-    return st;
-  double kappa = fm_sched_cond(&v), s2 = v.sigma * v.sigma;
-  r->fbar = -D[0];
-  r->gbar2 = -D[1] - 2.0 * r->fbar * s2;
-  double ev = 4.0 * kappa * FM_PF_EPS * (fabs(v.alpha) + fabs(v.sigma));
-  r->dfbar = err[0] + 8.0 * kappa * FM_PF_EPS / info.h_used;
-  r->dgbar2 = err[1] + 4.0 * fabs(v.sigma) * ev / info.h_used + 2.0 * s2 * r->dfbar +
-              FM_PF_EPS * fabs(r->gbar2);
-  return FM_OK;
-}
-
-/* The candidate's diffusion coefficients at s. */
-static int fm_pf_dcoef_cand(fm_pf_dcoef *r, const fm_pf_work *w, double s)
-{
-  int st = fm_pf_dcoef_ref(r, w, w->mutant == FM_PF_BACKWARDS ? 1.0 - s : s);
-  if (st == FM_OK && w->mutant == FM_PF_G2_SIGN)
-    r->gbar2 = -r->gbar2;
-  return st;
-}
-
-/* --- routes 1-3 and 5 at one point --- */
+/* --- routes 1-3 at one point --- */
 
 static int fm_pf_route_mp(fm_pf_work *w, double t, double xn, double sn, double U,
                           const fm_path_errb *bm, size_t i)
@@ -391,25 +228,7 @@ static int fm_pf_route_mp(fm_pf_work *w, double t, double xn, double sn, double 
   double lit = sg != 0.0 ? fabs(ds / sg) * xn + fabs(da - ds * a / sg) * bm->mean_scale : 0.0;
   double tol = 4.0 * w->eps_mp * (f * xn + w->cs * g2 * sn + U + lit) +
                w->cs * g2 * bm->score + bm->u;
-  fm_pf_worst_add(&w->w[FM_PF_R_MP], res / U, tol / U, i);
-  return FM_OK;
-}
-
-/* Route 5: fbar x - c gbar^2 score vs -u, both double. */
-static int fm_pf_route_drift(fm_pf_work *w, double t, const double *x, double xn, double sn,
-                             double U, const fm_path_errb *b, size_t i)
-{
-  fm_pf_dcoef r;
-  int st = fm_pf_dcoef_cand(&r, w, 1.0 - t);
-  if (st != FM_OK)
-    return st;
-  for (size_t j = 0; j < w->d; j++)
-    w->tmpd[j] = r.fbar * x[j] - w->cs * r.gbar2 * w->score[j] + w->u[j];
-  double err = fm_pf_maxabs(w->tmpd, w->d);
-  double g = fabs(r.gbar2), un = fm_pf_maxabs(w->u, w->d);
-  double tol = xn * r.dfbar + w->cs * (sn * r.dgbar2 + g * b->score) + b->u +
-               2.0 * FM_PF_EPS * (fabs(r.fbar) * xn + w->cs * g * sn) + FM_PF_EPS * un;
-  fm_pf_worst_add(&w->w[FM_PF_R_DRIFT], err / U, tol / U, i);
+  fm_worst_add(&w->w[FM_PF_R_MP], res / U, tol / U, i);
   return FM_OK;
 }
 
@@ -452,15 +271,14 @@ static int fm_pf_point(fm_pf_work *w, const fm_pointset *ps, size_t i)
     double e1 = fm_pf_resid_mp(w, w->u_m);
     double af = fabs(f), ag = fabs(g2);
     double tol1 = b.u + FM_PF_EPS * un + 4.0 * w->eps_mp * (af * xn + w->cs * ag * sn);
-    fm_pf_worst_add(&w->w[FM_PF_R_U], e1 / U, tol1 / U, i);
+    fm_worst_add(&w->w[FM_PF_R_U], e1 / U, tol1 / U, i);
     for (size_t j = 0; j < d; j++)
       w->rhs[j] = f * x[j] - w->cs * g2 * w->score[j];
     double dg2 = 4.0 * FM_PF_EPS * (fabs(2.0 * ve.sigma * ve.dsigma) +
                                     fabs(2.0 * f * ve.sigma * ve.sigma));
     double tol2 = xn * FM_PF_EPS * af + w->cs * (sn * dg2 + ag * b.score) +
                   2.0 * FM_PF_EPS * (af * xn + w->cs * ag * sn) + FM_PF_EPS * un;
-    fm_pf_worst_add(&w->w[FM_PF_R_RHS], fm_maxdiff(w->rhs, w->tmpd, d, U, NULL), tol2 / U,
-                    i);
+    fm_worst_add(&w->w[FM_PF_R_RHS], fm_maxdiff(w->rhs, w->tmpd, d, U, NULL), tol2 / U, i);
   }
   st = fm_pf_route_mp(w, t, xn, sn, U, &bm, i);
   if (st != FM_OK)
@@ -468,220 +286,10 @@ static int fm_pf_point(fm_pf_work *w, const fm_pointset *ps, size_t i)
   return fm_pf_route_drift(w, t, x, xn, sn, U, &b, i);
 }
 
-/* --- route 4: Song's VP-SDE coefficients on a grid (vp only) --- */
-
-/* MPFR twin of the comparison at s: *rel = max(|fbar - (-beta/2)|,
- * |gbar^2 - beta|) / beta and *tol; FM_ENOTAVAIL without a twin. */
-static int fm_pf_vp_mp(double *rel, double *tol, fm_pf_work *w, double s, double beta)
-{
-  int exact = 0;
-  double te = w->mutant == FM_PF_BACKWARDS ? s : 1.0 - s;
-  int st = fm_schedule_eval_mp_or_double(&w->ve, &exact, w->c->sched, te);
-  if (st != FM_OK)
-    return st;
-  if (!exact)
-    return FM_ENOTAVAIL;
-  fm_pf_coef_mp(w, &w->ve);
-  mpfr_set_d(w->r, w->bmax, MPFR_RNDN);
-  mpfr_sub_d(w->r, w->r, w->bmin, MPFR_RNDN);
-  mpfr_mul_d(w->r, w->r, s, MPFR_RNDN);
-  mpfr_add_d(w->r, w->r, w->bmin, MPFR_RNDN);      /* beta(s) */
-  mpfr_mul_2si(w->tmp, w->r, -1, MPFR_RNDN);
-  mpfr_sub(w->tmp, w->tmp, w->f, MPFR_RNDN);       /* fbar - (-beta/2) = beta/2 - f */
-  double ef = fabs(mpfr_get_d(w->tmp, MPFR_RNDU));
-  mpfr_add(w->tmp, w->r, w->g2, MPFR_RNDN);        /* beta - gbar^2 = beta + g^2 */
-  double eg = fabs(mpfr_get_d(w->tmp, MPFR_RNDU));
-  double g2 = fabs(mpfr_get_d(w->g2, MPFR_RNDN)), f = fabs(mpfr_get_d(w->f, MPFR_RNDN));
-  *rel = fmax(ef, eg) / beta;
-  *tol = 4.0 * w->eps_mp * (g2 + 2.0 * f + beta) / beta;
-  return FM_OK;
-}
-
-static void fm_pf_where_s(fm_pf_worst *x, double s)
-{
-  snprintf(x->where, sizeof x->where, "s=%.6g (t=%.6g)", s, 1.0 - s);
-}
-
-static int fm_pf_route_vp(fm_pf_work *w)
-{
-  fm_pf_worst *wd = &w->w[FM_PF_R_VP], *wm = &w->w[FM_PF_R_VP_MP];
-  for (int j = 1; j <= FM_PF_VP_GRID; j++) {
-    double s = (double)j / FM_PF_VP_GRID, beta = w->bmin + s * (w->bmax - w->bmin);
-    double f, g2;
-    fm_sched_val ve;
-    int st = fm_pf_coef(&f, &g2, &ve, w, 1.0 - s);
-    if (st == FM_ESING)
-      continue; /* only the run-backwards candidate reaches t = 1 */
-    if (st != FM_OK)
-      return st;
-    double kappa = fm_sched_cond(&ve);
-    double rel = fmax(fabs(-f + 0.5 * beta), fabs(-g2 - beta)) / beta;
-    double tf = (8.0 * kappa + 1.0) * FM_PF_EPS * fabs(f) + FM_PF_EPS * beta;
-    double tg = (12.0 * kappa + 4.0) * FM_PF_EPS *
-                    (fabs(2.0 * ve.sigma * ve.dsigma) + fabs(2.0 * f * ve.sigma * ve.sigma)) +
-                FM_PF_EPS * beta;
-    /* one route: the worse of the two coefficients at each s */
-    double tol = fabs(-f + 0.5 * beta) / tf > fabs(-g2 - beta) / tg ? tf : tg;
-    double m0 = wd->have ? wd->margin : -INFINITY;
-    fm_pf_worst_add(wd, rel, tol / beta, 0);
-    if (wd->margin > m0)
-      fm_pf_where_s(wd, s);
-    double mrel, mtol;
-    st = fm_pf_vp_mp(&mrel, &mtol, w, s, beta);
-    if (st == FM_ENOTAVAIL || st == FM_ESING)
-      continue;
-    if (st != FM_OK)
-      return st;
-    m0 = wm->have ? wm->margin : -INFINITY;
-    fm_pf_worst_add(wm, mrel, mtol, 0);
-    if (wm->margin > m0)
-      fm_pf_where_s(wm, s);
-  }
-  return FM_OK;
-}
-
-/* --- route 6: trajectories --- */
-
-/* The trajectories are integrated as one stacked system of w->ntraj blocks
- * of d: the path factorisation depends on t only, so each RK stage
- * factorises C_k(t) once for all of them. */
-static int fm_pf_rhs_fm(double *dx, double t, const double *x, void *ctx)
-{
-  fm_pf_work *w = ctx;
-  fm_sched_val v;
-  int st = fm_schedule_eval(&v, w->c->sched, t);
-  st = st ? st : fm_gmm_path_set(w->path, &v);
-  for (size_t i = 0; i < w->ntraj && st == FM_OK; i++)
-    st = fm_gmm_path_eval(NULL, NULL, NULL, dx + i * w->d, w->path, x + i * w->d);
-  return st;
-}
-
-static int fm_pf_rhs_pf(double *dx, double s, const double *x, void *ctx)
-{
-  fm_pf_work *w = ctx;
-  double fbar, gbar2;
-  if (w->vp) {
-    fm_pf_dcoef r;
-    int st = fm_pf_dcoef_cand(&r, w, s);
-    if (st != FM_OK)
-      return st;
-    fbar = r.fbar;
-    gbar2 = r.gbar2;
-  } else {
-    double f, g2;
-    fm_sched_val ve;
-    int st = fm_pf_coef(&f, &g2, &ve, w, 1.0 - s);
-    if (st != FM_OK)
-      return st;
-    fbar = -f;
-    gbar2 = -g2;
-  }
-  fm_sched_val v;
-  int st = fm_schedule_eval(&v, w->c->sched, 1.0 - s);
-  st = st ? st : fm_gmm_path_set(w->path, &v);
-  for (size_t i = 0; i < w->ntraj && st == FM_OK; i++) {
-    const double *xi = x + i * w->d;
-    st = fm_gmm_path_eval(NULL, w->score, NULL, NULL, w->path, xi);
-    for (size_t j = 0; j < w->d && st == FM_OK; j++)
-      dx[i * w->d + j] = fbar * xi[j] - w->cs * gbar2 * w->score[j];
-  }
-  return st;
-}
-
-/* The stacked solution at b with steps*2^j (j = 0, 1, 2) into x[j*n ..],
- * n = ntraj d, and per trajectory i the Richardson estimate err[i] of the
- * finest one's error with the observed ratio rho[i] = |x_0 - x_1| /
- * |x_1 - x_2| (16 for RK4 in its asymptotic range): |x_1 - x_2| /
- * (max(rho, 2) - 1) -- at worst (rho <= 2, far from asymptotic) the last
- * difference itself.  A state that stops being finite (a mutant can blow
- * up) is reported as infinite, not as an error. */
-static int fm_pf_integrate(double *x, double *err, double *rho, fm_ode_fn f, fm_pf_work *w,
-                           const double *x0, double a, double b, size_t steps)
-{
-  size_t d = w->d, n = w->ntraj * d;
-  int st = FM_OK;
-  for (int j = 0; j < 3 && st == FM_OK; j++) {
-    memcpy(x + j * n, x0, n * sizeof *x);
-    st = fm_ode_integrate(x + j * n, &fm_ode_rk4, f, w, n, a, b, steps << j);
-  }
-  if (st == FM_ENONFIN) {
-    for (size_t j = 0; j < 3 * n; j++)
-      x[j] = INFINITY;
-    for (size_t i = 0; i < w->ntraj; i++)
-      err[i] = rho[i] = INFINITY;
-    return FM_OK;
-  }
-  for (size_t i = 0; i < w->ntraj && st == FM_OK; i++) {
-    double d01 = 0.0, d12 = 0.0;
-    for (size_t j = i * d; j < (i + 1) * d; j++) {
-      d01 = fmax(d01, fabs(x[j] - x[n + j]));
-      d12 = fmax(d12, fabs(x[n + j] - x[2 * n + j]));
-    }
-    rho[i] = d12 > 0.0 ? d01 / d12 : INFINITY;
-    err[i] = d12 / (fmax(rho[i], 2.0) - 1.0);
-  }
-  return st;
-}
-
-/* Endpoint comparison of trajectory i (finest solutions a, b). */
-static void fm_pf_traj_compare(fm_pf_work *w, const fm_pointset *ps, size_t i,
-                               const double *a, const double *b, double eFM, double ePF)
-{
-  size_t d = w->d;
-  double diff = 0.0, xn = 1.0;
-  for (size_t j = 0; j < d; j++) {
-    diff = fmax(diff, fabs(a[j] - b[j]));
-    xn = fmax(xn, fabs(a[j]));
-  }
-  double tol = 16.0 * FM_PF_EPS * 4.0 * (FM_PF_N + FM_PF_M) * xn;
-  if (!isfinite(diff) || !isfinite(xn)) {
-    /* a trajectory left the finite numbers: no estimate can excuse that
-     * (and inf/inf must not become a NaN margin that passes) */
-    diff = INFINITY;
-    tol = 1.0;
-  } else {
-    tol += 2.0 * (eFM + ePF);
-  }
-  fm_pf_worst *wt = &w->w[FM_PF_R_TRAJ];
-  double m0 = wt->have ? wt->margin : -INFINITY;
-  fm_pf_worst_add(wt, diff, tol, i);
-  if (wt->margin > m0)
-    snprintf(wt->where, sizeof wt->where, "trajectory %zu from t=%g, x0[0]=%.6g, x1[0]=%.6g",
-             i, FM_PF_TA, ps->x0[i * d], ps->x1[i * d]);
-}
-
-static int fm_pf_route_traj(fm_pf_work *w, const fm_pointset *ps)
-{
-  size_t d = w->d, nt = ps->n < FM_PF_NTRAJ ? ps->n : FM_PF_NTRAJ, n = nt * d;
-  double ta = FM_PF_TA, tb = 1.0 - FM_PF_TA;
-  double *buf = malloc((7 * n + 4 * nt) * sizeof *buf);
-  if (buf == NULL)
-    return FM_ENOMEM;
-  double *xs = buf, *a = buf + n, *b = buf + 4 * n, *eFM = buf + 7 * n, *ePF = eFM + nt;
-  double *rFM = ePF + nt, *rPF = rFM + nt;
-  w->ntraj = nt;
-  fm_sched_val v;
-  int st = fm_schedule_eval(&v, w->c->sched, ta);
-  for (size_t j = 0; j < n && st == FM_OK; j++)
-    xs[j] = v.alpha * ps->x1[j] + v.sigma * ps->x0[j];
-  if (st == FM_OK)
-    st = fm_pf_integrate(a, eFM, rFM, fm_pf_rhs_fm, w, xs, ta, tb, FM_PF_N);
-  if (st == FM_OK)
-    st = fm_pf_integrate(b, ePF, rPF, fm_pf_rhs_pf, w, xs, 1.0 - ta, 1.0 - tb, FM_PF_M);
-  for (size_t i = 0; i < nt && st == FM_OK; i++) {
-    fm_pf_traj_compare(w, ps, i, a + 2 * n + i * d, b + 2 * n + i * d, eFM[i], ePF[i]);
-    w->traj_eFM = fmax(w->traj_eFM, eFM[i]);
-    w->traj_ePF = fmax(w->traj_ePF, ePF[i]);
-    w->traj_rho = fmin(w->traj_rho, fmin(rFM[i], rPF[i]));
-  }
-  free(buf);
-  return st;
-}
-
 static void fm_pf_report(fm_verdict *v, fm_pf_work *w, const fm_pointset *ps)
 {
   for (int r = 0; r < FM_PF_NR; r++) {
-    fm_pf_worst *x = &w->w[r];
+    fm_worst *x = &w->w[r];
     if (!x->have)
       continue;
     char where[256];

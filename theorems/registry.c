@@ -18,5 +18,6 @@ const fm_theorem *const fm_theorems[] = {
     &fm_thm_schedule,
     &fm_thm_solver_order,
     &fm_thm_conversions,
+    &fm_thm_schedule_transform,
     NULL,
 };

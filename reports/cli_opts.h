@@ -1,0 +1,34 @@
+/* cli_opts.h -- table-driven option parsing for the subcommands: each
+ * command lists its options once (name, kind, destination) and one loop
+ * parses `--name VALUE`, `--name=VALUE` and flags, validating numbers, so
+ * every command rejects bad input with the same kind of message. */
+#ifndef FM_CLI_OPTS_H
+#define FM_CLI_OPTS_H
+
+typedef enum {
+  FM_OPT_FLAG,   /* int *: set to `flag_value` */
+  FM_OPT_STR,    /* const char ** */
+  FM_OPT_U64,    /* unsigned long long *, decimal, >= min_u */
+  FM_OPT_DBL     /* double *, finite, in [min_d, max_d] */
+} fm_cli_optkind;
+
+typedef struct {
+  const char *name;     /* "--steps" */
+  fm_cli_optkind kind;
+  void *out;
+  int flag_value;       /* FLAG */
+  unsigned long long min_u;
+  double min_d, max_d;  /* DBL: both 0 means any finite value */
+  int given;            /* set by the parser */
+} fm_cli_opt;
+
+/* Parse argv[1..argc-1] (argv[0] is the command) against opts, terminated
+ * by an entry with name == NULL.  Returns 0; 1 when --help or -h was seen
+ * (nothing else is checked); or FM_EXIT_USAGE after printing a message
+ * naming the command, the option and the bad value. */
+int fm_cli_opts_parse(fm_cli_opt *opts, int argc, char **argv, const char *cmd);
+
+/* The entry named name (it must exist in the table). */
+const fm_cli_opt *fm_cli_opt_get(const fm_cli_opt *opts, const char *name);
+
+#endif

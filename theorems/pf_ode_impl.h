@@ -1,0 +1,84 @@
+/* pf_ode_impl.h -- internal to theorem `pf-ode` (pf_ode.c): the workspace,
+ * the candidate's coefficients, and the entry points of the route files:
+ *   pf_ode.c            routes 1-3 at the points (u vs f x - g^2/2 score);
+ *   pf_ode_diffusion.c  the diffusion-time coefficients fbar, gbar^2 computed
+ *                       without f, g^2: route 4 (Song's VP-SDE on a grid)
+ *                       and route 5 (the diffusion drift at the points);
+ *   pf_ode_traj.c       route 6: FM ODE vs diffusion PF-ODE trajectories.
+ * Internal: nothing outside the theorem includes it. */
+#ifndef FM_PF_ODE_IMPL_H
+#define FM_PF_ODE_IMPL_H
+
+#include <float.h>
+#include <stddef.h>
+
+#include <mpfr.h>
+
+#include "path_err.h"
+#include "points.h"
+#include "worst.h"
+
+#define FM_PF_EPS DBL_EPSILON
+#define FM_PF_N 64 /* route 6: RK4 steps of the FM ODE (x 1, 2, 4) */
+#define FM_PF_M 96 /* route 6: RK4 steps of the diffusion PF-ODE (x 1, 2, 4) */
+
+enum { FM_PF_TRUE, FM_PF_G2_SIGN, FM_PF_NO_HALF, FM_PF_BACKWARDS };
+enum {
+  FM_PF_R_U, FM_PF_R_RHS, FM_PF_R_MP, FM_PF_R_VP, FM_PF_R_VP_MP, FM_PF_R_DRIFT, FM_PF_R_TRAJ,
+  FM_PF_NR
+};
+
+typedef struct {
+  const fm_case *c;
+  int mutant;
+  double cs;           /* coefficient of the score term: 1/2, or 1 */
+  int vp;
+  double bmin, bmax;
+  mpfr_prec_t prec;
+  double eps_mp;
+  size_t d;
+  fm_gmm_path *path;
+  fm_path_err *pe;
+  double *score, *u, *rhs, *tmpd;   /* d each */
+  mpfr_t *xm, *score_m, *u_m;       /* d each */
+  mpfr_t f, g2, r, tmp;
+  fm_sched_mp vm, ve;
+  fm_worst w[FM_PF_NR];
+  size_t skip_alpha0;
+  int exact_schedule;
+  double traj_eFM, traj_ePF, traj_rho;
+  size_t ntraj;                     /* trajectories stacked in route 6 */
+} fm_pf_work;
+
+/* Reference diffusion-time coefficients at s, computed without f, g^2:
+ * Song's beta (vp) or the definitions by finite differences; and their
+ * error bounds. */
+typedef struct {
+  double fbar, gbar2, dfbar, dgbar2;
+} fm_pf_dcoef;
+
+/* --- pf_ode.c --- */
+double fm_pf_maxabs(const double *a, size_t d);
+/* fm_worst_add, returning whether the route's margin rose (routes not
+ * located at a point write their where only then). */
+int fm_pf_worst_rose(fm_worst *w, double value, double tol, size_t at);
+/* FM time: f, g^2 of the candidate at t (values at 1 - t when run
+ * backwards; g^2 negated for the sign mutant); *ve its schedule values. */
+int fm_pf_coef(double *f, double *g2, fm_sched_val *ve, const fm_pf_work *w, double t);
+/* The same in MPFR from MPFR schedule values ve: w->f, w->g2. */
+void fm_pf_coef_mp(fm_pf_work *w, const fm_sched_mp *ve);
+
+/* --- pf_ode_diffusion.c --- */
+/* The candidate's diffusion coefficients at s. */
+int fm_pf_dcoef_cand(fm_pf_dcoef *r, const fm_pf_work *w, double s);
+/* Route 4 (vp only) on its grid of s. */
+int fm_pf_route_vp(fm_pf_work *w);
+/* Route 5 at point i (x, |x|_inf = xn, the double score and u in w, their
+ * norms sn, U, and path_err's bounds b). */
+int fm_pf_route_drift(fm_pf_work *w, double t, const double *x, double xn, double sn,
+                      double U, const fm_path_errb *b, size_t i);
+
+/* --- pf_ode_traj.c --- */
+/* Route 6 from the first min(n, 4) points; fills w->traj_*. */
+int fm_pf_route_traj(fm_pf_work *w, const fm_pointset *ps);
+#endif

@@ -1,0 +1,165 @@
+/* pf_ode_traj.c -- route 6 of theorem `pf-ode` (pf_ode.c): integrated
+ * trajectories.  From x(t_a) = alpha x1 + sigma x0 (the first min(n, 4)
+ * points' x0, x1), t_a = 1e-3: the FM ODE dx/dt = u_t(x) to t_b = 1 - 1e-3
+ * with RK4 in N, 2N and 4N steps (N = 64), and the diffusion PF-ODE dx/ds =
+ * fbar x - gbar^2/2 score_{1-s}(x) backward from s = 1 - t_a to 1 - t_b in
+ * M, 2M, 4M steps (M = 96: a different grid, so the two truncation errors
+ * are independent), with fbar, gbar^2 from Song (vp) or -f_{1-s},
+ * -g^2_{1-s}.  Richardson with the observed ratio rho = |x_N - x_2N| /
+ * |x_2N - x_4N| (16 in RK4's asymptotic range): the error of the 4N
+ * solution is |x_2N - x_4N| / (max(rho, 2) - 1) -- halving the step once
+ * more than the textbook estimate, because schedules with a singular
+ * derivative at t = 0 (polynomial n < 1: alpha' ~ t^(n-1)) keep RK4 out of
+ * its asymptotic range at t_a, where a ratio assumed to be 16 would
+ * understate the error.  (The trajectories are integrated as one stacked
+ * system, so each stage factorises C_k(t) once for all.)  Endpoints must
+ * agree to
+ *   tol = 2 (e_FM + e_PF) + 64 eps (N + M) max(1, |x|_inf)
+ * (factor 2 for the remaining pre-asymptotic slack; the last term bounds
+ * round-off accumulated over the 4(N + M) finest steps, a few eps |x| each).
+ */
+#include "pf_ode_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ode.h"
+
+#define FM_PF_TA 1e-3
+#define FM_PF_NTRAJ 4
+
+/* The trajectories are integrated as one stacked system of w->ntraj blocks
+ * of d: the path factorisation depends on t only, so each RK stage
+ * factorises C_k(t) once for all of them. */
+static int fm_pf_rhs_fm(double *dx, double t, const double *x, void *ctx)
+{
+  fm_pf_work *w = ctx;
+  fm_sched_val v;
+  int st = fm_schedule_eval(&v, w->c->sched, t);
+  st = st ? st : fm_gmm_path_set(w->path, &v);
+  for (size_t i = 0; i < w->ntraj && st == FM_OK; i++)
+    st = fm_gmm_path_eval(NULL, NULL, NULL, dx + i * w->d, w->path, x + i * w->d);
+  return st;
+}
+
+static int fm_pf_rhs_pf(double *dx, double s, const double *x, void *ctx)
+{
+  fm_pf_work *w = ctx;
+  double fbar, gbar2;
+  if (w->vp) {
+    fm_pf_dcoef r;
+    int st = fm_pf_dcoef_cand(&r, w, s);
+    if (st != FM_OK)
+      return st;
+    fbar = r.fbar;
+    gbar2 = r.gbar2;
+  } else {
+    double f, g2;
+    fm_sched_val ve;
+    int st = fm_pf_coef(&f, &g2, &ve, w, 1.0 - s);
+    if (st != FM_OK)
+      return st;
+    fbar = -f;
+    gbar2 = -g2;
+  }
+  fm_sched_val v;
+  int st = fm_schedule_eval(&v, w->c->sched, 1.0 - s);
+  st = st ? st : fm_gmm_path_set(w->path, &v);
+  for (size_t i = 0; i < w->ntraj && st == FM_OK; i++) {
+    const double *xi = x + i * w->d;
+    st = fm_gmm_path_eval(NULL, w->score, NULL, NULL, w->path, xi);
+    for (size_t j = 0; j < w->d && st == FM_OK; j++)
+      dx[i * w->d + j] = fbar * xi[j] - w->cs * gbar2 * w->score[j];
+  }
+  return st;
+}
+
+/* The stacked solution at b with steps*2^j (j = 0, 1, 2) into x[j*n ..],
+ * n = ntraj d, and per trajectory i the Richardson estimate err[i] of the
+ * finest one's error with the observed ratio rho[i] = |x_0 - x_1| /
+ * |x_1 - x_2| (16 for RK4 in its asymptotic range): |x_1 - x_2| /
+ * (max(rho, 2) - 1) -- at worst (rho <= 2, far from asymptotic) the last
+ * difference itself.  A state that stops being finite (a mutant can blow
+ * up) is reported as infinite, not as an error. */
+static int fm_pf_integrate(double *x, double *err, double *rho, fm_ode_fn f, fm_pf_work *w,
+                           const double *x0, double a, double b, size_t steps)
+{
+  size_t d = w->d, n = w->ntraj * d;
+  int st = FM_OK;
+  for (int j = 0; j < 3 && st == FM_OK; j++) {
+    memcpy(x + j * n, x0, n * sizeof *x);
+    st = fm_ode_integrate(x + j * n, &fm_ode_rk4, f, w, n, a, b, steps << j);
+  }
+  if (st == FM_ENONFIN) {
+    for (size_t j = 0; j < 3 * n; j++)
+      x[j] = INFINITY;
+    for (size_t i = 0; i < w->ntraj; i++)
+      err[i] = rho[i] = INFINITY;
+    return FM_OK;
+  }
+  for (size_t i = 0; i < w->ntraj && st == FM_OK; i++) {
+    double d01 = 0.0, d12 = 0.0;
+    for (size_t j = i * d; j < (i + 1) * d; j++) {
+      d01 = fmax(d01, fabs(x[j] - x[n + j]));
+      d12 = fmax(d12, fabs(x[n + j] - x[2 * n + j]));
+    }
+    rho[i] = d12 > 0.0 ? d01 / d12 : INFINITY;
+    err[i] = d12 / (fmax(rho[i], 2.0) - 1.0);
+  }
+  return st;
+}
+
+/* Endpoint comparison of trajectory i (finest solutions a, b). */
+static void fm_pf_traj_compare(fm_pf_work *w, const fm_pointset *ps, size_t i,
+                               const double *a, const double *b, double eFM, double ePF)
+{
+  size_t d = w->d;
+  double diff = 0.0, xn = 1.0;
+  for (size_t j = 0; j < d; j++) {
+    diff = fmax(diff, fabs(a[j] - b[j]));
+    xn = fmax(xn, fabs(a[j]));
+  }
+  double tol = 16.0 * FM_PF_EPS * 4.0 * (FM_PF_N + FM_PF_M) * xn;
+  if (!isfinite(diff) || !isfinite(xn)) {
+    /* a trajectory left the finite numbers: no estimate can excuse that
+     * (and inf/inf must not become a NaN margin that passes) */
+    diff = INFINITY;
+    tol = 1.0;
+  } else {
+    tol += 2.0 * (eFM + ePF);
+  }
+  fm_worst *wt = &w->w[FM_PF_R_TRAJ];
+  if (fm_pf_worst_rose(wt, diff, tol, i))
+    snprintf(wt->where, sizeof wt->where, "trajectory %zu from t=%g, x0[0]=%.6g, x1[0]=%.6g",
+             i, FM_PF_TA, ps->x0[i * d], ps->x1[i * d]);
+}
+
+int fm_pf_route_traj(fm_pf_work *w, const fm_pointset *ps)
+{
+  size_t d = w->d, nt = ps->n < FM_PF_NTRAJ ? ps->n : FM_PF_NTRAJ, n = nt * d;
+  double ta = FM_PF_TA, tb = 1.0 - FM_PF_TA;
+  double *buf = malloc((7 * n + 4 * nt) * sizeof *buf);
+  if (buf == NULL)
+    return FM_ENOMEM;
+  double *xs = buf, *a = buf + n, *b = buf + 4 * n, *eFM = buf + 7 * n, *ePF = eFM + nt;
+  double *rFM = ePF + nt, *rPF = rFM + nt;
+  w->ntraj = nt;
+  fm_sched_val v;
+  int st = fm_schedule_eval(&v, w->c->sched, ta);
+  for (size_t j = 0; j < n && st == FM_OK; j++)
+    xs[j] = v.alpha * ps->x1[j] + v.sigma * ps->x0[j];
+  if (st == FM_OK)
+    st = fm_pf_integrate(a, eFM, rFM, fm_pf_rhs_fm, w, xs, ta, tb, FM_PF_N);
+  if (st == FM_OK)
+    st = fm_pf_integrate(b, ePF, rPF, fm_pf_rhs_pf, w, xs, 1.0 - ta, 1.0 - tb, FM_PF_M);
+  for (size_t i = 0; i < nt && st == FM_OK; i++) {
+    fm_pf_traj_compare(w, ps, i, a + 2 * n + i * d, b + 2 * n + i * d, eFM[i], ePF[i]);
+    w->traj_eFM = fmax(w->traj_eFM, eFM[i]);
+    w->traj_ePF = fmax(w->traj_ePF, ePF[i]);
+    w->traj_rho = fmin(w->traj_rho, fmin(rFM[i], rPF[i]));
+  }
+  free(buf);
+  return st;
+}

@@ -1,0 +1,11 @@
+/* sched_fd.c -- the largest first step of finite differences of a
+ * schedule's values (sched_fd.h). */
+#include "sched_fd.h"
+
+#include <string.h>
+
+double fm_sched_fd_hmax(const fm_schedule *s)
+{
+  return strcmp(fm_schedule_type_name(s), "table") == 0 ? FM_SCHED_FD_HMAX_C2
+                                                        : FM_SCHED_FD_HMAX;
+}
