@@ -196,8 +196,10 @@ int fm_gmm_path_eval(double *logp, double *score, double *mean, double *u,
   for (size_t k = 0; k < K; k++)
     s += expl(p->logn[k] - lmax);
   fm_ld lp = lmax + logl(s);
+  /* exp(l_k - lmax) / s, not exp(l_k - lp): the latter carries the rounding
+   * of lp (~eps |lp|, large far in the tails) into every weight. */
   for (size_t k = 0; k < K; k++) {
-    p->gl[k] = expl(p->logn[k] - lp);
+    p->gl[k] = expl(p->logn[k] - lmax) / s;
     p->gamma[k] = (double)p->gl[k];
   }
   for (size_t i = 0; i < K * d; i++)

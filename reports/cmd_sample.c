@@ -154,6 +154,9 @@ int fm_cli_sample(int argc, char **argv)
   }
   if (!(a.rtol + a.atol > 0.0))
     return fm_cli_error("sample: --rtol and --atol cannot both be 0");
+  fm_sample_opts probe;
+  if ((rc = fm_sample_options(&probe, &a)) != FM_EXIT_OK) /* a bad solver before any I/O */
+    return rc;
   fm_model *m;
   if ((rc = fm_cli_model_load(&m, a.model)) != FM_EXIT_OK)
     return rc;

@@ -24,7 +24,8 @@ typedef struct {
   char (*hash)[17];            /* per case: FNV-1a 64 of its JSON text, hex */
   const fm_theorem *const *thms;
   size_t nthms;
-  fm_check_row *rows;          /* nthms x ncases, theorem-major */
+  fm_check_row *rows;          /* nrows = nthms x ncases, theorem-major */
+  size_t nrows;                /* 0 when the checks were not run (--no-check) */
   fm_sweep_result *sweeps;     /* nsweeps, kind-major */
   size_t nsweeps;
   double *sweep_seconds;       /* per sweep */

@@ -45,7 +45,7 @@ void fm_report_count(fm_report_counts *k, const fm_report *r)
       k->series_na += s->s[j].outcome == FM_OUTCOME_NA;
     }
   }
-  k->rows = r->nthms * r->ncases;
+  k->rows = r->nrows;
   for (size_t i = 0; i < k->rows; i++)
     k->rows_ok += r->rows[i].ok;
 }
@@ -107,7 +107,7 @@ static json_t *fm_rj_theorems(const fm_report *r)
   for (size_t ti = 0; ti < r->nthms; ti++) {
     const fm_theorem *t = r->thms[ti];
     json_t *rows = json_array(), *sw = json_array();
-    for (size_t ci = 0; ci < r->ncases; ci++)
+    for (size_t ci = 0; ci < r->ncases && r->nrows > 0; ci++)
       json_array_append_new(rows, fm_check_row_json(&r->rows[ti * r->ncases + ci]));
     for (size_t i = 0; i < r->nsweeps; i++)
       if (strcmp(r->sweeps[i].kind->theorem, t->id) == 0)
@@ -140,7 +140,8 @@ static json_t *fm_rj_doc(const fm_report *r)
   json_t *argv = json_array();
   for (int i = 0; i < r->argc; i++)
     json_array_append_new(argv, json_string(r->argv[i]));
-  json_t *opts = json_pack("{s:b, s:b, s:I, s:i, s:i}", "quick", r->quick, "train", r->train,
+  json_t *opts = json_pack("{s:b, s:b, s:b, s:I, s:i, s:i}", "quick", r->quick, "train",
+                           r->train, "checks", r->nrows > 0,
                            "seed_override", (json_int_t)r->opts.seed, "points",
                            r->opts.npoints, "prec", (int)r->opts.prec);
   json_t *sum = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ok",

@@ -165,9 +165,13 @@ static void fm_md_header(FILE *f, const fm_report *r)
     fprintf(f, "%s %s (seed %llu)", i ? "," : "", r->cases[i]->name,
             (unsigned long long)(r->opts.seed ? r->opts.seed : r->cases[i]->seed));
   fprintf(f, ".\n\n**%s**: sweep series %zu passed, %zu failed, %zu not decided (%zu sweeps "
-             "not applicable); check rows %zu of %zu pass.\n\n",
+             "not applicable); ",
           k.sweep_fail == 0 && k.rows_ok == k.rows ? "OK" : "FAILED", k.series_pass,
-          k.series_fail, k.series_na, k.sweep_na, k.rows_ok, k.rows);
+          k.series_fail, k.series_na, k.sweep_na);
+  if (k.rows > 0)
+    fprintf(f, "check rows %zu of %zu pass.\n\n", k.rows_ok, k.rows);
+  else
+    fprintf(f, "checks not run.\n\n");
 }
 
 int fm_report_write_md(const fm_report *r, const char *path)
@@ -180,15 +184,22 @@ int fm_report_write_md(const fm_report *r, const char *path)
   fputs("\nSlopes are of log error against log x (sweep quad: against x -- geometric "
         "convergence); bands are 95% (Student t).  Rules: `+-` two-sided, `<=` one-sided "
         "(an order at least the claimed one), `<` the whole band below.\n\n"
-        "## Check verdicts\n\nEvery theorem on every case with its negative controls "
-        "(`fmcheck check`); details per theorem below.\n\n", f);
-  fm_md_check_matrix(f, r);
+        "## Check verdicts\n\n", f);
+  if (r->nrows > 0) {
+    fputs("Every theorem on every case with its negative controls (`fmcheck check`); "
+          "details per theorem below.\n\n", f);
+    fm_md_check_matrix(f, r);
+  } else {
+    fputs("Not run (--no-check).\n", f);
+  }
   fputc('\n', f);
   for (size_t ti = 0; ti < r->nthms; ti++) {
     const fm_theorem *t = r->thms[ti];
     fprintf(f, "## %s\n\nStatement: `%s`\n\n", t->id, t->statement);
-    fm_md_rows(f, r, ti);
-    fputc('\n', f);
+    if (r->nrows > 0) {
+      fm_md_rows(f, r, ti);
+      fputc('\n', f);
+    }
     for (size_t i = 0; i < r->nsweeps; i++)
       if (strcmp(r->sweeps[i].kind->theorem, t->id) == 0)
         fm_md_sweep(f, r, i);

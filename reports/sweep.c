@@ -168,6 +168,16 @@ int fm_sweep_run(fm_sweep_result *r, const fm_sweep_kind *k, const fm_case *c,
     }
     s->fitted = 1;
     s->outcome = fm_sweep_decide(s);
+    /* A pass must be able to tell convergence at the expected rate from no
+     * convergence at all: a widened band that also holds slope 0 cannot. */
+    if (s->outcome == FM_OUTCOME_PASS &&
+        (s->rule == FM_SWEEP_BAND || s->rule == FM_SWEEP_AT_LEAST) && s->expected != 0.0 &&
+        s->fit.lo - s->tol <= 0.0 && 0.0 <= s->fit.hi + s->tol) {
+      s->outcome = FM_OUTCOME_NA;
+      fm_sweep_notef(s, "not decided: the band %.3f .. %.3f (+- %g) holds slope 0 too -- too "
+                     "few or too noisy points to tell convergence from none", s->fit.lo,
+                     s->fit.hi, s->tol);
+    }
     if (s->rule == FM_SWEEP_AT_LEAST && s->fit.hi < s->expected - s->tol)
       fm_sweep_notef(s, "steeper than claimed: slope %.3f, band %.3f .. %.3f, vs %g (allowed "
                      "by the one-sided rule)", s->fit.slope, s->fit.lo, s->fit.hi, s->expected);

@@ -19,7 +19,9 @@
  *           band = slope -+ t_{n-2,0.975} se at level 0.95.
  *   verdict by the series' rule, the band widened by the stated tolerance
  *           (fm_sweep_rule).  Fewer than 3 usable points: not applicable
- *           (FM_OUTCOME_NA) with the reason, never a pass by default.
+ *           (FM_OUTCOME_NA) with the reason, never a pass by default; nor
+ *           does a band so wide that it also holds slope 0 (it cannot tell
+ *           convergence at the expected rate from none).
  *
  * Every random number comes from counter-based streams keyed by the seed
  * (the case's own, or the override), so the same inputs and seed give the

@@ -13,8 +13,12 @@
  * Error at each N: err = sqrt(mean over R replicates of |est - u|^2), each
  * replicate on its own stream.  Its standard error by the delta method,
  * se(err) = sd(|est - u|^2) / (2 err sqrt R).  log err has sd ~ 1/sqrt(2 R d)
- * (<= 0.125 at R = 32), so the slope over 7 points spaced by log 2 has
- * se ~ 0.125 / (sqrt 7 * 2 log 2) = 0.034 (quick: R = 16, 5 points, 0.08).
+ * (<= 0.125 at R = 32), so the slope over 7 points spaced by log 2
+ * (N = 2^10 .. 2^16) has se ~ 0.125 / (sqrt 7 * 2 log 2) = 0.034; quick,
+ * 6 points N = 2^9 .. 2^14: 0.125 / (sqrt 6 * 1.18) = 0.043, and the 95%
+ * band is then ~ +- 0.12 (t_4 = 2.78): narrow enough to tell -1/2 from a
+ * plateau (slope 0), which a 5-point quick sweep at R = 16 (+- 0.3 to 0.45
+ * measured) could not.
  *
  * Tolerance 0.1 on the band (two-sided: a slope steeper than -1/2 is as
  * suspicious as a shallower one; DESIGN §3, tests/test_mc_slopes.c).
@@ -78,7 +82,7 @@ static int fm_smc_level(double *err, double *se, double *ess_med, const fm_case 
 static int fm_smc_run(fm_sweep_result *r, const fm_case *c, const fm_sweep_opts *o)
 {
   size_t d = c->gmm->d;
-  size_t nlev = o->quick ? 5 : 7, R = o->quick ? 16 : 32;
+  size_t nlev = o->quick ? 6 : 7, R = 32, k0 = o->quick ? 9 : 10;
   uint64_t seed = fm_sweep_seed(o, c);
   double *x = malloc((3 * d + 2 * R) * sizeof *x);
   if (x == NULL)
@@ -86,9 +90,9 @@ static int fm_smc_run(fm_sweep_result *r, const fm_case *c, const fm_sweep_opts 
   double *u = x + d, *work = u + d;
   fm_sched_val v;
   int st = fm_sweep_marginal_point(x, u, &v, c, seed, FM_SMC_T);
-  fm_sweep_setupf(r, "t = %g, x = alpha x1 + sigma x0 for one seeded draw; N = 2^10 .. 2^%zu; "
+  fm_sweep_setupf(r, "t = %g, x = alpha x1 + sigma x0 for one seeded draw; N = 2^%zu .. 2^%zu; "
                   "error = rms over %zu replicates of |estimate - closed form|",
-                  FM_SMC_T, 9 + nlev, R);
+                  FM_SMC_T, k0, k0 + nlev - 1, R);
   static const struct {
     int route;
     const char *label;
@@ -100,7 +104,7 @@ static int fm_smc_run(fm_sweep_result *r, const fm_case *c, const fm_sweep_opts 
     double ess_first = NAN, ess_last = NAN;
     size_t low = 0;
     for (size_t k = 0; k < nlev && st == FM_OK; k++) {
-      size_t N = (size_t)1024 << k;
+      size_t N = (size_t)1 << (k0 + k);
       double err, se, ess;
       st = fm_smc_level(&err, &se, &ess, c, &v, x, u, routes[ri].route, N, R, seed, k, work);
       if (st != FM_OK)
@@ -114,8 +118,8 @@ static int fm_smc_run(fm_sweep_result *r, const fm_case *c, const fm_sweep_opts 
       fm_sweep_progress(o, (double)(ri * nlev + k + 1) / (double)(2 * nlev));
     }
     if (st == FM_OK)
-      fm_sweep_notef(s, "median ESS %.3g at N = 1024, %.3g at N = %zu", ess_first, ess_last,
-                     (size_t)1024 << (nlev - 1));
+      fm_sweep_notef(s, "median ESS %.3g at N = %zu, %.3g at N = %zu", ess_first,
+                     (size_t)1 << k0, ess_last, (size_t)1 << (k0 + nlev - 1));
     if (low > 0)
       fm_sweep_notef(s, "%zu level%s left out: median ESS < %g (not in the asymptotic regime)",
                      low, low == 1 ? "" : "s", FM_POST_ESS_MIN);

@@ -448,6 +448,25 @@ static int fm_fgm_hotelling(double *t2, double *f, double *p, const fm_fgm_work 
   return st;
 }
 
+/* Critical F of level a for F(k, n2): gsl_cdf_fdist_Qinv fails (NaN) for
+ * n2 in the hundreds of thousands (the 2^21-draw runs), so the upper tail
+ * gsl_cdf_fdist_Q, which stays accurate there, is inverted by bisection
+ * (monotone; 200 halvings reach the double resolution of the bracket). */
+static double fm_fgm_fcrit(double a, size_t k, size_t n2)
+{
+  double lo = 0.0, hi = 1.0, nu1 = (double)k, nu2 = (double)n2;
+  while (gsl_cdf_fdist_Q(hi, nu1, nu2) > a && hi < 1e300)
+    hi *= 2.0;
+  for (int i = 0; i < 200 && hi - lo > 1e-15 * hi; i++) {
+    double mid = 0.5 * (lo + hi);
+    if (gsl_cdf_fdist_Q(mid, nu1, nu2) > a)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return hi;
+}
+
 /* The gap family at sigma' error eps: z of (a), (b), Holm's smallest p. */
 static void fm_fgm_gap_tests(fm_fgm_result *r, const fm_fgm_work *w, double eps)
 {
@@ -472,7 +491,7 @@ static int fm_fgm_decide(fm_fgm_result *r, const fm_fgm_work *w, double eps)
   if (st != FM_OK)
     return st;
   fm_fgm_gap_tests(r, w, eps);
-  r->fcrit = gsl_cdf_fdist_Qinv(0.5 * w->o->alpha, (double)w->k, (double)(w->G - w->k));
+  r->fcrit = fm_fgm_fcrit(0.5 * w->o->alpha, w->k, w->G - w->k);
   double zg = fmax(fabs(r->z_gapc), isnan(r->z_gapq) ? 0.0 : r->z_gapq);
   double mg = r->fstat / r->fcrit, ml = zg / r->zcrit_gap;
   r->p_adj = fmin(1.0, 2.0 * fmin(r->p_grad, r->p_gap));
@@ -569,13 +588,16 @@ int fm_fgm_mc(fm_fgm_result *r, const fm_case *c, const fm_mlp *m, uint64_t seed
 /* One compact note: the verdict's note is shared with the other routes. */
 static void fm_fgm_note(fm_verdict *v, const fm_fgm_result *r)
 {
-  char eps[32] = "";
+  char eps[48] = "", cq[64] = "";
   if (!isnan(r->eps_detect))
     snprintf(eps, sizeof eps, "; sigma' error detected from %.0e", r->eps_detect);
-  fm_verdict_notef(v, "MLP: F %.2f (crit %.2f), z gap-trCov %.2f, gap-C %.2f (crit %.2f); "
-                      "L_CFM-L_FM %.4g+-%.2g, C %.4g%s",
-                   r->fstat, r->fcrit, r->z_gapc, r->z_gapq, r->zcrit_gap, r->gap,
-                   r->gap_se, r->c_ref, eps);
+  if (!isnan(r->c_ref))
+    snprintf(cq, sizeof cq, ", gap-C %.2f", r->z_gapq);
+  fm_verdict_notef(v, "MLP: F %.2f (crit %.2f), z gap-trCov %.2f%s (crit %.2f); "
+                      "L_CFM-L_FM %.4g+-%.2g, C%s %.4g%s",
+                   r->fstat, r->fcrit, r->z_gapc, cq, r->zcrit_gap, r->gap, r->gap_se,
+                   isnan(r->c_ref) ? " (MC of tr Cov)" : "",
+                   isnan(r->c_ref) ? r->c_mc : r->c_ref, eps);
 }
 
 int fm_fgm_route(fm_verdict *v, const fm_case *c, uint64_t seed, int multiplier,

@@ -153,9 +153,14 @@ static int fm_pf_work_alloc(fm_pf_work *w, const fm_case *c, const fm_check_opts
 
 /* --- candidate coefficients --- */
 
+double fm_pf_cand_time(const fm_pf_work *w, double t)
+{
+  return w->mutant == FM_PF_BACKWARDS ? 1.0 - t : t;
+}
+
 int fm_pf_coef(double *f, double *g2, fm_sched_val *ve, const fm_pf_work *w, double t)
 {
-  int st = fm_schedule_eval(ve, w->c->sched, w->mutant == FM_PF_BACKWARDS ? 1.0 - t : t);
+  int st = fm_schedule_eval(ve, w->c->sched, fm_pf_cand_time(w, t));
   if (st != FM_OK)
     return st;
   *f = fm_sched_drift_f(ve);
@@ -208,8 +213,7 @@ static int fm_pf_route_mp(fm_pf_work *w, double t, double xn, double sn, double 
   int exact = 1, ex2 = 1;
   int st = fm_schedule_eval_mp_or_double(&w->vm, &exact, w->c->sched, t);
   if (st == FM_OK)
-    st = fm_schedule_eval_mp_or_double(&w->ve, &ex2, w->c->sched,
-                                       w->mutant == FM_PF_BACKWARDS ? 1.0 - t : t);
+    st = fm_schedule_eval_mp_or_double(&w->ve, &ex2, w->c->sched, fm_pf_cand_time(w, t));
   if (st != FM_OK)
     return st;
   w->exact_schedule &= exact & ex2;

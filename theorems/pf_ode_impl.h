@@ -62,6 +62,9 @@ double fm_pf_maxabs(const double *a, size_t d);
 /* fm_worst_add, returning whether the route's margin rose (routes not
  * located at a point write their where only then). */
 int fm_pf_worst_rose(fm_worst *w, double value, double tol, size_t at);
+/* Where the candidate evaluates the schedule for time t (or diffusion time
+ * s): 1 - t when run backwards, else t. */
+double fm_pf_cand_time(const fm_pf_work *w, double t);
 /* FM time: f, g^2 of the candidate at t (values at 1 - t when run
  * backwards; g^2 negated for the sign mutant); *ve its schedule values. */
 int fm_pf_coef(double *f, double *g2, fm_sched_val *ve, const fm_pf_work *w, double t);

@@ -1,0 +1,107 @@
+/* test_thm_conversions.c -- theorem `conversions` on every built-in case:
+ * the true statement passes, every applicable negative control fails with a
+ * margin above 1 -- also in the double routes alone, not only at MPFR
+ * precision -- and the note reports each map's condition number and the
+ * singular ends of the case's schedule. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fm_test_thm.h"
+
+/* Schedule type of built-in case `file`. */
+static int fm_is_ve(const char *file)
+{
+  for (size_t i = 0; i < fm_case_builtin_count(); i++)
+    if (strcmp(fm_case_builtin_file(i), file) == 0) {
+      fm_case *c;
+      cr_assert_eq(fm_case_builtin_load(&c, i, NULL), FM_OK);
+      int ve = strcmp(fm_schedule_type_name(c->sched), "ve") == 0;
+      fm_case_free(c);
+      return ve;
+    }
+  cr_assert_fail("no built-in case %s", file);
+  return 0;
+}
+
+/* Mutant 2 (missing 1/alpha) is invisible where alpha = 1: VE. */
+static int fm_na_expected(const char *file, int mutant)
+{
+  return mutant == 2 && fm_is_ve(file);
+}
+
+/* value/tol of route `name` in a verdict note ("name value/tol"), NaN if
+ * absent. */
+static double route_margin(const char *note, const char *name)
+{
+  const char *p = strstr(note, name);
+  if (p == NULL)
+    return NAN;
+  double value, tol;
+  if (sscanf(p + strlen(name), " %lg/%lg", &value, &tol) != 2)
+    return NAN;
+  return value / tol;
+}
+
+static size_t case_index(const char *file)
+{
+  for (size_t i = 0; i < fm_case_builtin_count(); i++)
+    if (strcmp(fm_case_builtin_file(i), file) == 0)
+      return i;
+  cr_assert_fail("no built-in case %s", file);
+  return 0;
+}
+
+Test(thm_conversions, true_statement_passes_on_every_builtin_case)
+{
+  fm_test_truth_everywhere(&fm_thm_conversions, 0);
+}
+
+Test(thm_conversions, every_mutant_fails_on_every_builtin_case)
+{
+  cr_assert_eq(fm_theorem_mutant_count(&fm_thm_conversions), 3);
+  double m = fm_test_mutants_everywhere(&fm_thm_conversions, fm_na_expected);
+  fprintf(stderr, "conversions: smallest mutant margin %.3g\n", m);
+}
+
+/* Route 3 works at 256 bits, where any wrong coefficient fails by 1e60; the
+ * double routes must catch every mutant on their own as well. */
+Test(thm_conversions, double_routes_reject_every_mutant_on_their_own)
+{
+  static const char *const routes[2] = {"maps of the analytic quantities (double) vs MPFR",
+                                         "round trips A -> B -> A (double)"};
+  for (size_t i = 0; i < fm_case_builtin_count(); i++)
+    for (int m = 1; m <= 3; m++) {
+      fm_verdict v;
+      fm_test_run(&v, &fm_thm_conversions, i, m);
+      if (v.outcome == FM_OUTCOME_NA)
+        continue;
+      /* W's sign cancels in a round trip (both directions flip), so only
+       * route 1 is required to see mutant 1; mutants 2 and 3 change one
+       * direction only and break round trips too. */
+      double r1 = route_margin(v.note, routes[0]), r2 = route_margin(v.note, routes[1]);
+      cr_expect(r1 > 1.0, "%s, mutant '%s': route 1 margin %.3g", v.case_name, v.mutant, r1);
+      if (m != 1)
+        cr_expect(r2 > 1.0, "%s, mutant '%s': route 2 margin %.3g", v.case_name, v.mutant,
+                  r2);
+    }
+}
+
+/* The point set has t within 2e-6 of both ends; on cond_ot the maps that
+ * divide by alpha = t or sigma = 1 - t have coefficients ~1e5..1e6 there,
+ * so the reported condition number must exceed 1e5. */
+Test(thm_conversions, condition_number_and_singular_ends_are_reported)
+{
+  fm_verdict v;
+  fm_test_run(&v, &fm_thm_conversions, case_index("gauss1d-cond_ot.json"), 0);
+  const char *k = strstr(v.note, "max condition number of the maps ");
+  cr_assert_not_null(k, "note: %s", v.note);
+  double kappa = atof(k + strlen("max condition number of the maps "));
+  cr_expect_gt(kappa, 1e5, "condition number %.3g at near-end points", kappa);
+  cr_expect_not_null(strstr(v.note, "singular at t=0 (alpha=0, sigma=1): u<-eps u<-score "
+                                    "x1<-eps x1<-score"),
+                     "note: %s", v.note);
+  cr_expect_not_null(strstr(v.note, "singular at t=1 (alpha=1, sigma=0): u<-x1 eps<-x1 "
+                                    "score<-u score<-x1 score<-eps"),
+                     "note: %s", v.note);
+}
