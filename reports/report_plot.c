@@ -214,7 +214,25 @@ static void fm_plot_legend(const fm_sweep_result *s)
 
 static void fm_plot_draw(const fm_sweep_result *s, const double *w)
 {
-  plenv(w[0], w[1], w[2], w[3], 0, s->kind->axes == FM_SWEEP_LOGLOG ? 30 : 20);
+  /* plenv's axes, except that a long log y axis is labelled by hand at
+   * every k-th decade: PLplot labels every decade of a log axis, and 20
+   * labels overlap */
+  int loglog = s->kind->axes == FM_SWEEP_LOGLOG;
+  double span = w[3] - w[2];
+  pladv(0);
+  plvsta();
+  plwind(w[0], w[1], w[2], w[3]);
+  plcol0(FM_PLOT_INK);
+  plbox(loglog ? "bcnstl" : "bcnst", 0.0, 0, span > 8.0 ? "bcstl" : "bcnstlv", 0.0, 0);
+  if (span > 8.0) {
+    int k = (int)ceil(span / 8.0);
+    for (int e = (int)ceil(w[2]); e <= (int)floor(w[3]); e++)
+      if (e % k == 0) {
+        char lab[32];
+        snprintf(lab, sizeof lab, "10#u%d#d", e);
+        plmtex("lv", 1.0, ((double)e - w[2]) / span, 1.0, lab);
+      }
+  }
   char title[160];
   snprintf(title, sizeof title, "%s (%s) on %s", s->kind->name, s->kind->theorem, s->case_name);
   plcol0(FM_PLOT_INK);

@@ -97,10 +97,12 @@ const char *fm_sweep_rule_text(char *buf, size_t len, const fm_sweep_series *s)
              s->expected, s->tol);
     break;
   case FM_SWEEP_STEEPER:
-    snprintf(buf, len, "steeper than %g: whole 95%% band below it", s->expected);
+    snprintf(buf, len, "steeper than %g: whole 95%% band below it (fail if the slope itself "
+             "is not)", s->expected);
     break;
   case FM_SWEEP_DECREASING:
-    snprintf(buf, len, "decreasing: whole 95%% band below 0");
+    snprintf(buf, len, "decreasing: whole 95%% band below 0 (fail if the slope itself is "
+             "not)");
     break;
   }
   return buf;
@@ -137,11 +139,15 @@ static fm_outcome fm_sweep_decide(const fm_sweep_series *s)
     ok = lo - tol <= e;
     break;
   case FM_SWEEP_STEEPER:
-    ok = hi < e;
-    break;
   case FM_SWEEP_DECREASING:
-    ok = hi < 0.0;
-    break;
+    /* one-sided claims: pass on significant evidence (the whole band
+     * beyond the bound), fail when even the fitted slope is not beyond it;
+     * in between the data cannot decide */
+    if (s->rule == FM_SWEEP_DECREASING)
+      e = 0.0;
+    if (hi < e)
+      return FM_OUTCOME_PASS;
+    return s->fit.slope >= e ? FM_OUTCOME_FAIL : FM_OUTCOME_NA;
   }
   return ok ? FM_OUTCOME_PASS : FM_OUTCOME_FAIL;
 }
@@ -168,6 +174,9 @@ int fm_sweep_run(fm_sweep_result *r, const fm_sweep_kind *k, const fm_case *c,
     }
     s->fitted = 1;
     s->outcome = fm_sweep_decide(s);
+    if (s->outcome == FM_OUTCOME_NA)
+      fm_sweep_notef(s, "not decided: slope %.3f is beyond the bound but its band %.3f .. %.3f "
+                     "reaches it", s->fit.slope, s->fit.lo, s->fit.hi);
     /* A pass must be able to tell convergence at the expected rate from no
      * convergence at all: a widened band that also holds slope 0 cannot. */
     if (s->outcome == FM_OUTCOME_PASS &&

@@ -53,8 +53,10 @@ typedef enum {
   FM_SWEEP_AT_LEAST = 1, /* at least as steep (one-sided): lo - tol <= e, i.e.
                             fail only when the whole band is shallower than
                             e by more than tol */
-  FM_SWEEP_STEEPER = 2,  /* strictly steeper than e: hi < e (tol unused) */
-  FM_SWEEP_DECREASING = 3/* the error falls: hi < 0 (e, tol unused) */
+  FM_SWEEP_STEEPER = 2,  /* steeper than e: pass when hi < e, fail when the
+                            slope itself is >= e, otherwise not decided (NA);
+                            tol unused */
+  FM_SWEEP_DECREASING = 3/* the error falls: the same with e = 0 */
 } fm_sweep_rule;
 
 typedef struct {

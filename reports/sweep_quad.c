@@ -19,12 +19,23 @@
  * the fitted slope is -(rate per node).  Where the convergence is faster
  * than geometric the semi-log plot bends down and the fit is an average.
  *
+ * Resolution.  The bump has width tau >= (1 + (alpha/sigma)^2 tr S_k)^{-1/2}
+ * (post_routes.h) in prior units; the n-node rule starts to resolve it once
+ * n tau^2 >= 1 (its nodes are ~ 1/sqrt(n) apart near the centre).  Levels
+ * with n tau^2 < 1 are pre-asymptotic -- there the error wanders (measured:
+ * aniso3d-cond_ot at t = 0.9, tau = 0.105, errors 3.3, 4.8, 2.7, 1.0, 0.2,
+ * 1.0, 1.6 for n = 2 .. 14) -- and are shown and left out.
+ *
+ * The time: the largest of t = 0.9, 0.8, ..., 0.3 with tau^2 >= 1/4 (every
+ * level from n = 4 on resolved): late enough that the posterior is narrower
+ * than the prior, so the convergence is visible before round-off (at
+ * t = 0.6 most cases reach round-off in a handful of nodes), early enough
+ * that the sweep's nodes resolve it (at t = 0.9 VE and the narrow 3D cases
+ * would need n ~ 100).  x from a seeded draw as in sweep `mc`.
+ *
  * Points under the round-off floor 1e-13 (1 + |u|) are shown and left out:
  * a sum of up to 40^3 positive terms carries ~ sqrt(40^3) eps ~ 6e-14
- * relative rounding.  The point: t = 0.9 (where the posterior is narrower
- * than the prior, so the convergence is visible before round-off; at
- * t = 0.6 most cases reach round-off in a handful of nodes), x from a
- * seeded draw as in sweep `mc`.  Tensor rules: d <= 3 only.
+ * relative rounding.  Tensor rules: d <= 3 only.
  */
 #include "sweep.h"
 
@@ -37,7 +48,7 @@
 #include "cond.h"
 #include "quad.h"
 
-#define FM_SQ_T 0.9
+#define FM_SQ_TAU2 0.25
 #define FM_SQ_FLOOR 1e-13
 #define FM_SQ_MAXD 3
 
@@ -85,6 +96,36 @@ static int fm_sq_level(double *err, const fm_case *c, fm_sq_ctx *q, const double
   return isfinite(*err) ? FM_OK : FM_ENONFIN;
 }
 
+/* Lower bound of the posterior width tau at schedule values v. */
+static double fm_sq_tau(const fm_gmm *g, const fm_sched_val *v)
+{
+  double tau = INFINITY, c2 = (v->alpha / v->sigma) * (v->alpha / v->sigma);
+  size_t d = g->d;
+  for (size_t k = 0; k < g->K; k++) {
+    double tr = 0.0;
+    for (size_t i = 0; i < d; i++)
+      tr += g->cov[k * d * d + i * d + i];
+    tau = fmin(tau, 1.0 / sqrt(1.0 + c2 * tr));
+  }
+  return tau;
+}
+
+/* The largest t in 0.9, 0.8, .., 0.3 with tau^2 >= FM_SQ_TAU2. */
+static int fm_sq_time(double *t, const fm_case *c)
+{
+  for (int k = 9; k >= 3; k--) {
+    fm_sched_val v;
+    *t = k / 10.0;
+    int st = fm_schedule_eval(&v, c->sched, *t);
+    if (st != FM_OK)
+      return st;
+    double tau = fm_sq_tau(c->gmm, &v);
+    if (tau * tau >= FM_SQ_TAU2)
+      return FM_OK;
+  }
+  return FM_OK;
+}
+
 static int fm_sq_run(fm_sweep_result *r, const fm_case *c, const fm_sweep_opts *o)
 {
   size_t d = c->gmm->d;
@@ -99,22 +140,15 @@ static int fm_sq_run(fm_sweep_result *r, const fm_case *c, const fm_sweep_opts *
     return FM_ENOMEM;
   double *u = x + d, *acc = u + d, *val = acc + d + 1;
   fm_sched_val v;
-  double logp = 0.0;
-  int st = fm_sweep_marginal_point(x, u, &v, c, fm_sweep_seed(o, c), FM_SQ_T);
-  st = st ? st : fm_gmm_marginal(&logp, NULL, NULL, NULL, c->gmm, c->sched, FM_SQ_T, x);
-  /* posterior width in prior units, tau >= (1 + (alpha/sigma)^2 tr S_k)^{-1/2}
-   * (post_routes.h): the rule resolves the bump once n tau^2 >~ 1 */
-  double tau = INFINITY, c2 = (v.alpha / v.sigma) * (v.alpha / v.sigma);
-  for (size_t k = 0; k < c->gmm->K; k++) {
-    double tr = 0.0;
-    for (size_t i = 0; i < d; i++)
-      tr += c->gmm->cov[k * d * d + i * d + i];
-    tau = fmin(tau, 1.0 / sqrt(1.0 + c2 * tr));
-  }
+  double logp = 0.0, t = 0.9;
+  int st = fm_sq_time(&t, c);
+  st = st ? st : fm_sweep_marginal_point(x, u, &v, c, fm_sweep_seed(o, c), t);
+  st = st ? st : fm_gmm_marginal(&logp, NULL, NULL, NULL, c->gmm, c->sched, t, x);
+  double tau = st == FM_OK ? fm_sq_tau(c->gmm, &v) : NAN;
   fm_sweep_setupf(r, "t = %g, x = alpha x1 + sigma x0 for one seeded draw; prior-centred "
                   "tensor Gauss-Hermite, n = 2 .. %zu nodes per axis (n^%zu per component); "
                   "posterior width tau >= %.3g prior sd (resolved once n tau^2 >~ 1)",
-                  FM_SQ_T, nmax, d, tau);
+                  t, nmax, d, tau);
   fm_sweep_series *s = fm_sweep_series_add(r, "Gauss-Hermite (prior-centred)", NAN, 0.0,
                                            FM_SWEEP_DECREASING);
   fm_sq_ctx q = {&v, x, logp, d};
@@ -122,18 +156,23 @@ static int fm_sq_run(fm_sweep_result *r, const fm_case *c, const fm_sweep_opts *
   for (size_t i = 0; i < d; i++)
     unorm += u[i] * u[i];
   double floor = FM_SQ_FLOOR * (1.0 + sqrt(unorm));
-  size_t below = 0, first_below = 0;
+  size_t below = 0, first_below = 0, unres = 0;
   for (size_t n = 2; n <= nmax && st == FM_OK; n += 2) {
     double err;
     st = fm_sq_level(&err, c, &q, u, n, acc, val);
     if (st != FM_OK)
       break;
-    int ok = err > floor;
-    if (!ok && below++ == 0)
+    int resolved = (double)n * tau * tau >= 1.0;
+    unres += !resolved;
+    int ok = err > floor && resolved;
+    if (resolved && !(err > floor) && below++ == 0)
       first_below = n;
     fm_sweep_point_add(s, (double)n, err, 0.0, ok);
     fm_sweep_progress(o, (double)n / (double)nmax);
   }
+  if (st == FM_OK && unres > 0)
+    fm_sweep_notef(s, "%zu level%s left out: n tau^2 < 1 (the rule does not resolve the "
+                   "posterior bump yet)", unres, unres == 1 ? "" : "s");
   if (st == FM_OK && below > 0)
     fm_sweep_notef(s, "round-off floor %.2g reached at n = %zu (%zu level%s left out)", floor,
                    first_below, below, below == 1 ? "" : "s");
