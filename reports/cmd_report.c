@@ -169,8 +169,11 @@ static void fm_rep_progress_show(double frac, void *ctx)
   double el = fm_rep_now() - p->t0;
   if (!p->tty || el < FM_REP_PROGRESS_AFTER)
     return;
-  fprintf(stderr, "\r\033[K[%zu/%zu] %s %3.0f%%  (%.0f s)", p->k + 1, p->n, p->what,
-          100.0 * frac, el);
+  if (frac >= 0.0)
+    fprintf(stderr, "\r\033[K[%zu/%zu] %s %3.0f%%  (%.0f s)", p->k + 1, p->n, p->what,
+            100.0 * frac, el);
+  else /* a unit without inner progress */
+    fprintf(stderr, "\r\033[K[%zu/%zu] %s  (%.0f s)", p->k + 1, p->n, p->what, el);
   fflush(stderr);
   p->shown = 1;
 }
@@ -305,7 +308,7 @@ static int fm_rep_checks(fm_report *r, fm_rep_progress *p)
         return FM_EXIT_USAGE;
       snprintf(p->what, sizeof p->what, "check %s on %s", r->thms[ti]->id,
                r->cases[ci]->name);
-      fm_rep_progress_show(0.0, p);
+      fm_rep_progress_show(-1.0, p);
       fm_check_row_run(&r->rows[ti * r->ncases + ci], r->thms[ti], r->cases[ci], &r->opts, 1);
     }
   r->check_seconds = fm_rep_now() - t0;
@@ -373,7 +376,7 @@ static int fm_rep_plots(fm_report *r, const char *tmp, fm_rep_progress *p)
     snprintf(r->plot[i], sizeof r->plot[i], "plots/%s-%s", s->kind->name, slug);
     snprintf(base, sizeof base, "%s/%s", tmp, r->plot[i]);
     snprintf(p->what, sizeof p->what, "plot %s", r->plot[i]);
-    fm_rep_progress_show(0.0, p);
+    fm_rep_progress_show(-1.0, p);
     int rc = fm_report_plot(s, base);
     if (rc != FM_EXIT_OK)
       return rc;

@@ -183,7 +183,7 @@ Test(calibration_ode, stattests_false_alarms_and_wrong_samples, .timeout = 3600)
   const char *files[] = {"aniso3d-cond_ot.json", "ring8-cond_ot.json"};
   size_t ns = fm_cal_seeds(), n = 2000;
   fm_cal_header("stattest: rate of p <= a on exact draws (n = 2000; permutation tests "
-                "500 + 500, 100 permutations)");
+                "500 + 500, at most 100 sequential permutations)");
   for (size_t f = 0; f < 2; f++) {
     fm_case *c = fm_cal_load(files[f]);
     const fm_gmm *g = c->gmm;
