@@ -235,9 +235,15 @@ static int fm_rep_publish(const char *tmp, const char *dir)
   int had = access(dir, F_OK) == 0;
   if (had) {
     snprintf(old, sizeof old, "%s.oldXXXXXX", dir);
-    if (mkdtemp(old) == NULL || rename(dir, old) != 0)
+    if (mkdtemp(old) == NULL)
+      return fm_cli_error("%s: cannot reserve a name to move the previous report aside: %s",
+                          dir, strerror(errno));
+    if (rename(dir, old) != 0) {
+      int err = errno;
+      rmdir(old);
       return fm_cli_error("%s: cannot move the previous report aside: %s", dir,
-                          strerror(errno));
+                          strerror(err));
+    }
   }
   if (rename(tmp, dir) != 0) {
     int err = errno;
@@ -498,13 +504,13 @@ int fm_cli_report(int argc, char **argv)
   }
   char tmp[FM_REP_PATH + 16];
   snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", dir);
-  /* mkdtemp makes the directory 0700; a report is as readable as any
-   * directory the user creates */
   if (mkdtemp(tmp) == NULL) {
     fm_cli_cases_free(r.cases, r.ncases);
     return fm_cli_error("--out %s: cannot create a temporary directory next to it: %s", a.out,
                         strerror(errno));
   }
+  /* mkdtemp makes the directory 0700; a report is as readable as any
+   * directory the user creates */
   (void)chmod(tmp, 0755);
   struct sigaction sa, old_int, old_term;
   memset(&sa, 0, sizeof sa);
