@@ -26,6 +26,7 @@ int fm_cli_loglik(int argc, char **argv);
 int fm_cli_compare_field(int argc, char **argv);
 int fm_cli_compare_samples(int argc, char **argv);
 int fm_cli_report(int argc, char **argv);
+int fm_cli_validate_schedule(int argc, char **argv);
 
 /* Print "fmcheck: <msg>\n" to stderr; returns FM_EXIT_USAGE. */
 int fm_cli_error(const char *fmt, ...)

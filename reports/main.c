@@ -20,6 +20,8 @@ static const fm_cli_command fm_commands[] = {
      fm_cli_compare_field},
     {"compare-samples", "test samples against p_t of a case (Holm-corrected battery)",
      fm_cli_compare_samples},
+    {"validate-schedule", "adoption check of a new schedule: ADOPT or REJECT with reasons",
+     fm_cli_validate_schedule},
     {NULL, NULL, NULL},
 };
 

@@ -39,9 +39,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "case.h"
 #include "check_rows.h"
+#include "stattest.h"
 #include "theorem.h"
 
 #define FM_VAL_NITEMS 5
@@ -58,7 +60,7 @@ typedef struct {
   int quick;                 /* smaller budgets (tests): see validate.c */
   int train;                 /* run item 5 */
   int all;                   /* add mix16d to the standard cases */
-  fm_check_opts check;       /* seed override, points, precision */
+  fm_check_opts check;       /* seed override, points (0: 48, quick 16), precision */
   fm_val_progress_fn progress; /* may be NULL */
   void *progress_ctx;
 } fm_val_opts;
@@ -107,10 +109,15 @@ typedef struct {
   double seconds;
   double p_min;              /* smallest Holm-adjusted compare-samples p-value */
   int rejected;              /* compare-samples rejects at its level */
+  const char *test_name[FM_STAT_NTESTS]; /* compare-samples' tests (static names) */
+  double test_padj[FM_STAT_NTESTS];      /* and their Holm-adjusted p-values */
+  size_t ntests;
   size_t nsamples;
   double nfe_tol;            /* adaptive NFE per sample at the stated rtol */
   double nfe_equal;          /* adaptive NFE per sample at the target sampling error */
   double err_at_tol;         /* RMS sampling error at the stated rtol */
+  double sweep_rtol[12], sweep_err[12], sweep_nfe[12]; /* the NFE-vs-error sweep */
+  size_t nsweep;
   int status;                /* FM_OK, or what failed */
   char note[256];
 } fm_val_train_row;
@@ -201,5 +208,17 @@ int fm_val_item_theorems(fm_val_result *res, int item, const fm_theorem *const *
 int fm_val_transform_case(fm_val_result *res, const fm_case *c, const fm_val_opts *o);
 /* validate_train.c: item 5. */
 int fm_val_item_train(fm_val_result *res, const fm_val_input *in, const fm_val_opts *o);
+
+/* --- output (cmd_validate.c) --- */
+/* The terminal report: a table per item (theorem rows summarised per
+ * theorem), warnings, reasons, and the final line "ADOPT" or
+ * "REJECT: <reasons>". */
+void fm_val_print(FILE *f, const fm_val_result *r);
+/* "ADOPT", or "REJECT: " and the reasons joined by "; " (malloc'd). */
+char *fm_val_verdict_line(const fm_val_result *r);
+/* report.md (every theorem row) and validate.json, each written
+ * atomically; FM_EXIT_OK or FM_EXIT_USAGE (message printed). */
+int fm_val_write_md(const fm_val_result *r, const char *path);
+int fm_val_write_json(const fm_val_result *r, const char *path);
 
 #endif

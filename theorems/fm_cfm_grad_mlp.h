@@ -32,9 +32,11 @@ typedef struct {
                             (the theorem's [1e-3, 1 - 1e-3]) */
 } fm_fgm_opts;
 
-/* Defaults above for dimension d; n = 32768 for d <= 4, else 131072/d (at
- * least 4096): about 0.1 s per run on the built-in cases, where a draw
- * costs O(K d^2) in the GMM path.  scan = 0, train_steps = 0. */
+/* Defaults above for dimension d; n = 32768 for d <= 4, else 262144/d (at
+ * least 4096): 0.04 .. 0.12 s per run on the built-in cases in d <= 3 and
+ * 0.3 s in d = 16, where a draw costs O(K d^2) in the GMM path (16384
+ * draws keep the sigma-dropped control rejected there on every seed of the
+ * calibration).  scan = 0, train_steps = 0. */
 void fm_fgm_opts_default(fm_fgm_opts *o, size_t d);
 
 /* The scan's grid of relative sigma' errors: 1, 2, 5 per decade, 1e-4 .. 1. */

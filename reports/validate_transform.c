@@ -1,0 +1,431 @@
+/* validate_transform.c -- item 4 of `validate-schedule`, the CondOT half:
+ * the analytic CondOT field (A = cond_ot, sigma_min = 0) mapped to the new
+ * schedule B by the scale-time change of cases/transform.h,
+ *     u_B(r, x) = (s_r'/s_r) x + s_r t_r' u_A(t_r, x/s_r),
+ * must equal B's closed-form marginal field.  This is what lets a model
+ * trained with CondOT be sampled under the new schedule.  (Theorem
+ * `schedule-transform` runs the other direction, A = the new schedule and B
+ * each built-in; validate_battery.c adds its rows.)
+ *
+ * Points: fm_pointset for the case under B (typical, within 2e-6 of either
+ * end, tails 50 standard deviations out).  Points whose SNR lies outside
+ * CondOT's range (none when sigma_min = 0: its SNR covers (0, inf)) or where
+ * the transform is undefined are counted, not decided.
+ *
+ * Tolerance.  The identity is algebraic in B's four schedule numbers at r:
+ * given (alpha, sigma, alpha', sigma') of B and t_r with snr_A(t_r) = alpha /
+ * sigma exactly, A's values at t_r make both sides the same function of
+ * those numbers (s_r'/s_r + t_r' sigma_A'/sigma_A = sigma_B'/sigma_B and
+ * s_r t_r' W_A/sigma_A = alpha_B' - sigma_B' alpha_B/sigma_B).  Candidate and
+ * reference use the *same* double values of B, so B's own evaluation error
+ * cancels to first order; what remains (eps = DBL_EPSILON):
+ *   - the root t_r: Brent's final bracket width plus dL / |L_A'(t_r)|, dL =
+ *     2 eps (3 + |L|), each log-SNR (B's from its values, A's closed form
+ *     log(t/(1-t))) carrying <= eps (3 + |L|): the quotient or two logs (2 eps
+ *     absolute), 1 - t (eps), the log's own rounding (eps |L|); times the
+ *     measured sensitivity |dF/dt_r| (forward difference, step 2^-20 min(t,
+ *     1-t), through fm_transform_combine and the field);
+ *   - A's sigma = 1 - t, one rounding for t < 1/2: eps sigma_A times the
+ *     measured |dF/dsigma_A|;
+ *   - fm_transform_combine's rounding (transform.c; the model of theorem
+ *     schedule-transform): t_r' within (2 (kL_A + kL_B) + 1) eps relative,
+ *     kL = (|alpha'/alpha| + |sigma'/sigma|)/|L'|; s_r'/s_r within 2 eps
+ *     (|g_B| + |t' g_A|) + |t' g_A| dt_rel; s_r within eps (times the
+ *     measured |dF/ds| s);
+ *   - y = x/s_r, eps |y_j| per component, times the measured column
+ *     sensitivity of u_A; u_A's own rounding s |t'| B_u (path_err.h);
+ *     2 eps U for the final axpy;
+ *   - the reference: B_u at (r, x) and eps |u_B|.
+ * U = |s'/s| |x| + |s t'| |u_A| (the transform's terms, inf-norms) scales
+ * the statistic; a point is decided where tol <= 0.1 U.
+ *
+ * Negative controls (the candidate's assembly changed, as in theorem
+ * schedule-transform): "t_r' missing", "s_r'/s_r term dropped", "x not
+ * rescaled".  Each must fail somewhere -- where it changes anything: a
+ * control is n/a when the quantity it removes is trivial at every decided
+ * point, |t_r' - 1|, |s_r'/s_r| / (|g_B| + |t_r' g_A|) (g the log-derivative
+ * of the ratio used) and |s_r - 1| respectively below 1e-12.  That happens
+ * for B = CondOT (the identity) and for every B with alpha + sigma = 1, whose
+ * matched times have alpha_B(r) = alpha_A(t_r) (polynomial: t_r = r^n, s_r =
+ * 1, a pure time change).  1e-12 is ~4500 eps: above the rounding of these
+ * quantities (a few eps times the cancellation kL of t_r'), below any
+ * genuine difference of two schedules. */
+#include "validate.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "path_err.h"
+#include "points.h"
+#include "transform.h"
+
+#define FM_VT_EPS DBL_EPSILON
+#define FM_VT_PROBE 0x1p-20
+#define FM_VT_MAX_REL 0.1
+#define FM_VT_NMUT 3
+#define FM_VT_TRIVIAL 1e-12
+
+static const char *const fm_vt_mutants[FM_VT_NMUT] = {
+    "t_r' missing", "s_r'/s_r term dropped", "x not rescaled (u_A(t_r, x))"};
+
+typedef struct {
+  const fm_case *c;
+  const fm_schedule *A;
+  size_t d;
+  fm_gmm_path *pA, *pB;
+  fm_path_err *pe;
+  double *F, *Fk, *uA, *uB, *y, *ys, *work;
+  double rescale;        /* x-not-rescaled control: u_A at rescale * y */
+} fm_vt_work;
+
+typedef struct {
+  double margin, value, tol;
+  size_t decided, loose, outside, failed;
+  double ctl[FM_VT_NMUT];   /* worst margin of each control */
+  double triv[FM_VT_NMUT];  /* largest |t' - 1|, relative |s'/s|, |s - 1| */
+  char worst[200];
+} fm_vt_stats;
+
+static double fm_vt_maxabs(const double *a, size_t d)
+{
+  double m = 0.0;
+  for (size_t j = 0; j < d; j++)
+    m = fmax(m, fabs(a[j]));
+  return m;
+}
+
+static double fm_vt_diff(const double *a, const double *b, size_t d)
+{
+  double m = 0.0;
+  for (size_t j = 0; j < d; j++) {
+    double e = fabs(a[j] - b[j]);
+    if (isnan(e))
+      return NAN;
+    m = fmax(m, e);
+  }
+  return m;
+}
+
+/* CondOT's analytic field at t (the callback of fm_transform_field). */
+static int fm_vt_uA(double *u, double t, const double *y, size_t n, void *ctx)
+{
+  fm_vt_work *w = ctx;
+  fm_sched_val v;
+  int st = fm_schedule_eval(&v, w->A, t);
+  st = st ? st : fm_gmm_path_set(w->pA, &v);
+  for (size_t i = 0; i < n && st == FM_OK; i++) {
+    const double *yi = y + i * w->d;
+    if (w->rescale != 1.0) {
+      for (size_t j = 0; j < w->d; j++)
+        w->ys[j] = w->rescale * yi[j];
+      yi = w->ys;
+    }
+    st = fm_gmm_path_eval(NULL, NULL, NULL, u + i * w->d, w->pA, yi);
+  }
+  return st;
+}
+
+/* The field with A's values vA at tv->t (combine redone from vA, vB). */
+static int fm_vt_field(fm_vt_work *w, double *F, fm_transform_val *tv,
+                       const fm_sched_val *vA, const fm_sched_val *vB, const double *x)
+{
+  double t = tv->t;
+  int st = fm_transform_combine(tv, vA, vB);
+  tv->t = t;
+  if (st != FM_OK)
+    return st;
+  /* u_A must see vA (perturbed or not): evaluate it here, not in the callback */
+  st = fm_gmm_path_set(w->pA, vA);
+  size_t d = w->d;
+  for (size_t j = 0; j < d; j++)
+    w->y[j] = x[j] / tv->s;
+  st = st ? st : fm_gmm_path_eval(NULL, NULL, NULL, w->Fk, w->pA, w->y);
+  if (st != FM_OK)
+    return st;
+  for (size_t j = 0; j < d; j++)
+    F[j] = tv->dlogs * x[j] + tv->s * tv->dt * w->Fk[j];
+  return FM_OK;
+}
+
+static double fm_vt_step(double p, double delta)
+{
+  double ulp = nextafter(fabs(p), INFINITY) - fabs(p);
+  double q = p + fmax(delta, 4.0 * ulp);
+  return q - p;
+}
+
+static double fm_vt_kL(const fm_sched_val *v)
+{
+  double a = v->dalpha / v->alpha, s = v->dsigma / v->sigma;
+  return (fabs(a) + fabs(s)) / fabs(a - s);
+}
+
+/* The error bound of the candidate at one point (see the header); w->F holds
+ * the candidate from the library (fm_transform_field), w->uA u_A at y. */
+static int fm_vt_bound(double *tol, double *U, fm_vt_work *w, const fm_transform_val *tv,
+                       const fm_sched_val *vA, const fm_sched_val *vB, const double *x)
+{
+  size_t d = w->d;
+  double t = tv->t, xn = fm_vt_maxabs(x, d), un = fm_vt_maxabs(w->uA, d);
+  double sdt = fabs(tv->s * tv->dt);
+  *U = fabs(tv->dlogs) * xn + sdt * un;
+  /* the root t_r */
+  double L = log(vB->alpha / vB->sigma);
+  double LA1 = vA->dalpha / vA->alpha - vA->dsigma / vA->sigma;
+  double dt_r = tv->t_width + 2.0 * FM_VT_EPS * (3.0 + fabs(L)) / fabs(LA1);
+  double err = 0.0, base = fmin(t, 1.0 - t);
+  int st = FM_OK;
+  if (base > 0.0) {
+    fm_transform_val tk = *tv;
+    double delta = fm_vt_step(t, FM_VT_PROBE * base);
+    fm_sched_val vk;
+    tk.t = t + delta;
+    st = fm_schedule_eval(&vk, w->A, tk.t);
+    st = st ? st : fm_vt_field(w, w->Fk + d, &tk, &vk, vB, x);
+    if (st != FM_OK)
+      return st;
+    err += fm_vt_diff(w->Fk + d, w->F, d) / delta * dt_r;
+    /* A's sigma, one rounding */
+    vk = *vA;
+    double ds = fm_vt_step(vA->sigma, FM_VT_PROBE * vA->sigma);
+    vk.sigma += ds;
+    tk = *tv;
+    st = fm_vt_field(w, w->Fk + d, &tk, &vk, vB, x);
+    if (st != FM_OK)
+      return st;
+    err += fm_vt_diff(w->Fk + d, w->F, d) / ds * FM_VT_EPS * vA->sigma;
+  }
+  /* combine's rounding */
+  int ba = tv->by_alpha;
+  double gA = ba ? vA->dalpha / vA->alpha : vA->dsigma / vA->sigma;
+  double gB = ba ? vB->dalpha / vB->alpha : vB->dsigma / vB->sigma;
+  double dt_rel = (2.0 * (fm_vt_kL(vA) + fm_vt_kL(vB)) + 1.0) * FM_VT_EPS;
+  double tg = fabs(tv->dt * gA);
+  double ddlogs = 2.0 * FM_VT_EPS * (fabs(gB) + tg) + tg * dt_rel;
+  err += xn * ddlogs + sdt * un * dt_rel;
+  fm_transform_val ts = *tv;
+  ts.s = tv->s * (1.0 + FM_VT_PROBE);
+  w->rescale = 1.0;
+  st = fm_transform_field(w->Fk + d, &ts, fm_vt_uA, w, x, 1, d, w->work);
+  if (st != FM_OK)
+    return st;
+  err += fm_vt_diff(w->Fk + d, w->F, d) / FM_VT_PROBE * FM_VT_EPS;
+  /* y = x/s per component, u_A's own rounding, the axpy */
+  for (size_t j = 0; j < d; j++)
+    w->y[j] = x[j] / tv->s; /* the perturbed evaluations above moved y */
+  st = fm_gmm_path_set(w->pA, vA);
+  for (size_t j = 0; j < d && st == FM_OK; j++) {
+    if (w->y[j] == 0.0)
+      continue;
+    double delta = fm_vt_step(w->y[j], FM_VT_PROBE * fabs(w->y[j]));
+    memcpy(w->ys, w->y, d * sizeof *w->ys);
+    w->ys[j] += delta;
+    st = fm_gmm_path_eval(NULL, NULL, NULL, w->Fk + d, w->pA, w->ys);
+    err += sdt * fm_vt_diff(w->Fk + d, w->uA, d) / delta * FM_VT_EPS * fabs(w->y[j]);
+  }
+  if (st != FM_OK)
+    return st;
+  fm_gmm_path_eval(NULL, NULL, NULL, w->uA, w->pA, w->y); /* restores path_err's state */
+  fm_path_errb b;
+  fm_path_err_bound(&b, w->pe, w->pA, vA, w->y, FM_VT_EPS);
+  err += sdt * b.u + 2.0 * FM_VT_EPS * *U;
+  /* the reference */
+  st = fm_gmm_path_set(w->pB, vB);
+  st = st ? st : fm_gmm_path_eval(NULL, NULL, NULL, w->uB, w->pB, x);
+  if (st != FM_OK)
+    return st;
+  fm_path_err_bound(&b, w->pe, w->pB, vB, x, FM_VT_EPS);
+  *tol = err + b.u + FM_VT_EPS * fm_vt_maxabs(w->uB, d);
+  return FM_OK;
+}
+
+/* The candidate with control m (0: the library's transform, as is). */
+static int fm_vt_candidate(fm_vt_work *w, double *F, const fm_transform_val *tv, int m,
+                           const double *x)
+{
+  fm_transform_val tc = *tv;
+  if (m == 1)
+    tc.dt = 1.0;
+  if (m == 2)
+    tc.dlogs = 0.0;
+  w->rescale = m == 3 ? tv->s : 1.0;
+  int st = fm_transform_field(F, &tc, fm_vt_uA, w, x, 1, w->d, w->work);
+  w->rescale = 1.0;
+  return st;
+}
+
+static int fm_vt_point(fm_vt_work *w, fm_vt_stats *S, const fm_transform *tr,
+                       const fm_pointset *ps, size_t i)
+{
+  size_t d = w->d;
+  const double *x = ps->x + i * d;
+  double r = ps->t[i];
+  fm_transform_val tv;
+  int st = fm_transform_eval(&tv, tr, r);
+  if (st == FM_EDOM) {
+    S->outside++;
+    return FM_OK;
+  }
+  fm_sched_val vA, vB;
+  st = st ? st : fm_schedule_eval(&vA, w->A, tv.t);
+  st = st ? st : fm_schedule_eval(&vB, w->c->sched, r);
+  st = st ? st : fm_vt_candidate(w, w->F, &tv, 0, x);
+  for (size_t j = 0; j < d && st == FM_OK; j++)
+    w->y[j] = x[j] / tv.s;
+  st = st ? st : fm_gmm_path_set(w->pA, &vA);
+  st = st ? st : fm_gmm_path_eval(NULL, NULL, NULL, w->uA, w->pA, w->y);
+  double tol, U;
+  st = st ? st : fm_vt_bound(&tol, &U, w, &tv, &vA, &vB, x);
+  if (st != FM_OK) {
+    if (S->failed++ == 0)
+      snprintf(S->worst, sizeof S->worst, "r=%.10g: %s", r, fm_strerror(st));
+    return FM_OK;
+  }
+  if (!(U > 0.0) || !(tol <= FM_VT_MAX_REL * U)) {
+    S->loose++;
+    return FM_OK;
+  }
+  double e = fm_vt_diff(w->F, w->uB, d), m = isnan(e) ? INFINITY : e / tol;
+  S->decided++;
+  if (!(m <= S->margin)) {
+    S->margin = m;
+    S->value = e / U;
+    S->tol = tol / U;
+    snprintf(S->worst, sizeof S->worst, "r=%.10g, t_r=%.10g (%s)", r, tv.t,
+             fm_point_kind_name(ps->kind[i]));
+  }
+  double gA = tv.by_alpha ? vA.dalpha / vA.alpha : vA.dsigma / vA.sigma;
+  double gB = tv.by_alpha ? vB.dalpha / vB.alpha : vB.dsigma / vB.sigma;
+  const double triv[FM_VT_NMUT] = {fabs(tv.dt - 1.0),
+                                   fabs(tv.dlogs) / (fabs(gB) + fabs(tv.dt * gA)),
+                                   fabs(tv.s - 1.0)};
+  for (int k = 0; k < FM_VT_NMUT; k++)
+    S->triv[k] = fmax(S->triv[k], triv[k]);
+  for (int k = 0; k < FM_VT_NMUT; k++) {
+    st = fm_vt_candidate(w, w->Fk, &tv, k + 1, x);
+    double ek = st == FM_OK ? fm_vt_diff(w->Fk, w->uB, d) : INFINITY;
+    double mk = isnan(ek) ? INFINITY : ek / tol;
+    S->ctl[k] = fmax(S->ctl[k], mk);
+  }
+  return FM_OK;
+}
+
+static void fm_vt_free(fm_vt_work *w)
+{
+  fm_gmm_path_free(w->pA);
+  fm_gmm_path_free(w->pB);
+  fm_path_err_free(w->pe);
+  free(w->F);
+}
+
+static int fm_vt_alloc(fm_vt_work *w, const fm_case *c, const fm_schedule *A)
+{
+  size_t d = c->gmm->d;
+  *w = (fm_vt_work){.c = c, .A = A, .d = d, .rescale = 1.0};
+  int st = fm_gmm_path_alloc(&w->pA, c->gmm);
+  st = st ? st : fm_gmm_path_alloc(&w->pB, c->gmm);
+  st = st ? st : fm_path_err_alloc(&w->pe, c->gmm);
+  double *buf = st == FM_OK ? malloc(9 * d * sizeof *buf) : NULL;
+  if (st == FM_OK && buf == NULL)
+    st = FM_ENOMEM;
+  if (st != FM_OK) {
+    fm_vt_free(w);
+    return st;
+  }
+  w->F = buf;
+  w->Fk = buf + d;   /* 2 d: Fk and Fk + d */
+  w->uA = buf + 3 * d;
+  w->uB = buf + 4 * d;
+  w->y = buf + 5 * d;
+  w->ys = buf + 6 * d;
+  w->work = buf + 7 * d; /* 2 d */
+  return FM_OK;
+}
+
+static void fm_vt_report(fm_val_result *res, const fm_case *c, const fm_vt_stats *S,
+                         int setup_st, const char *setup_msg)
+{
+  fm_val_item *it = &res->item[3];
+  if (setup_st != FM_OK) {
+    fm_val_line *l = fm_val_item_line(it, "CondOT field -> this schedule", c->name, NAN, NAN,
+                                      FM_OUTCOME_FAIL);
+    if (l != NULL)
+      snprintf(l->detail, sizeof l->detail, "%s", setup_msg);
+    fm_val_note_add(res, 1, 4, "transform-setup", INFINITY, c->name,
+                    "schedule-transform: CondOT -> this schedule cannot be set up (%s)",
+                    setup_msg);
+    return;
+  }
+  int ok = S->decided > 0 && S->margin <= 1.0 && S->failed == 0;
+  size_t rej = 0, app = 0;
+  double cmin = INFINITY;
+  for (int k = 0; k < FM_VT_NMUT; k++) {
+    if (!(S->triv[k] > FM_VT_TRIVIAL))
+      continue;
+    app++;
+    rej += S->ctl[k] > 1.0;
+    cmin = fmin(cmin, S->ctl[k]);
+  }
+  int ctl_ok = rej == app;
+  char ctl[64] = "n/a (identity transform)";
+  if (app > 0)
+    snprintf(ctl, sizeof ctl, "%zu/%zu rejected (min margin %.2g)", rej, app, cmin);
+  fm_val_line *l = fm_val_item_line(it, "CondOT field -> this schedule", c->name, S->value,
+                                    S->tol, ok && ctl_ok ? FM_OUTCOME_PASS : FM_OUTCOME_FAIL);
+  if (l != NULL)
+    snprintf(l->detail, sizeof l->detail,
+             "%zu points decided, %zu loose, %zu outside CondOT's SNR range, %zu failed; "
+             "controls %s; worst %s", S->decided, S->loose, S->outside, S->failed, ctl,
+             S->worst);
+  if (!ok)
+    fm_val_note_add(res, 1, 4, "transform", S->margin, c->name,
+                    "schedule-transform: the CondOT field mapped to this schedule differs "
+                    "from its closed form (%.2g > tol %.2g relative, margin %.2g; %zu points "
+                    "decided, %zu failed; at %s)", S->value, S->tol, S->margin, S->decided,
+                    S->failed, S->worst);
+  for (int k = 0; k < FM_VT_NMUT; k++)
+    if (S->triv[k] > FM_VT_TRIVIAL && !(S->ctl[k] > 1.0)) {
+      char key[96];
+      snprintf(key, sizeof key, "transform-control:%d", k);
+      fm_val_note_add(res, 1, 4, key, INFINITY, c->name,
+                      "schedule-transform: negative control '%s' of the CondOT route not "
+                      "rejected (margin %.2g)", fm_vt_mutants[k], S->ctl[k]);
+    }
+}
+
+int fm_val_transform_case(fm_val_result *res, const fm_case *c, const fm_val_opts *o)
+{
+  fm_schedule *A = NULL;
+  fm_errmsg e = {""};
+  int st = fm_schedule_cond_ot(&A, 0.0, &e);
+  if (st != FM_OK)
+    return st;
+  fm_transform *tr = NULL;
+  int sst = fm_transform_make(&tr, A, c->sched, &e);
+  fm_vt_stats S = {.margin = -INFINITY, .value = NAN, .tol = NAN};
+  if (sst == FM_OK) {
+    fm_vt_work w;
+    fm_pointset *ps = NULL;
+    st = fm_vt_alloc(&w, c, A);
+    if (st == FM_OK) {
+      st = fm_pointset_make(&ps, c, fm_check_seed(&o->check, c), fm_check_npoints(&o->check));
+      if (st != FM_OK) {
+        sst = st;
+        snprintf(e.msg, sizeof e.msg, "no evaluation points: %s", fm_strerror(st));
+        st = FM_OK;
+      }
+      for (size_t i = 0; ps != NULL && i < ps->n && st == FM_OK; i++)
+        st = fm_vt_point(&w, &S, tr, ps, i);
+      fm_pointset_free(ps);
+      fm_vt_free(&w);
+    }
+  }
+  if (st == FM_OK)
+    fm_vt_report(res, c, &S, sst, e.msg);
+  fm_transform_free(tr);
+  fm_schedule_free(A);
+  return st;
+}
