@@ -131,8 +131,7 @@ static size_t fm_sigma_draws(size_t d)
   return d == 1 ? (size_t)1 << 21 : (size_t)1 << 19;
 }
 
-Test(fm_cfm_grad_mlp, one_percent_sigma_dot_error_is_rejected_at_the_trained_theta,
-     .timeout = 120)
+Test(fm_cfm_grad_mlp, one_percent_sigma_dot_error_is_rejected_at_the_trained_theta)
 {
   double worst = INFINITY;
   for (const char *const *f = fm_cases; *f != NULL; f++) {

@@ -39,7 +39,7 @@ typedef struct {
   double margin;             /* value / tol of the deciding route */
   fm_outcome outcome;
   char worst[256];           /* where the deciding route was worst */
-  char note[1024];           /* every route: name value/tol; warnings */
+  char note[4096];           /* every route: name value/tol; warnings */
 } fm_verdict;
 
 typedef struct {
