@@ -114,6 +114,9 @@ static int fm_tr_brent(double *t, double *width, int *iter, fm_tr_root_ctx *c, d
       gs = GSL_SUCCESS;
       lo = hi = gsl_root_fsolver_root(s);
     }
+    else if (nextafter(lo, hi) >= hi)
+      gs = GSL_SUCCESS; /* adjacent doubles: the root is resolved as far as
+                           double allows, whatever the relative test says */
     else
       gs = gsl_root_test_interval(lo, hi, 0.0, FM_TR_EPSREL);
   }
@@ -157,6 +160,16 @@ static int fm_tr_invert(double *t, double *width, int *iter, const fm_schedule *
   if (f == 0.0) {
     *t = y < 0.0 ? hi : lo;
     return FM_OK;
+  }
+  if (nextafter(lo, hi) >= hi) {
+    /* Adjacent doubles (e.g. [1 - 2^-53, 1] when ell lies beyond double
+     * resolution of an end where L_X -> inf): nothing to iterate, and an
+     * infinite end residual would poison Brent's arithmetic.  Take the end
+     * with the smaller residual. */
+    double fl = fabs(fm_tr_resid(lo, &c)), fh = fabs(fm_tr_resid(hi, &c));
+    *t = fl <= fh ? lo : hi;
+    *width = hi - lo;
+    return c.st;
   }
   return fm_tr_brent(t, width, iter, &c, lo, hi);
 }

@@ -43,7 +43,7 @@ static int fm_cli_recorded_case(fm_case **c, const fm_model *m)
   return FM_EIO;
 }
 
-int fm_cli_model_case(fm_case **c, const fm_model *m, const char *casearg, int required)
+int fm_cli_model_case(fm_case **c, const fm_model *m, const char *casearg)
 {
   *c = NULL;
   fm_case *cs = NULL;
@@ -51,8 +51,6 @@ int fm_cli_model_case(fm_case **c, const fm_model *m, const char *casearg, int r
     if (fm_cli_case_load(&cs, casearg) != FM_EXIT_OK)
       return FM_EXIT_USAGE;
   } else if (fm_cli_recorded_case(&cs, m) != FM_OK) {
-    if (!required)
-      return FM_EXIT_OK;
     return fm_cli_error("%s: the model's case '%s' (%s) cannot be loaded; pass it with "
                         "--case", m->path, m->case_name, m->case_origin);
   }

@@ -16,11 +16,10 @@
 int fm_cli_model_load(fm_model **m, const char *path);
 
 /* The case for model m: the file or built-in `casearg` when given, checked
- * against the model (dimension, then content hash); otherwise the case the
- * model records (its origin: "builtin:<file>" or the path used at training
- * time), also checked.  With required == 0 a missing recorded case is not
- * an error: *c is then NULL. */
-int fm_cli_model_case(fm_case **c, const fm_model *m, const char *casearg, int required);
+ * against the model (dimension, then content hash); otherwise (casearg
+ * NULL) the case the model records -- its origin, "builtin:<file>" or the
+ * path used at training time -- also checked. */
+int fm_cli_model_case(fm_case **c, const fm_model *m, const char *casearg);
 
 /* One case from a file or built-in name (fm_cli_cases_load). */
 int fm_cli_case_load(fm_case **c, const char *arg);

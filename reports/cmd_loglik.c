@@ -171,7 +171,7 @@ static int fm_loglik_main(const fm_loglik_args *a)
   if (a->model != NULL) {
     rc = fm_cli_model_load(&m, a->model);
     if (rc == FM_EXIT_OK && a->casef != NULL)
-      rc = fm_cli_model_case(&c, m, a->casef, 1);
+      rc = fm_cli_model_case(&c, m, a->casef);
   } else {
     rc = fm_cli_case_load(&c, a->casef);
   }

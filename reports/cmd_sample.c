@@ -162,7 +162,7 @@ int fm_cli_sample(int argc, char **argv)
     return rc;
   fm_case *c = NULL; /* only the SDE needs it (the schedule), or a check asked for */
   if (a.casef != NULL || strcmp(a.solver, "sde") == 0)
-    rc = fm_cli_model_case(&c, m, a.casef, 1);
+    rc = fm_cli_model_case(&c, m, a.casef);
   if (rc == FM_EXIT_OK)
     rc = fm_sample_draw(&a, m, c);
   fm_case_free(c);

@@ -48,10 +48,10 @@
 
 #define FM_VAL_NITEMS 5
 
-/* DESIGN §1 thresholds the reasons quote (decided by theorem `schedule`,
- * theorems/schedule_boundary.c; repeated here only for the wording). */
+/* The KL threshold the noise-end reasons quote (decided by theorem
+ * `schedule`, theorems/schedule_boundary.c; repeated here only for the
+ * wording; the other thresholds are quoted from the routes' tolerances). */
 #define FM_VAL_KL_MAX 1e-3
-#define FM_VAL_SIGMA_MIN_MAX 0.1
 
 typedef void (*fm_val_progress_fn)(const char *what, size_t k, size_t n, void *ctx);
 
@@ -99,7 +99,8 @@ typedef struct {
 /* Item 5: one trained model. */
 typedef struct {
   char data[32];             /* bimodal1d, ring8 */
-  char schedule[160];        /* description */
+  char schedule[160];        /* "this schedule", "cond_ot(sigma_min=0)", or
+                                "cond_ot model -> this schedule" */
   int is_new;                /* 1: the new schedule, 0: cond_ot (or transformed) */
   int transformed;           /* 1: the cond_ot model sampled under the new
                                 schedule through the transform (item 4 in use) */
@@ -124,6 +125,7 @@ typedef struct {
 
 typedef struct {
   char schedule[256];        /* fm_schedule_describe of the new schedule */
+  char label[128];           /* F's `name` (or its case's name), "" if none */
   char input[512];
   char **case_names;
   size_t ncases;
@@ -156,9 +158,7 @@ int fm_val_input_open(fm_val_input **in, const char *path, fm_errmsg *e);
 void fm_val_input_free(fm_val_input *in);
 /* A fresh schedule object parsed from F (the caller owns it). */
 int fm_val_input_schedule(fm_schedule **s, const fm_val_input *in, fm_errmsg *e);
-/* F's own case (NULL when F is a schedule object), and F's label (its
- * `name`, or "" when none). */
-const fm_case *fm_val_input_case(const fm_val_input *in);
+/* F's label: its `name`, its case's name, or "" when none. */
 const char *fm_val_input_label(const fm_val_input *in);
 /* The standard cases with the new schedule, then F's own case: *n cases,
  * free with fm_val_cases_free. */

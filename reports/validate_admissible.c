@@ -354,7 +354,9 @@ static void fm_val_claim_line(fm_val_item *it, const fm_val_scan *sc)
     return;
   fm_val_line *l = fm_val_item_line(it, "claimed vs symbolic derivatives (max rel. diff.)",
                                     "", fmax(sc->claim_a, sc->claim_s), NAN, FM_OUTCOME_NA);
-  if (l != NULL)
+  if (l != NULL && sc->claim_a == 0.0 && sc->claim_s == 0.0)
+    snprintf(l->detail, sizeof l->detail, "identical at every grid point");
+  else if (l != NULL)
     snprintf(l->detail, sizeof l->detail, "alpha': %.2g at t = %.4g; sigma': %.2g at t = %.4g",
              sc->claim_a, sc->claim_a_t, sc->claim_s, sc->claim_s_t);
 }

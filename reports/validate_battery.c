@@ -12,9 +12,11 @@
  * "order shortfall" routes.  Its statement (Euler, midpoint, RK4 reach
  * orders 1, 2, 4) presumes a field smooth in t, while admissibility (DESIGN
  * §1) asks only for a differentiable schedule: polynomial n = 1.5 has alpha''
- * ~ t^(-1/2) at t = 0 and RK4 observes order ~2.3 there.  That is a property
- * of the schedule worth knowing (fixed-step samplers lose their order) but
- * not inadmissibility; the solvers themselves are judged on the built-ins. */
+ * ~ t^(-1/2) at t = 0 and RK4 observes order ~2.3 there; a table's cubic
+ * spline is C^2 with third derivatives jumping at the knots (RK4 observes
+ * ~2).  That is a property of the schedule worth knowing (fixed-step
+ * samplers lose their order) but not inadmissibility; the solvers
+ * themselves are judged on the built-ins. */
 #include "validate.h"
 
 #include <math.h>
@@ -55,7 +57,8 @@ static void fm_val_row_notes(fm_val_result *res, int item, const fm_check_row *r
       snprintf(key, sizeof key, "%s:order", th);
       fm_val_note_add(res, 0, item, key, v->margin, cn,
                       "%s: fixed-step solvers miss their order under this schedule (%s "
-                      "%.3g > tol %.3g): the field is not smooth in t at an end", th,
+                      "%.3g > tol %.3g): the field is not smooth enough in t (a derivative "
+                      "singular at an end, or a spline's knots)", th,
                       v->statistic, v->value, v->tol);
     } else {
       snprintf(key, sizeof key, "%s:fail", th);

@@ -136,11 +136,6 @@ int fm_val_input_schedule(fm_schedule **s, const fm_val_input *in, fm_errmsg *e)
   return fm_case_parse_schedule(s, in->sched, in->path, where, in->basedir, e);
 }
 
-const fm_case *fm_val_input_case(const fm_val_input *in)
-{
-  return in->own;
-}
-
 const char *fm_val_input_label(const fm_val_input *in)
 {
   return in->label;

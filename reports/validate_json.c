@@ -98,6 +98,8 @@ int fm_val_write_json(const fm_val_result *r, const char *path)
       "verdict", r->adopt ? "ADOPT" : "REJECT", "verdict_line", line ? line : "", "seconds",
       fm_vj_num(r->seconds));
   free(line);
+  if (doc != NULL)
+    json_object_set_new(doc, "name", json_string(r->label));
   if (doc == NULL)
     return fm_cli_error("%s: cannot build the JSON document", path);
   fm_cli_atomic out;

@@ -120,7 +120,8 @@ static void fm_vm_notes(FILE *f, const char *title, const fm_val_note *n, size_t
 
 static void fm_vm_write(FILE *f, const fm_val_result *r)
 {
-  fprintf(f, "# validate-schedule: `%s`\n\n", r->schedule);
+  fprintf(f, "# validate-schedule: %s%s`%s`\n\n", r->label, r->label[0] ? " = " : "",
+          r->schedule);
   fprintf(f, "Input `%s`; cases:", r->input);
   for (size_t i = 0; i < r->ncases; i++)
     fprintf(f, "%s %s", i ? "," : "", r->case_names[i]);

@@ -73,23 +73,27 @@ static void fm_val_print_train(FILE *f, const fm_val_result *r)
 {
   if (r->ntrain == 0)
     return;
-  fprintf(f, "   %-10s %-44s %-19s %9s %9s %-6s %9s %9s %7s\n", "data", "model",
-          "field err +- se", "floor C", "p (Holm)", "test", "NFE@rtol", "NFE@err", "seconds");
+  fprintf(f, "   %-10s %-30s %-19s %9s %9s %-6s %9s %9s %7s\n", "data", "model",
+          "field err +- se", "floor C", "p min", "test", "NFE@rtol", "NFE@err", "seconds");
   for (size_t i = 0; i < r->ntrain; i++) {
     const fm_val_train_row *t = &r->train[i];
     if (t->status != FM_OK) {
-      fprintf(f, "   %-10s %-44.44s failed: %s\n", t->data, t->schedule, t->note);
+      fprintf(f, "   %-10s %-30.30s failed: %s\n", t->data, t->schedule, t->note);
       continue;
     }
-    char fe[40] = "-";
-    if (!t->transformed)
+    char fe[40] = "-", fc[24] = "-";
+    if (!t->transformed) {
       snprintf(fe, sizeof fe, "%.3g +- %.2g", t->field_err, t->field_err_se);
-    fprintf(f, "   %-10s %-44.44s %-19s %9.3g %9.2g %-6s %9.0f %9.0f %7.1f\n", t->data,
-            t->schedule, fe, t->floor_c, t->p_min, t->rejected ? "reject" : "pass", t->nfe_tol,
+      snprintf(fc, sizeof fc, "%.3g", t->floor_c);
+    }
+    fprintf(f, "   %-10s %-30.30s %-19s %9s %9.2g %-6s %9.0f %9.0f %7.1f\n", t->data,
+            t->schedule, fe, fc, t->p_min, t->rejected ? "reject" : "pass", t->nfe_tol,
             t->nfe_equal, t->seconds);
   }
-  fprintf(f, "   (samples at t = %g; NFE@rtol: adaptive rk8pd at rtol = atol = %g; NFE@err: "
-          "at RMS sampling error %g)\n", r->train[0].t_hi, r->train_rtol, r->train_target_err);
+  fprintf(f, "   (field err: E|v - u_t|^2 on held-out t ~ U[0, %g]; p min: smallest Holm-adjusted "
+          "compare-samples p-value of %zu samples at t = %g, level 1e-3; NFE@rtol: adaptive "
+          "rk8pd at rtol = atol = %g; NFE@err: at RMS sampling error %g)\n", r->train[0].t_hi,
+          r->train[0].nsamples, r->train[0].t_hi, r->train_rtol, r->train_target_err);
 }
 
 static void fm_val_print_notes(FILE *f, const char *title, const fm_val_note *n, size_t k)
@@ -122,7 +126,8 @@ char *fm_val_verdict_line(const fm_val_result *r)
 
 void fm_val_print(FILE *f, const fm_val_result *r)
 {
-  fprintf(f, "validate-schedule: %s\n", r->schedule);
+  fprintf(f, "validate-schedule: %s%s%s%s\n", r->label[0] ? "\"" : "", r->label,
+          r->label[0] ? "\" = " : "", r->schedule);
   fprintf(f, "input: %s\ncases:", r->input);
   for (size_t i = 0; i < r->ncases; i++)
     fprintf(f, "%s %s", i ? "," : "", r->case_names[i]);

@@ -248,8 +248,11 @@ static void fm_vtr_row_init(fm_val_train_row *row, const char *data, const fm_sc
 {
   memset(row, 0, sizeof *row);
   snprintf(row->data, sizeof row->data, "%s", data);
-  snprintf(row->schedule, sizeof row->schedule, "%s%s", transformed ? "cond_ot model -> " : "",
-           fm_schedule_describe(s));
+  if (transformed)
+    snprintf(row->schedule, sizeof row->schedule, "cond_ot model -> this schedule");
+  else
+    snprintf(row->schedule, sizeof row->schedule, "%s",
+             is_new ? "this schedule" : fm_schedule_describe(s));
   row->is_new = is_new;
   row->transformed = transformed;
   row->field_err = row->field_err_se = row->floor_c = row->loss = NAN;

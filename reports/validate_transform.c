@@ -163,60 +163,72 @@ static double fm_vt_kL(const fm_sched_val *v)
   return (fabs(a) + fabs(s)) / fabs(a - s);
 }
 
-/* The error bound of the candidate at one point (see the header); w->F holds
- * the candidate from the library (fm_transform_field), w->uA u_A at y. */
-static int fm_vt_bound(double *tol, double *U, fm_vt_work *w, const fm_transform_val *tv,
-                       const fm_sched_val *vA, const fm_sched_val *vB, const double *x)
+/* |dF/dp| dp for the root t_r and for A's sigma (forward differences). */
+static int fm_vt_err_inputs(double *err, fm_vt_work *w, const fm_transform_val *tv,
+                            const fm_sched_val *vA, const fm_sched_val *vB, const double *x)
 {
   size_t d = w->d;
-  double t = tv->t, xn = fm_vt_maxabs(x, d), un = fm_vt_maxabs(w->uA, d);
-  double sdt = fabs(tv->s * tv->dt);
-  *U = fabs(tv->dlogs) * xn + sdt * un;
-  /* the root t_r */
+  double t = tv->t, base = fmin(t, 1.0 - t);
+  *err = 0.0;
+  if (!(base > 0.0))
+    return FM_OK;
   double L = log(vB->alpha / vB->sigma);
   double LA1 = vA->dalpha / vA->alpha - vA->dsigma / vA->sigma;
   double dt_r = tv->t_width + 2.0 * FM_VT_EPS * (3.0 + fabs(L)) / fabs(LA1);
-  double err = 0.0, base = fmin(t, 1.0 - t);
-  int st = FM_OK;
-  if (base > 0.0) {
-    fm_transform_val tk = *tv;
-    double delta = fm_vt_step(t, FM_VT_PROBE * base);
-    fm_sched_val vk;
-    tk.t = t + delta;
-    st = fm_schedule_eval(&vk, w->A, tk.t);
-    st = st ? st : fm_vt_field(w, w->Fk + d, &tk, &vk, vB, x);
-    if (st != FM_OK)
-      return st;
-    err += fm_vt_diff(w->Fk + d, w->F, d) / delta * dt_r;
-    /* A's sigma, one rounding */
-    vk = *vA;
-    double ds = fm_vt_step(vA->sigma, FM_VT_PROBE * vA->sigma);
-    vk.sigma += ds;
-    tk = *tv;
-    st = fm_vt_field(w, w->Fk + d, &tk, &vk, vB, x);
-    if (st != FM_OK)
-      return st;
-    err += fm_vt_diff(w->Fk + d, w->F, d) / ds * FM_VT_EPS * vA->sigma;
-  }
-  /* combine's rounding */
+  fm_transform_val tk = *tv;
+  double delta = fm_vt_step(t, FM_VT_PROBE * base);
+  fm_sched_val vk;
+  tk.t = t + delta;
+  int st = fm_schedule_eval(&vk, w->A, tk.t);
+  st = st ? st : fm_vt_field(w, w->Fk + d, &tk, &vk, vB, x);
+  if (st != FM_OK)
+    return st;
+  *err += fm_vt_diff(w->Fk + d, w->F, d) / delta * dt_r;
+  vk = *vA;
+  double ds = fm_vt_step(vA->sigma, FM_VT_PROBE * vA->sigma);
+  vk.sigma += ds;
+  tk = *tv;
+  st = fm_vt_field(w, w->Fk + d, &tk, &vk, vB, x);
+  if (st != FM_OK)
+    return st;
+  *err += fm_vt_diff(w->Fk + d, w->F, d) / ds * FM_VT_EPS * vA->sigma;
+  return FM_OK;
+}
+
+/* fm_transform_combine's rounding: t_r', s_r'/s_r, s_r. */
+static int fm_vt_err_combine(double *err, fm_vt_work *w, const fm_transform_val *tv,
+                             const fm_sched_val *vA, const fm_sched_val *vB, const double *x)
+{
+  size_t d = w->d;
+  double xn = fm_vt_maxabs(x, d), un = fm_vt_maxabs(w->uA, d), sdt = fabs(tv->s * tv->dt);
   int ba = tv->by_alpha;
   double gA = ba ? vA->dalpha / vA->alpha : vA->dsigma / vA->sigma;
   double gB = ba ? vB->dalpha / vB->alpha : vB->dsigma / vB->sigma;
   double dt_rel = (2.0 * (fm_vt_kL(vA) + fm_vt_kL(vB)) + 1.0) * FM_VT_EPS;
   double tg = fabs(tv->dt * gA);
   double ddlogs = 2.0 * FM_VT_EPS * (fabs(gB) + tg) + tg * dt_rel;
-  err += xn * ddlogs + sdt * un * dt_rel;
   fm_transform_val ts = *tv;
   ts.s = tv->s * (1.0 + FM_VT_PROBE);
   w->rescale = 1.0;
-  st = fm_transform_field(w->Fk + d, &ts, fm_vt_uA, w, x, 1, d, w->work);
+  int st = fm_transform_field(w->Fk + d, &ts, fm_vt_uA, w, x, 1, d, w->work);
   if (st != FM_OK)
     return st;
-  err += fm_vt_diff(w->Fk + d, w->F, d) / FM_VT_PROBE * FM_VT_EPS;
-  /* y = x/s per component, u_A's own rounding, the axpy */
+  *err = xn * ddlogs + sdt * un * dt_rel +
+         fm_vt_diff(w->Fk + d, w->F, d) / FM_VT_PROBE * FM_VT_EPS;
+  return FM_OK;
+}
+
+/* y = x/s_r per component (column sensitivities of u_A), u_A's own
+ * rounding, the final axpy. */
+static int fm_vt_err_field(double *err, fm_vt_work *w, const fm_transform_val *tv,
+                           const fm_sched_val *vA, const double *x, double U)
+{
+  size_t d = w->d;
+  double sdt = fabs(tv->s * tv->dt);
+  *err = 0.0;
   for (size_t j = 0; j < d; j++)
-    w->y[j] = x[j] / tv->s; /* the perturbed evaluations above moved y */
-  st = fm_gmm_path_set(w->pA, vA);
+    w->y[j] = x[j] / tv->s; /* the perturbed evaluations moved y */
+  int st = fm_gmm_path_set(w->pA, vA);
   for (size_t j = 0; j < d && st == FM_OK; j++) {
     if (w->y[j] == 0.0)
       continue;
@@ -224,22 +236,46 @@ static int fm_vt_bound(double *tol, double *U, fm_vt_work *w, const fm_transform
     memcpy(w->ys, w->y, d * sizeof *w->ys);
     w->ys[j] += delta;
     st = fm_gmm_path_eval(NULL, NULL, NULL, w->Fk + d, w->pA, w->ys);
-    err += sdt * fm_vt_diff(w->Fk + d, w->uA, d) / delta * FM_VT_EPS * fabs(w->y[j]);
+    *err += sdt * fm_vt_diff(w->Fk + d, w->uA, d) / delta * FM_VT_EPS * fabs(w->y[j]);
   }
+  /* path_err bounds the last evaluation: redo the one at y */
+  st = st ? st : fm_gmm_path_eval(NULL, NULL, NULL, w->uA, w->pA, w->y);
   if (st != FM_OK)
     return st;
-  fm_gmm_path_eval(NULL, NULL, NULL, w->uA, w->pA, w->y); /* restores path_err's state */
   fm_path_errb b;
   fm_path_err_bound(&b, w->pe, w->pA, vA, w->y, FM_VT_EPS);
-  err += sdt * b.u + 2.0 * FM_VT_EPS * *U;
-  /* the reference */
-  st = fm_gmm_path_set(w->pB, vB);
+  *err += sdt * b.u + 2.0 * FM_VT_EPS * U;
+  return FM_OK;
+}
+
+/* The reference u_B(r, x) into w->uB and its rounding bound. */
+static int fm_vt_reference(double *err, fm_vt_work *w, const fm_sched_val *vB,
+                           const double *x)
+{
+  int st = fm_gmm_path_set(w->pB, vB);
   st = st ? st : fm_gmm_path_eval(NULL, NULL, NULL, w->uB, w->pB, x);
   if (st != FM_OK)
     return st;
+  fm_path_errb b;
   fm_path_err_bound(&b, w->pe, w->pB, vB, x, FM_VT_EPS);
-  *tol = err + b.u + FM_VT_EPS * fm_vt_maxabs(w->uB, d);
+  *err = b.u + FM_VT_EPS * fm_vt_maxabs(w->uB, w->d);
   return FM_OK;
+}
+
+/* The error bound of the candidate at one point (see the header) and the
+ * scale U; w->F holds the candidate, w->uA u_A at y = x/s_r. */
+static int fm_vt_bound(double *tol, double *U, fm_vt_work *w, const fm_transform_val *tv,
+                       const fm_sched_val *vA, const fm_sched_val *vB, const double *x)
+{
+  size_t d = w->d;
+  *U = fabs(tv->dlogs) * fm_vt_maxabs(x, d) + fabs(tv->s * tv->dt) * fm_vt_maxabs(w->uA, d);
+  double e1 = 0.0, e2 = 0.0, e3 = 0.0, e4 = 0.0;
+  int st = fm_vt_err_inputs(&e1, w, tv, vA, vB, x);
+  st = st ? st : fm_vt_err_combine(&e2, w, tv, vA, vB, x);
+  st = st ? st : fm_vt_err_field(&e3, w, tv, vA, x, *U);
+  st = st ? st : fm_vt_reference(&e4, w, vB, x);
+  *tol = e1 + e2 + e3 + e4;
+  return st;
 }
 
 /* The candidate with control m (0: the library's transform, as is). */

@@ -125,7 +125,7 @@ static double fm_test_loglik_error(const char *name, double sign)
   return worst;
 }
 
-Test(loglik, analytic_field_cnf_loglik_matches_log_p1_within_1e_6, .timeout = 120)
+Test(loglik, analytic_field_cnf_loglik_matches_log_p1_within_1e_6)
 {
   const char *names[] = {"gauss1d-cond_ot", "bimodal1d-cond_ot", "ring8-cond_ot",
                          "aniso3d-cond_ot", "mix16d-cond_ot", "ring8-cosine", "ring8-vp",
@@ -195,7 +195,7 @@ static void fm_test_hutchinson(fm_field *f, const char *label, size_t J, size_t 
   free(se);
 }
 
-Test(loglik, hutchinson_is_unbiased_within_4_se_of_the_exact_trace, .timeout = 120)
+Test(loglik, hutchinson_is_unbiased_within_4_se_of_the_exact_trace)
 {
   const char *names[] = {"bimodal1d-cond_ot", "ring8-cond_ot", "aniso3d-cond_ot"};
   for (size_t k = 0; k < 3; k++) {

@@ -295,13 +295,13 @@ static void fm_test_sampler_passes(const char *name, const char *solver)
   fm_case_free(c);
 }
 
-Test(sample, rk4_samples_of_ring8_and_bimodal_vp_pass_compare_samples, .timeout = 120)
+Test(sample, rk4_samples_of_ring8_and_bimodal_vp_pass_compare_samples)
 {
   fm_test_sampler_passes("ring8-cond_ot", "rk4");
   fm_test_sampler_passes("bimodal1d-vp", "rk4");
 }
 
-Test(sample, adaptive_samples_of_ring8_and_bimodal_vp_pass_compare_samples, .timeout = 120)
+Test(sample, adaptive_samples_of_ring8_and_bimodal_vp_pass_compare_samples)
 {
   fm_test_sampler_passes("ring8-cond_ot", "adaptive");
   fm_test_sampler_passes("bimodal1d-vp", "adaptive");
@@ -377,7 +377,7 @@ static int fm_mut_noise(double *eps, double t, void *ctx)
   return fm_sample_sde_coef(eps, &k, &a, &da, c->s, 1.0, t);
 }
 
-Test(sample, sde_sampler_passes_and_its_no_score_mutant_is_rejected, .timeout = 120)
+Test(sample, sde_sampler_passes_and_its_no_score_mutant_is_rejected)
 {
   fm_case *c = fm_test_case("bimodal1d-cond_ot");
   fm_field *f = fm_test_gmm_field(c);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fm_test_perturb.h"
 #include "fm_test_thm.h"
 
 /* Schedule type of built-in case `file`. */
@@ -104,4 +105,27 @@ Test(thm_conversions, condition_number_and_singular_ends_are_reported)
   cr_expect_not_null(strstr(v.note, "singular at t=1 (alpha=1, sigma=0): u<-x1 eps<-x1 "
                                     "score<-u score<-x1 score<-eps"),
                      "note: %s", v.note);
+}
+
+/* The check reports the smallest relative error e of W (W (1 + e) in the
+ * six maps to and from u) that routes 1 and 3 detect on 10 points.  A map
+ * out of u divides by W, so its output moves by the relative e itself; at a
+ * well-conditioned typical point route 1's relative tolerance is (kW + 2)
+ * eps kappa plus the input's own rounding, ~1e-15 .. 1e-14 (kW, kappa of a
+ * few): e = 1e-12 is seen with a margin >= 100.  Route 3 (tolerance
+ * ~2^(20 - 256)) sees any e that changes a double: the grid's bottom 1e-14.
+ * (Route 2 is blind to a consistent W error by construction: the round
+ * trip divides it out; the note says which routes were scanned.) */
+Test(thm_conversions, routes_resolve_small_errors_in_w)
+{
+  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
+    fm_verdict v;
+    fm_test_run(&v, &fm_thm_conversions, i, 0);
+    double e1 = fm_test_detected(&v, "W", "double");
+    double e3 = fm_test_detected(&v, "W", "MPFR");
+    cr_expect_leq(e1, 1e-12, "%s: route 1 detects W errors from %.3g (> 1e-12)", v.case_name,
+                  e1);
+    cr_expect_leq(e3, 1e-14, "%s: route 3 detects W errors from %.3g (> 1e-14)", v.case_name,
+                  e3);
+  }
 }

@@ -5,6 +5,7 @@
  * wrong divergences are rejected everywhere.  Margins are printed. */
 #include <math.h>
 
+#include "fm_test_perturb.h"
 #include "fm_test_thm.h"
 
 #include <string.h>
@@ -47,5 +48,34 @@ Test(thm_likelihood, hutchinson_is_exact_in_one_dimension)
            &tol);
     cr_expect(val <= 1e-12, "%s: 1D Hutchinson differs from the trace by %.3g", v.case_name,
               val);
+  }
+}
+
+/* The check reports the smallest relative error e of the divergence (div u
+ * (1 + e)) that routes 1, 2 and 5 detect.  It changes l = int div u dt by
+ * e |l|, and |l| >= 1 on every built-in (the data are far more concentrated
+ * than the noise: |log p_t1 - log p_t0| is several nats per dimension).
+ *  - routes 1, 2: the tolerance is the change of the statistic between the
+ *    rk8pd runs at 1e-10 and at 1e-7, i.e. the loose run's error, ~1e-7
+ *    (1 + |l|) accumulated over its steps (a factor <= 10): e = 1e-5 moves
+ *    l by >= 5x that;
+ *  - route 5: a Richardson derivative of u at the finest step 2^-8 of the
+ *    local scale sqrt(c_min) resolves each partial to ~2^8 eps cond(C_k)
+ *    (<= 60 on the built-ins): ~4e-12; the sum over d <= 16 partials with
+ *    a cancellation T/|div u| <= 1e3 makes <= 1e-7 at any point, and e =
+ *    1e-5 leaves a margin of 100.
+ * A route whose tolerance contains the candidate's own error (as route 2's
+ * did: the loose run's residual) reports "none" here and fails. */
+Test(thm_likelihood, routes_resolve_a_1e_5_relative_error_in_the_divergence)
+{
+  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
+    fm_verdict v;
+    fm_test_run(&v, &fm_thm_likelihood, i, 0);
+    const char *routes[3] = {"backward", "forward", "FD"};
+    for (int r = 0; r < 3; r++) {
+      double e = fm_test_detected(&v, "div u", routes[r]);
+      cr_expect_leq(e, 1e-5, "%s: route %s detects div u errors from %.3g only (> 1e-5)",
+                    v.case_name, routes[r], e);
+    }
   }
 }

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fm_test_perturb.h"
 #include "fm_test_thm.h"
 
 Test(thm_pf_ode, true_statement_passes_on_every_builtin_case)
@@ -76,4 +77,33 @@ Test(thm_pf_ode, trajectories_alone_reject_the_tame_mutant)
       fprintf(stderr, "  trajectories %s, '%s': %.3g/%.3g (margin %.3g)\n", v.case_name,
               v.mutant, val, tol, val / tol);
     }
+}
+
+/* The check reports the smallest relative error e in g^2 (g^2 (1 + e) in
+ * the candidate, gbar^2 alike) that its point routes detect on 10 points.
+ * The term g^2/2 score is at least comparable to u at every point (at the
+ * near-0 points f x and g^2/2 score cancel and it is far larger), so e
+ * moves the identity by >= e U:
+ *  - route 3 (tolerance ~2^(20-256) of the terms) sees any e that changes
+ *    a double: the bottom of the grid, 1e-14;
+ *  - route 2 (tolerance a few eps times the cancellation of f x - g^2/2
+ *    score) must see 1e-11, a margin >= 100 over ~1e-13;
+ *  - route 5 (fbar, gbar^2 by Richardson differences: round-off
+ *    8 kappa eps / h_fin ~ 8 x 15 x 2.2e-16 x 2^11 ~ 5e-11 of the terms on
+ *    the FD schedules, eps on vp) must see 1e-9, a margin >= 10. */
+Test(thm_pf_ode, point_routes_resolve_small_errors_in_g2)
+{
+  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
+    fm_verdict v;
+    fm_test_run(&v, &fm_thm_pf_ode, i, 0);
+    double e3 = fm_test_detected(&v, "g^2", "MPFR");
+    double e2 = fm_test_detected(&v, "g^2", "double");
+    double e5 = fm_test_detected(&v, "g^2", "drift");
+    cr_expect_leq(e3, 1e-14, "%s: route 3 detects g^2 errors from %.3g (> 1e-14)",
+                  v.case_name, e3);
+    cr_expect_leq(e2, 1e-11, "%s: route 2 detects g^2 errors from %.3g (> 1e-11)",
+                  v.case_name, e2);
+    cr_expect_leq(e5, 1e-9, "%s: route 5 detects g^2 errors from %.3g (> 1e-9)",
+                  v.case_name, e5);
+  }
 }

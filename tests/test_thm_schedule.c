@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "boundary.h"
+#include "fm_test_perturb.h"
 #include "fm_test_thm.h"
 
 static void fm_print(const fm_verdict *v, int mutant)
@@ -64,6 +65,43 @@ Test(thm_schedule, true_statement_passes_or_warns_on_every_builtin_case)
 
 /* VP (0.1, 20): alpha_0 = exp(-T(1)/2) ~ 6.6e-3, a warning, reported with its
  * size and its KL cost (both directions) on every vp case. */
+/* The check reports the smallest relative error e of the reported sigma'
+ * its derivative routes detect (63 interior nodes).  A node detects e when
+ * e |sigma'| exceeds the route's tolerance:
+ *  - MPFR twin: 4 kappa eps (|alpha'| + |sigma'|), kappa = 1 + max |log| of
+ *    the four values (<= ~5 at an interior node where |alpha'| <= |sigma'|,
+ *    which every built-in has somewhere): <= 9e-15 |sigma'|, so e = 1e-13
+ *    is seen with a margin >= 10;
+ *  - closed form (and claim) vs FD: 2 err + 2 (e_v / h_fin + e_d), e_v = 4
+ *    kappa eps (|alpha| + |sigma|), h_fin = 2^-7 / 2^4 = 2^-11: ~1e-11 of
+ *    the terms at such a node; e = 1e-9 leaves a margin of 100 for
+ *    Richardson's own estimate err and the ratio of values to derivatives. */
+Test(thm_schedule, derivative_routes_resolve_small_errors_in_sigma_prime)
+{
+  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
+    fm_case *c = fm_builtin(i);
+    fm_verdict v;
+    fm_run_case(&v, c, 0);
+    int twin = !fm_is(c, "expr") && !fm_is(c, "table");
+    double da, ds;
+    int claim = fm_schedule_claimed_deriv(&da, &ds, c->sched, 0.5) == FM_OK;
+    fm_case_free(c);
+    double efd = fm_test_detected(&v, "sigma'", "FD");
+    cr_expect_leq(efd, 1e-9, "%s: FD route detects sigma' errors from %.3g (> 1e-9)",
+                  v.case_name, efd);
+    if (twin) {
+      double emp = fm_test_detected(&v, "sigma'", "MPFR");
+      cr_expect_leq(emp, 1e-13, "%s: twin route detects sigma' errors from %.3g (> 1e-13)",
+                    v.case_name, emp);
+    }
+    if (claim) {
+      double ecl = fm_test_detected(&v, "sigma'", "claim");
+      cr_expect_leq(ecl, 1e-9, "%s: claim route detects sigma' errors from %.3g (> 1e-9)",
+                    v.case_name, ecl);
+    }
+  }
+}
+
 Test(thm_schedule, vp_noise_end_break_is_a_warning_with_its_kl_cost)
 {
   int seen = 0;

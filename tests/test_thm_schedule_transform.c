@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fm_test_perturb.h"
 #include "fm_test_thm.h"
 
 static double route_margin(const char *note, const char *name)
@@ -69,4 +70,31 @@ Test(thm_schedule_transform, points_outside_the_snr_range_are_counted)
   /* the derivative route ran and passed */
   double fd = route_margin(v.note, "t_r' vs Richardson differences");
   cr_expect(fd <= 1.0, "t_r' route margin %.3g (note: %s)", fd, v.note);
+}
+
+/* The check reports the smallest relative error e of t_r' (the library's
+ * t_r' x (1 + e) in the candidate) that routes 1, 2 and 3 (t_r' part)
+ * detect.  e moves the field by e |s t' u_A|, the whole of the terms U on
+ * the s_r = 1 pairs (vp/cosine/linear_vp: s' = 0) and a fair part of it
+ * elsewhere.  Routes 1 and 2 are decided by the first-order bound errF: nine
+ * inputs each with dp <= 4 kappa eps |p| (kappa <= ~20) give <= 1.6e-13 U,
+ * plus u_A's own rounding (d^2 eps cond(C) <= ~1e-12 U at d = 16): e = 1e-10
+ * leaves a margin >= 50.  Route 3: tol_t = err + 4 dt_r / h_fin + ..., dt_r
+ * ~ Brent's bracket plus the log-SNR errors over L_A' (~1e-15 t_r), h_fin >=
+ * 2^-11: ~1e-11 of |t_r'|, so e = 1e-9 is seen with a margin of 100. */
+Test(thm_schedule_transform, routes_resolve_small_errors_in_t_r_prime)
+{
+  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
+    fm_verdict v;
+    fm_test_run(&v, &fm_thm_schedule_transform, i, 0);
+    double e1 = fm_test_detected(&v, "t_r'", "double");
+    double e2 = fm_test_detected(&v, "t_r'", "MPFR");
+    double e3 = fm_test_detected(&v, "t_r'", "FD");
+    cr_expect_leq(e1, 1e-10, "%s: route 1 detects t_r' errors from %.3g (> 1e-10)",
+                  v.case_name, e1);
+    cr_expect_leq(e2, 1e-10, "%s: route 2 detects t_r' errors from %.3g (> 1e-10)",
+                  v.case_name, e2);
+    cr_expect_leq(e3, 1e-9, "%s: route 3 detects t_r' errors from %.3g (> 1e-9)", v.case_name,
+                  e3);
+  }
 }

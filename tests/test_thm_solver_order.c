@@ -5,6 +5,7 @@
  * everywhere.  Margins are printed. */
 #include <math.h>
 
+#include "fm_test_perturb.h"
 #include "fm_test_thm.h"
 
 #include <string.h>
@@ -39,4 +40,23 @@ Test(thm_solver_order, every_mutant_fails_on_every_builtin_case)
   cr_assert_eq(fm_theorem_mutant_count(&fm_thm_solver_order), 2);
   double worst = fm_test_mutants_everywhere(&fm_thm_solver_order, NULL);
   fprintf(stderr, "solver-order: smallest mutant margin %.3g\n", worst);
+}
+
+/* The check reports the smallest e for which RK4 with weights (1 - e) b_rk4
+ * + e (1, 0, 0, 0) is rejected.  That method's error is ~C4 h^4 + e C1 h,
+ * relative per unit time C4 h^4 ~ (h L)^4 / 5! and C1 h ~ h L / 2, with
+ * h L = 1/8 at the coarsest level and 1/128 at the finest (solver_order.c).
+ * At e = 1e-5 the linear term is ~1e-5 / 256 = 4e-8 at the finest level
+ * against (1/128)^4 / 120 = 3e-11 for the quartic one (> 1000x), and ~6e-7
+ * against 2e-6 at the coarsest: the fitted slope is then near 1 over the
+ * finer levels, far below 4 - 0.3, whatever the O(1) error constants. */
+Test(thm_solver_order, rk4_route_rejects_weights_1e_5_toward_euler)
+{
+  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
+    fm_verdict v;
+    fm_test_run(&v, &fm_thm_solver_order, i, 0);
+    double e = fm_test_detected(&v, "RK4 weight (toward Euler)", "rk4");
+    cr_expect_leq(e, 1e-5, "%s: RK4 blended toward Euler rejected from e = %.3g (> 1e-5)",
+                  v.case_name, e);
+  }
 }

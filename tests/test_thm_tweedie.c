@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fm_test_perturb.h"
 #include "fm_test_thm.h"
 
 /* Components of built-in case `file`. */
@@ -51,4 +52,27 @@ Test(thm_tweedie, condition_number_of_the_right_side_is_reported)
   double kappa = atof(k + strlen("max condition number of (x + sigma^2 score)/alpha "));
   /* the point set has t within 2e-6 of 0, where alpha ~ t or less */
   cr_expect_gt(kappa, 1e3, "condition number %.3g at near-0 points", kappa);
+}
+
+/* The check reports the smallest relative error e in the score's
+ * coefficient sigma^2 that routes 2 and 3 detect.  A coefficient sigma^2
+ * (1 + e) moves the right side by e sigma^2 |score| / alpha, which at a
+ * typical point is of the size of M (x and sigma^2 score are both O(|E|)
+ * there): route 2's relative tolerance is a few eps times kappa_T (~1e-15
+ * .. 1e-14 at typical points), so it must resolve e = 1e-11 with a margin
+ * >= 100 left for the point set's least favourable typical point; route 3's
+ * tolerance is ~2^(20 - 256), so it sees any e that changes the double
+ * coefficient at all -- the bottom of the grid, 1e-14 (~45 ulps). */
+Test(thm_tweedie, routes_resolve_a_1e_11_error_in_the_score_coefficient)
+{
+  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
+    fm_verdict v;
+    fm_test_run(&v, &fm_thm_tweedie, i, 0);
+    double e2 = fm_test_detected(&v, "sigma^2 (score coefficient)", "double");
+    double e3 = fm_test_detected(&v, "sigma^2 (score coefficient)", "MPFR");
+    cr_expect_leq(e2, 1e-11, "%s: route 2 detects sigma^2 errors from %.3g only (> 1e-11)",
+                  v.case_name, e2);
+    cr_expect_leq(e3, 1e-14, "%s: route 3 detects sigma^2 errors from %.3g only (> 1e-14)",
+                  v.case_name, e3);
+  }
 }

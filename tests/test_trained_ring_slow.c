@@ -90,8 +90,7 @@ static double fm_within_mode_sd(const double *X, size_t n, const fm_gmm *g)
   return sqrt(ss / (2.0 * (double)n));
 }
 
-Test(trained_ring, samples_fill_the_modes_in_proportion_and_are_close_in_mmd,
-     .timeout = 1200)
+Test(trained_ring, samples_fill_the_modes_in_proportion_and_are_close_in_mmd)
 {
   fm_case *c = fm_test_case("ring8-cond_ot");
   double ferr = NAN;

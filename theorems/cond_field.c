@@ -83,6 +83,7 @@
 #include "cond.h"
 #include "fdiff.h"
 #include "points.h"
+#include "sched_fd.h"
 
 #define FM_CF_EPS DBL_EPSILON
 #define FM_CF_FD_LEVELS 5
@@ -305,7 +306,7 @@ static int fm_cf_ref_fd(fm_cf_ref *r, const fm_case *c, const fm_pointset *ps, s
   size_t d = ps->d;
   const double *x1 = ps->x1 + i * d;
   double tc, h0;
-  int st = fm_fdiff_grid(&tc, &h0, ps->t[i], FM_CF_FD_HMAX);
+  int st = fm_fdiff_grid(&tc, &h0, ps->t[i], fm_sched_fd_cap(c->sched, FM_CF_FD_HMAX));
   fm_sched_val v;
   if (st == FM_OK)
     st = fm_schedule_eval(&v, c->sched, tc);

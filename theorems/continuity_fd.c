@@ -47,6 +47,7 @@
 #include <stdlib.h>
 
 #include "fdiff.h"
+#include "sched_fd.h"
 
 #define FM_CT_FD_HMAX 1e-2
 
@@ -158,7 +159,7 @@ int fm_ct_ref_fd(fm_ct_ref *r, fm_ct_work *w, const fm_pointset *ps, size_t i)
 {
   double h0, err, rho;
   fm_fdiff_info info;
-  int st = fm_fdiff_grid(&r->tc, &h0, ps->t[i], FM_CT_FD_HMAX);
+  int st = fm_fdiff_grid(&r->tc, &h0, ps->t[i], fm_sched_fd_cap(w->c->sched, FM_CT_FD_HMAX));
   if (st != FM_OK)
     return st;
   w->x = ps->x + i * w->d;

@@ -59,6 +59,13 @@
  *     (the map u <- eps only); n/a where alpha = 1 at every point (VE);
  *   3 "score map with sigma^2 instead of sigma":
  *     u = (alpha'/alpha) x + (sigma^2 W/alpha) score (u <- score only).
+ *
+ * For the true statement the note also gives the smallest relative error e
+ * of W (W (1 + e) in the six maps to and from u, built from the library's
+ * coefficients as the mutants are; e = 1e-14 .. 1e-2 by decades;
+ * perturb.h) that routes 1 and 3 detect on the first 10 points.  Route 2
+ * cannot: a consistent error in W cancels in every round trip through u
+ * (b2 b1 = 1 still), which is why route 1 exists.
  */
 #include "theorems.h"
 
@@ -71,12 +78,14 @@
 #include "convert.h"
 #include "mp.h"
 #include "path_err.h"
+#include "perturb.h"
 #include "points.h"
 
 #define FM_CV_EPS DBL_EPSILON
 #define FM_CV_GUARD_BITS 20
 #define FM_CV_MAX_REL 0.1
 #define FM_CV_NP FM_PARAM_COUNT
+#define FM_CV_SCAN_POINTS 10
 
 enum { FM_CV_TRUE, FM_CV_W_SIGN, FM_CV_EPS_NO_ALPHA, FM_CV_SCORE_S2 };
 enum { FM_CV_R_ANALYTIC, FM_CV_R_ROUND, FM_CV_R_MP, FM_CV_NR };
@@ -119,6 +128,7 @@ typedef struct {
   double cmag[FM_CV_NP][FM_CV_NP][2]; /* |a|, |b| of the exact maps */
   fm_cv_route r[FM_CV_NR];
   int exact_schedule, alpha_not_one;
+  double wfac; /* the scan's 1 + e on W (else 1) */
 } fm_cv_work;
 
 static int fm_cv_uses_w(fm_param to, fm_param from)
@@ -151,16 +161,30 @@ static void fm_cv_mutate(double *a, double *b, int mutant, fm_param to, fm_param
   }
 }
 
+/* W -> W f: maps into u carry W in b, maps out of u 1/W in both. */
+static void fm_cv_scale_w(double *a, double *b, double f, fm_param to, fm_param from)
+{
+  if (f == 1.0 || !fm_cv_uses_w(to, from))
+    return;
+  if (to == FM_PARAM_U) {
+    *b *= f;
+  } else {
+    *a /= f;
+    *b /= f;
+  }
+}
+
 static int fm_cv_candidate(double *out, const fm_cv_work *w, fm_param to, fm_param from,
                            const fm_sched_val *v, const double *x, const double *in)
 {
-  if (w->mutant == FM_CV_TRUE)
+  if (w->mutant == FM_CV_TRUE && w->wfac == 1.0)
     return fm_convert(out, to, from, v, x, in, w->d);
   double a, b;
   int st = fm_convert_coef(&a, &b, to, from, v);
   if (st != FM_OK)
     return st;
   fm_cv_mutate(&a, &b, w->mutant, to, from, v);
+  fm_cv_scale_w(&a, &b, w->wfac, to, from);
   for (size_t j = 0; j < w->d; j++)
     out[j] = a * x[j] + b * in[j];
   return FM_OK;
@@ -338,7 +362,8 @@ static int fm_cv_work_alloc(fm_cv_work *w, const fm_case *c, const fm_check_opts
                             int mutant)
 {
   size_t d = c->gmm->d;
-  *w = (fm_cv_work){.c = c, .mutant = mutant, .prec = (mpfr_prec_t)o->prec, .d = d};
+  *w = (fm_cv_work){.c = c, .mutant = mutant, .prec = (mpfr_prec_t)o->prec, .d = d,
+                    .wfac = 1.0};
   w->eps_mp = ldexp(1.0, FM_CV_GUARD_BITS - (int)o->prec);
   w->exact_schedule = 1;
   mpfr_inits2(w->prec, w->a, w->b, w->w, w->tmp, w->acc, (mpfr_ptr)0);
@@ -517,6 +542,8 @@ static int fm_cv_route_mp(fm_cv_work *w, const fm_pointset *ps, size_t i)
     return st;
   fm_cv_eps_mp(w);
   fm_cv_w_mp(w, &w->vm, w->mutant);
+  if (w->wfac != 1.0)
+    mpfr_mul_d(w->w, w->w, w->wfac, MPFR_RNDN);
   for (int to = 0; to < FM_CV_NP; to++)
     for (int from = 0; from < FM_CV_NP; from++) {
       if (to == from)
@@ -605,6 +632,40 @@ static void fm_cv_report(fm_verdict *v, const fm_cv_work *w, const fm_pointset *
     fm_verdict_notef(v, "schedule has no MPFR twin: route 3 takes its double values as exact");
 }
 
+/* The scan's rerun (perturb.h): routes 1 and 3 on the first points with
+ * W x (1 + e). */
+typedef struct {
+  fm_cv_work *w;
+  const fm_pointset *ps;
+} fm_cv_scan_ctx;
+
+static int fm_cv_fails(int *fails, double e, void *vctx)
+{
+  fm_cv_scan_ctx *s = vctx;
+  fm_cv_work *w = s->w;
+  size_t n = s->ps->n < FM_CV_SCAN_POINTS ? s->ps->n : FM_CV_SCAN_POINTS;
+  memset(w->r, 0, sizeof w->r);
+  w->wfac = 1.0 + e;
+  int st = FM_OK;
+  for (size_t i = 0; st == FM_OK && i < n; i++)
+    st = fm_cv_point(w, s->ps, i);
+  fails[0] = w->r[FM_CV_R_ANALYTIC].have && w->r[FM_CV_R_ANALYTIC].margin > 1.0;
+  fails[1] = w->r[FM_CV_R_MP].have && w->r[FM_CV_R_MP].margin > 1.0;
+  return st;
+}
+
+static int fm_cv_scan(fm_verdict *v, fm_cv_work *w, const fm_pointset *ps)
+{
+  static const char *const names[2] = {"double", "MPFR"};
+  fm_cv_scan_ctx s = {w, ps};
+  double found[2];
+  int st = fm_perturb_scan(found, 2, fm_perturb_decades, FM_PERTURB_NDECADES, FM_PERTURB_UP,
+                           fm_cv_fails, &s);
+  if (st == FM_OK)
+    fm_perturb_note(v, "W", FM_PERTURB_DECADES_RANGE, 2, names, found);
+  return st;
+}
+
 static int fm_conversions_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o,
                                 int mutant)
 {
@@ -624,6 +685,8 @@ static int fm_conversions_check(fm_verdict *v, const fm_case *c, const fm_check_
     fm_verdict_na(v, "alpha = 1 at every point: a missing 1/alpha changes nothing");
   else if (st == FM_OK)
     fm_cv_report(v, &w, ps);
+  if (st == FM_OK && mutant == FM_CV_TRUE)
+    st = fm_cv_scan(v, &w, ps);
   fm_cv_work_free(&w);
   fm_pointset_free(ps);
   return st;

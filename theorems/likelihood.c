@@ -44,8 +44,12 @@
  *      (c) rounding 1e3 eps (1 + |log p_{t1}| + |log p_{t0}| + |l|).
  *  2 forward identity: from x_{t0} of route 1, forward to t1 with
  *    l_f = int div u: value |log p_{t0}(x_{t0}) - l_f - log p_{t1}(x_f)|;
- *    tol = the same residual of the loose forward run (from the loose
- *    backward end) + (b) for the forward run + (c).
+ *    tol = the change of that residual when the run is repeated loosely
+ *    (from the loose backward end, at 1e-7: the estimate (a) of route 1)
+ *    + (b) for the forward run + (c).  (Not the loose run's residual
+ *    itself: a wrong divergence puts the same error into both residuals,
+ *    and a tolerance equal to it could never be exceeded -- every mutant
+ *    had margin 1.00 on this route.)
  *  3 forward and backward agree: the round trip x -> x_{t0} -> x_f returns
  *    to x; value |x_f - x|_inf / max(1, |x|_inf), tol = the loose round
  *    trip's discrepancy + (n_back + n_fwd) tol + 1e-12.
@@ -69,6 +73,17 @@
  *   2 "divergence missing the sigma'/sigma d term": div u - d sigma'/sigma
  *     (DESIGN's form without its first term; Hutchinson: minus
  *     (sigma'/sigma)|v|^2).
+ *
+ * For the true statement the note also gives the smallest relative error e
+ * of the divergence (div u (1 + e), e = 1e-14 .. 1e-2 by decades;
+ * perturb.h) that routes 1, 2 and 5 detect, at no extra cost: l = int div u
+ * dt feeds no other state (x's equations do not involve it), so with the
+ * same steps the runs with div u (1 + e) give exactly l (1 + e) (the RK
+ * update of l is linear in the divergence values), and the statistics at e
+ * are formed from the stored runs and points with l and div u scaled.  (An
+ * actual rerun could take other steps; their truncation errors are what
+ * the tolerances budget for.)  Route 3 does not involve l, and route 4
+ * compares two estimates of the same divergence, which scale together.
  */
 #include "theorems.h"
 
@@ -84,6 +99,7 @@
 #include "fdiff.h"
 #include "ode.h"
 #include "path_err.h"
+#include "perturb.h"
 #include "points.h"
 
 #define FM_LK_T0 1e-3
@@ -120,13 +136,30 @@ typedef struct {
   double *trC, *trSC;   /* K each */
   double *Ek, *E, *zb, *q; /* K d, d, d, d scratch */
   size_t nfe;
+  /* kept for the perturbation scan: per trajectory (routes 1, 2) and per
+   * point (route 5) */
+  struct fm_lk_traj *traj;
+  size_t stA, stC;
+  double *pdiv, *pfd, *ptol;
+  size_t npt;
 } fm_lk_work;
+
+/* What routes 1 and 2 need of trajectory j: log p at its ends (analytic),
+ * the l of the four runs (A tight backward, B loose backward, C tight
+ * forward, D loose forward), and the scales of the controlled error. */
+typedef struct fm_lk_traj {
+  double lp0, lp1, lB0, lC1, lD1;
+  double la, lb, lc, le;
+  double x0n, s0, x1n, s1;
+} fm_lk_traj;
 
 static void fm_lk_free(fm_lk_work *w)
 {
   fm_gmm_path_free(w->path);
   fm_path_err_free(w->pe);
   free(w->lam);
+  free(w->traj);
+  free(w->pdiv);
 }
 
 /* Eigen-decompositions of every S_k (GSL). */
@@ -409,6 +442,23 @@ static double fm_lk_floor(double a, double b, double c)
   return 1e3 * DBL_EPSILON * (1.0 + fabs(a) + fabs(b) + fabs(c));
 }
 
+/* Routes 1 and 2 from the stored runs with l scaled by f (1 for the check
+ * itself; 1 + e in the scan): the worst trajectory of each. */
+static void fm_lk_routes12(fm_lk_worst *r1, fm_lk_worst *r2, const fm_lk_work *w, double f)
+{
+  *r1 = *r2 = (fm_lk_worst){0};
+  for (size_t j = 0; j < w->J; j++) {
+    const fm_lk_traj *T = &w->traj[j];
+    double la = f * T->la, lb = f * T->lb, lc = f * T->lc, le = f * T->le;
+    double phiA = T->lp0 + la, fl = fm_lk_floor(T->lp1, T->lp0, la);
+    double bA = (double)w->stA * FM_LK_TIGHT * (1.0 + fabs(la) + T->x0n) * (1.0 + T->s0);
+    double bC = (double)w->stC * FM_LK_TIGHT * (1.0 + fabs(lc) + T->x1n) * (1.0 + T->s1);
+    fm_lk_worst_add(r1, fabs(phiA - T->lp1), fabs(phiA - (T->lB0 + lb)) + bA + fl, j);
+    double resC = fabs(T->lp0 - lc - T->lC1), resD = fabs(T->lB0 - le - T->lD1);
+    fm_lk_worst_add(r2, resC, fabs(resC - resD) + bC + fm_lk_floor(T->lp0, lc, T->lC1), j);
+  }
+}
+
 /* Routes 1-4. */
 static int fm_lk_trajectories(fm_verdict *v, fm_lk_work *w, uint64_t seed)
 {
@@ -437,11 +487,14 @@ static int fm_lk_trajectories(fm_verdict *v, fm_lk_work *w, uint64_t seed)
   fm_lk_worst r1 = {0}, r2 = {0}, r3 = {0};
   double sumD = 0.0, sumD2 = 0.0, flH = 0.0;
   double *sc = malloc(d * sizeof *sc);
-  if (sc == NULL)
+  w->traj = malloc(J * sizeof *w->traj);
+  if (sc == NULL || w->traj == NULL)
     st = st ? st : FM_ENOMEM;
+  w->stA = stA;
+  w->stC = stC;
   for (size_t j = 0; j < J && st == FM_OK; j++) {
     const double *a = A + j * sh, *b = B + j * sp, *c = C + j * sp, *e = D + j * sp;
-    double lB0, lC1, lD1, lB1;
+    double lB0, lC1, lD1;
     st = fm_lk_logp(&lp1[j], w, FM_LK_T1, x1 + j * d);
     st = st ? st : fm_lk_set_time(w, FM_LK_T0);
     st = st ? st : fm_gmm_path_eval(&lp0[j], sc, NULL, NULL, w->path, a);
@@ -453,13 +506,9 @@ static int fm_lk_trajectories(fm_verdict *v, fm_lk_work *w, uint64_t seed)
     st = st ? st : fm_lk_logp(&lD1, w, FM_LK_T1, e);
     if (st != FM_OK)
       break;
-    lB1 = lB0 + b[d];
-    double phiA = lp0[j] + a[d], fl = fm_lk_floor(lp1[j], lp0[j], a[d]);
-    double bA = (double)stA * FM_LK_TIGHT * (1.0 + fabs(a[d]) + x0n) * (1.0 + s0);
-    double bC = (double)stC * FM_LK_TIGHT * (1.0 + fabs(c[d]) + x1n) * (1.0 + s1);
-    fm_lk_worst_add(&r1, fabs(phiA - lp1[j]), fabs(phiA - lB1) + bA + fl, j);
-    double resC = fabs(lp0[j] - c[d] - lC1), resD = fabs(lB0 - e[d] - lD1);
-    fm_lk_worst_add(&r2, resC, resD + bC + fm_lk_floor(lp0[j], c[d], lC1), j);
+    w->traj[j] = (fm_lk_traj){lp0[j], lp1[j], lB0, lC1, lD1, a[d], b[d], c[d], e[d],
+                              x0n, s0, x1n, s1};
+    double fl = fm_lk_floor(lp1[j], lp0[j], a[d]);
     double xn = 1.0, rc = 0.0, rd = 0.0;
     for (size_t i = 0; i < d; i++) {
       xn = fmax(xn, fabs(x1[j * d + i]));
@@ -475,6 +524,8 @@ static int fm_lk_trajectories(fm_verdict *v, fm_lk_work *w, uint64_t seed)
     flH = fmax(flH, fl);
   }
   free(sc);
+  if (st == FM_OK)
+    fm_lk_routes12(&r1, &r2, w, 1.0);
   if (st == FM_OK) {
     char where[160];
     snprintf(where, sizeof where, "trajectory %zu from x[0]=%.6g at t=%g", r1.at,
@@ -520,6 +571,14 @@ static int fm_lk_fd_fn(double *y, double s, void *ctx)
   return st;
 }
 
+/* Route 5's worst point with the candidate divergence scaled by f. */
+static void fm_lk_route5(fm_lk_worst *r, const fm_lk_work *w, double f)
+{
+  *r = (fm_lk_worst){0};
+  for (size_t p = 0; p < w->npt; p++)
+    fm_lk_worst_add(r, fabs(f * w->pdiv[p] - w->pfd[p]), w->ptol[p], p);
+}
+
 static int fm_lk_pointwise(fm_verdict *v, fm_lk_work *w, uint64_t seed, size_t npts)
 {
   fm_pointset *ps;
@@ -528,10 +587,14 @@ static int fm_lk_pointwise(fm_verdict *v, fm_lk_work *w, uint64_t seed, size_t n
   if (st != FM_OK)
     return st;
   double *buf = malloc(2 * d * sizeof *buf);
-  if (buf == NULL) {
+  w->pdiv = malloc(3 * ps->n * sizeof *w->pdiv);
+  if (buf == NULL || w->pdiv == NULL) {
+    free(buf);
     fm_pointset_free(ps);
     return FM_ENOMEM;
   }
+  w->pfd = w->pdiv + ps->n;
+  w->ptol = w->pfd + ps->n;
   fm_lk_worst r = {0};
   for (size_t p = 0; p < ps->n && st == FM_OK; p++) {
     double *x = buf, *u = buf + d;
@@ -558,17 +621,45 @@ static int fm_lk_pointwise(fm_verdict *v, fm_lk_work *w, uint64_t seed, size_t n
       fd += D;
       tol += 2.0 * err + 4.0 * b.u / info.h_used;
     }
-    if (st == FM_OK)
-      fm_lk_worst_add(&r, fabs(div - fd), tol, p);
+    w->pdiv[p] = div;
+    w->pfd[p] = fd;
+    w->ptol[p] = tol;
+    w->npt = p + 1;
   }
   if (st == FM_OK) {
     char where[256];
+    fm_lk_route5(&r, w, 1.0);
     fm_point_describe(where, sizeof where, ps, r.at);
     fm_verdict_route(v, "closed-form div u vs central differences", r.value, r.tol, 0.0,
                      where);
   }
   free(buf);
   fm_pointset_free(ps);
+  return st;
+}
+
+/* The scan (perturb.h): routes 1, 2, 5 with the divergence x (1 + e),
+ * from the stored runs and points (see the header). */
+static int fm_lk_fails(int *fails, double e, void *ctx)
+{
+  const fm_lk_work *w = ctx;
+  fm_lk_worst r1, r2, r5;
+  fm_lk_routes12(&r1, &r2, w, 1.0 + e);
+  fm_lk_route5(&r5, w, 1.0 + e);
+  fails[0] = !(r1.value <= r1.tol);
+  fails[1] = !(r2.value <= r2.tol);
+  fails[2] = !(r5.value <= r5.tol);
+  return FM_OK;
+}
+
+static int fm_lk_scan(fm_verdict *v, fm_lk_work *w)
+{
+  static const char *const names[3] = {"backward", "forward", "FD"};
+  double found[3];
+  int st = fm_perturb_scan(found, 3, fm_perturb_decades, FM_PERTURB_NDECADES, FM_PERTURB_UP,
+                           fm_lk_fails, w);
+  if (st == FM_OK)
+    fm_perturb_note(v, "div u", FM_PERTURB_DECADES_RANGE, 3, names, found);
   return st;
 }
 
@@ -583,6 +674,8 @@ static int fm_lk_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o, 
   st = fm_lk_trajectories(v, &w, seed);
   if (st == FM_OK)
     st = fm_lk_pointwise(v, &w, seed, npts < FM_LK_NPTS ? npts : FM_LK_NPTS);
+  if (st == FM_OK && mutant == FM_LK_TRUE)
+    st = fm_lk_scan(v, &w);
   fm_lk_free(&w);
   return st;
 }

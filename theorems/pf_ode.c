@@ -58,6 +58,15 @@
  *   1 "g^2 sign flipped": -g^2 (and -gbar^2);
  *   2 "score term missing its 1/2": c = 1;
  *   3 "time run backwards": f, g^2 evaluated at 1 - t (fbar, gbar^2 at 1 - s).
+ *
+ * For the true statement the note also gives the smallest relative
+ * perturbation of the candidate's g^2 (and gbar^2: g^2 (1 + e), e = 1e-14
+ * .. 1e-2 by decades; perturb.h) that routes 1, 2, 3 and 5 detect on the
+ * first 10 points.  Routes 4 (a grid of 256 s, vp only) and 6 (RK4
+ * trajectories, the check's most expensive part) are not rerun: route 3
+ * already resolves any e that changes a double, and the trajectories'
+ * tolerance is Richardson's estimate (~1e-9 and above), so they cannot
+ * tighten the report.
  */
 #include "theorems.h"
 
@@ -67,9 +76,11 @@
 #include <string.h>
 
 #include "mp.h"
+#include "perturb.h"
 #include "pf_ode_impl.h"
 
 #define FM_PF_GUARD_BITS 20
+#define FM_PF_SCAN_POINTS 10
 
 static const char *const fm_pf_mutants[] = {
     "g^2 sign flipped",
@@ -122,6 +133,7 @@ static int fm_pf_work_alloc(fm_pf_work *w, const fm_case *c, const fm_check_opts
   size_t d = c->gmm->d;
   *w = (fm_pf_work){.c = c, .mutant = mutant, .prec = (mpfr_prec_t)o->prec, .d = d};
   w->cs = mutant == FM_PF_NO_HALF ? 1.0 : 0.5;
+  w->g2_factor = 1.0;
   w->eps_mp = ldexp(1.0, FM_PF_GUARD_BITS - (int)o->prec);
   w->exact_schedule = 1;
   w->traj_rho = INFINITY;
@@ -164,7 +176,7 @@ int fm_pf_coef(double *f, double *g2, fm_sched_val *ve, const fm_pf_work *w, dou
   if (st != FM_OK)
     return st;
   *f = fm_sched_drift_f(ve);
-  *g2 = fm_sched_diffusion_g2(ve);
+  *g2 = fm_sched_diffusion_g2(ve) * w->g2_factor;
   if (w->mutant == FM_PF_G2_SIGN)
     *g2 = -*g2;
   return FM_OK;
@@ -180,6 +192,8 @@ void fm_pf_coef_mp(fm_pf_work *w, const fm_sched_mp *ve)
   mpfr_mul_2ui(w->g2, w->g2, 1, MPFR_RNDN);
   if (w->mutant == FM_PF_G2_SIGN)
     mpfr_neg(w->g2, w->g2, MPFR_RNDN);
+  if (w->g2_factor != 1.0)
+    mpfr_mul_d(w->g2, w->g2, w->g2_factor, MPFR_RNDN);
 }
 
 static void fm_pf_set_mp(fm_sched_mp *m, const fm_sched_val *v)
@@ -316,6 +330,42 @@ static void fm_pf_report(fm_verdict *v, fm_pf_work *w, const fm_pointset *ps)
     fm_verdict_notef(v, "schedule has no MPFR twin: route 3 takes its double values as exact");
 }
 
+/* The scan's rerun (perturb.h): the point routes 1, 2, 3 and 5 on the
+ * first points with g^2 x (1 + e). */
+typedef struct {
+  fm_pf_work *w;
+  const fm_pointset *ps;
+} fm_pf_scan_ctx;
+
+static const int fm_pf_scan_routes[4] = {FM_PF_R_U, FM_PF_R_RHS, FM_PF_R_MP, FM_PF_R_DRIFT};
+
+static int fm_pf_fails(int *fails, double e, void *vctx)
+{
+  fm_pf_scan_ctx *s = vctx;
+  fm_pf_work *w = s->w;
+  size_t n = s->ps->n < FM_PF_SCAN_POINTS ? s->ps->n : FM_PF_SCAN_POINTS;
+  memset(w->w, 0, sizeof w->w);
+  w->g2_factor = 1.0 + e;
+  int st = FM_OK;
+  for (size_t i = 0; st == FM_OK && i < n; i++)
+    st = fm_pf_point(w, s->ps, i);
+  for (int r = 0; r < 4; r++)
+    fails[r] = w->w[fm_pf_scan_routes[r]].have && w->w[fm_pf_scan_routes[r]].margin > 1.0;
+  return st;
+}
+
+static int fm_pf_scan(fm_verdict *v, fm_pf_work *w, const fm_pointset *ps)
+{
+  static const char *const names[4] = {"u", "double", "MPFR", "drift"};
+  fm_pf_scan_ctx s = {w, ps};
+  double found[4];
+  int st = fm_perturb_scan(found, 4, fm_perturb_decades, FM_PERTURB_NDECADES, FM_PERTURB_UP,
+                           fm_pf_fails, &s);
+  if (st == FM_OK)
+    fm_perturb_note(v, "g^2", FM_PERTURB_DECADES_RANGE, 4, names, found);
+  return st;
+}
+
 static int fm_pf_ode_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o,
                            int mutant)
 {
@@ -337,6 +387,8 @@ static int fm_pf_ode_check(fm_verdict *v, const fm_case *c, const fm_check_opts 
     st = fm_pf_route_traj(&w, ps);
   if (st == FM_OK)
     fm_pf_report(v, &w, ps);
+  if (st == FM_OK && mutant == FM_PF_TRUE)
+    st = fm_pf_scan(v, &w, ps);
   fm_pf_work_free(&w);
   fm_pointset_free(ps);
   return st;

@@ -94,6 +94,8 @@ int fm_pf_dcoef_cand(fm_pf_dcoef *r, const fm_pf_work *w, double s)
   int st = fm_pf_dcoef_ref(r, w, fm_pf_cand_time(w, s));
   if (st == FM_OK && w->mutant == FM_PF_G2_SIGN)
     r->gbar2 = -r->gbar2;
+  if (st == FM_OK)
+    r->gbar2 *= w->g2_factor;
   return st;
 }
 

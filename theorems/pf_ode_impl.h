@@ -32,6 +32,7 @@ typedef struct {
   const fm_case *c;
   int mutant;
   double cs;           /* coefficient of the score term: 1/2, or 1 */
+  double g2_factor;    /* the scan's 1 + e on the candidate's g^2, gbar^2 (else 1) */
   int vp;
   double bmin, bmax;
   mpfr_prec_t prec;

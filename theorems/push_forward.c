@@ -72,6 +72,7 @@
 #include "cond.h"
 #include "fdiff.h"
 #include "points.h"
+#include "sched_fd.h"
 
 #define FM_PF_EPS DBL_EPSILON
 #define FM_PF_FD_LEVELS 5
@@ -294,7 +295,7 @@ static int fm_pf_ref_cont(fm_pf_ref *r, const fm_pf_cand *k, const fm_pointset *
 {
   size_t d = ps->d;
   double tc, h0, err;
-  int st = fm_fdiff_grid(&tc, &h0, ps->t[i], FM_PF_FD_HMAX);
+  int st = fm_fdiff_grid(&tc, &h0, ps->t[i], fm_sched_fd_cap(k->sched, FM_PF_FD_HMAX));
   if (st != FM_OK)
     return st;
   fm_pf_logp_ctx f = {k, ps->x + i * d, ps->x1 + i * d, 0.0, 0.0};

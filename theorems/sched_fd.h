@@ -16,4 +16,10 @@
 /* FM_SCHED_FD_HMAX_C2 for a table schedule, else FM_SCHED_FD_HMAX. */
 double fm_sched_fd_hmax(const fm_schedule *s);
 
+/* A route's own largest step hmax, capped at FM_SCHED_FD_HMAX_C2 when s is a
+ * table schedule (for the reason above); other schedules keep hmax.  Every
+ * finite difference in t through a schedule goes through this or
+ * fm_sched_fd_hmax. */
+double fm_sched_fd_cap(const fm_schedule *s, double hmax);
+
 #endif

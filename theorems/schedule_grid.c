@@ -65,6 +65,30 @@ static void fm_sc_twin_node(fm_sc_work *w, const fm_sched_val *v, const fm_sched
   }
 }
 
+int fm_sc_grid_derivs(fm_sc_work *w, size_t n)
+{
+  fm_sched_mp m;
+  fm_sched_mp_init(&m, w->k.prec);
+  int st = FM_OK;
+  for (size_t i = 1; i < n && st == FM_OK; i++) {
+    double t = (double)i / (double)n;
+    fm_sched_val v;
+    if (fm_sc_eval(&v, &w->k, t) != FM_OK)
+      continue; /* the grid route's business */
+    if (w->has_twin) {
+      int sm = fm_sc_eval_mp(&m, &w->k, t);
+      if (sm != FM_OK && sm != FM_ESING) {
+        st = sm;
+        break;
+      }
+      fm_sc_twin_node(w, &v, &m, t);
+    }
+    st = fm_sc_fd_node(w, t);
+  }
+  fm_sched_mp_clear(&m);
+  return st;
+}
+
 int fm_sc_grid(fm_sc_work *w)
 {
   size_t N = w->N;

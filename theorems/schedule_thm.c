@@ -44,6 +44,12 @@
  *   3 "alpha_1 = 0.99": alpha x (1 - 0.01 t) (twin wrapped alike);
  *   4 "claimed alpha' wrong by 1e-3 relative": the reported alpha' x 1.001
  *     (n/a when alpha' = 0 identically, e.g. VE).
+ *
+ * For the true statement the note also gives the smallest relative error e
+ * of the reported sigma' (closed form and claim: sigma' (1 + e), e = 1e-14
+ * .. 1e-2 by decades; perturb.h) that the derivative routes detect -- the
+ * MPFR twin (built-ins), closed form vs FD, claim vs FD (expr) -- rerun on
+ * the 63 interior nodes i/64 (the full grid has 4096).
  */
 #include "theorems.h"
 
@@ -51,11 +57,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "perturb.h"
 #include "schedule_thm_impl.h"
 
 #define FM_SC_GRID 4096
 #define FM_SC_GUARD_BITS 20
 #define FM_SC_BUMP_W 0.02
+#define FM_SC_SCAN_NODES 64
 
 static const char *const fm_sc_mutants[] = {
     "sigma' off by 1%",
@@ -102,6 +110,7 @@ static void fm_sc_apply(fm_sched_val *v, const fm_sc_cand *k, double t)
   v->alpha *= fac;
   if (k->mutant == FM_SC_DSIGMA)
     v->dsigma *= 1.01;
+  v->dsigma *= k->dsigma_factor;
   if (k->mutant == FM_SC_DALPHA)
     v->dalpha *= 1.0 + 1e-3;
 }
@@ -220,7 +229,7 @@ static int fm_sc_dalpha_zero(const fm_schedule *s)
 static int fm_sc_setup(fm_sc_work *w, const fm_case *c, const fm_check_opts *o, int mutant)
 {
   *w = (fm_sc_work){.c = c};
-  w->k = (fm_sc_cand){c->sched, mutant, 0.0, (mpfr_prec_t)o->prec};
+  w->k = (fm_sc_cand){c->sched, mutant, 0.0, (mpfr_prec_t)o->prec, 1.0};
   if (mutant == FM_SC_BUMP)
     w->k.bump_a = fm_sc_bump_amplitude(c->sched);
   w->N = FM_SC_GRID * (size_t)(o->multiplier > 1 ? o->multiplier : 1);
@@ -259,6 +268,35 @@ static void fm_sc_report(fm_verdict *vd, fm_sc_work *w)
                      FM_SC_BUMP_W);
 }
 
+/* The scan's rerun (perturb.h): the derivative routes on the coarse grid
+ * with sigma' x (1 + e). */
+static const int fm_sc_scan_routes[3] = {FM_SC_R_MP, FM_SC_R_FD, FM_SC_R_CLAIM};
+
+static int fm_sc_fails(int *fails, double e, void *ctx)
+{
+  fm_sc_work *w = ctx;
+  for (int r = 0; r < 3; r++)
+    w->w[fm_sc_scan_routes[r]] = (fm_worst){0};
+  w->k.dsigma_factor = 1.0 + e;
+  int st = fm_sc_grid_derivs(w, FM_SC_SCAN_NODES);
+  for (int r = 0; r < 3; r++) {
+    const fm_worst *x = &w->w[fm_sc_scan_routes[r]];
+    fails[r] = x->have && x->margin > 1.0;
+  }
+  return st;
+}
+
+static int fm_sc_scan(fm_verdict *v, fm_sc_work *w)
+{
+  const char *names[3] = {w->has_twin ? "MPFR" : NULL, "FD", w->has_claim ? "claim" : NULL};
+  double found[3];
+  int st = fm_perturb_scan(found, 3, fm_perturb_decades, FM_PERTURB_NDECADES, FM_PERTURB_UP,
+                           fm_sc_fails, w);
+  if (st == FM_OK)
+    fm_perturb_note(v, "sigma'", FM_PERTURB_DECADES_RANGE, 3, names, found);
+  return st;
+}
+
 static int fm_schedule_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o,
                              int mutant)
 {
@@ -276,6 +314,8 @@ static int fm_schedule_check(fm_verdict *v, const fm_case *c, const fm_check_opt
     st = fm_sc_uf(&w, fm_check_seed(o, c), fm_check_npoints(o));
   if (st == FM_OK)
     fm_sc_report(v, &w);
+  if (st == FM_OK && mutant == FM_SC_TRUE)
+    st = fm_sc_scan(v, &w);
   return st;
 }
 

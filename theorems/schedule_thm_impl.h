@@ -34,6 +34,8 @@ typedef struct {
   int mutant;
   double bump_a;   /* bump amplitude (mutant 2) */
   mpfr_prec_t prec;
+  double dsigma_factor; /* the perturbation scan's 1 + e on the reported
+                           sigma' (closed form and claim; else 1) */
 } fm_sc_cand;
 
 typedef struct {
@@ -69,6 +71,9 @@ int fm_sc_boundary(fm_verdict *vd, fm_sc_work *w);
 /* Every grid route on t_i = i/N, and schedule_deriv.c's finite differences
  * at the interior nodes. */
 int fm_sc_grid(fm_sc_work *w);
+/* The derivative routes only (double vs twin, closed form and claim vs FD)
+ * at the n - 1 interior nodes i/n: the perturbation scan's reduced rerun. */
+int fm_sc_grid_derivs(fm_sc_work *w, size_t n);
 
 /* --- schedule_deriv.c --- */
 /* Finite differences at interior node t: closed form and claims. */

@@ -70,6 +70,13 @@
  *   1 "s_r'/s_r term dropped": u_B = s t' u_A(t_r, x/s);
  *   2 "t_r' missing": u_B = (s'/s) x + s u_A(t_r, x/s);
  *   3 "x not rescaled (u_A(t_r, x))": u_A evaluated at x instead of x/s.
+ *
+ * For the true statement the note also gives the smallest relative error e
+ * of t_r' (the library's t_r' x (1 + e) in the candidate, e = 1e-14 .. 1e-2
+ * by decades; perturb.h) that routes 1, 2 and the t_r' part of route 3
+ * detect.  Every point is used: the scan reuses each point's references and
+ * tolerances (the costly part) and only re-assembles the candidate, one
+ * field evaluation of A per e.
  */
 #include "theorems.h"
 
@@ -81,8 +88,10 @@
 
 #include "fdiff.h"
 #include "path_err.h"
+#include "perturb.h"
 #include "points.h"
 #include "transform.h"
+#include "sched_fd.h"
 
 #define FM_ST_EPS DBL_EPSILON
 #define FM_ST_PROBE 0x1p-20
@@ -158,6 +167,8 @@ typedef struct {
   int used[FM_ST_NB];
   double cond_max;       /* max tol / (eps U) of route 2 */
   double dlogs_max[FM_ST_NB];
+  double dt_factor;      /* the scan's 1 + e on t_r' in the candidate (else 1) */
+  fm_st_route scan[FM_PERTURB_NDECADES][3]; /* routes 1, 2, 3 (t_r') at each e */
 } fm_st_work;
 
 static double fm_st_maxabs(const double *a, size_t d)
@@ -411,6 +422,7 @@ static int fm_st_base(fm_st_work *w, fm_st_pt *q, const double *x)
 static int fm_st_candidate(fm_st_work *w, const fm_st_pt *q, const double *x)
 {
   fm_transform_val tv = q->tv;
+  tv.dt *= w->dt_factor;
   if (w->mutant == FM_ST_NO_DLOGS)
     tv.dlogs = 0.0;
   if (w->mutant == FM_ST_NO_DT)
@@ -495,7 +507,7 @@ static int fm_st_fd_fn(double *y, double r, void *ctx)
 /* Route 3 at r (on the 2^-40 grid). */
 static int fm_st_route_fd(fm_st_work *w, const fm_st_pt *q, const fm_st_at *at)
 {
-  double r = q->r, h = fmin(FM_ST_FD_HMAX, fmin(0.25 * (r - w->r_lo), 0.25 * (w->r_hi - r)));
+  double r = q->r, h = fmin(fm_sched_fd_cap(w->c->sched, FM_ST_FD_HMAX), fmin(0.25 * (r - w->r_lo), 0.25 * (w->r_hi - r)));
   double rc, h0;
   if (!(h > 0.0) || fm_fdiff_grid(&rc, &h0, r, h) != FM_OK) {
     w->r[FM_ST_R_FD_T].loose++;
@@ -512,6 +524,9 @@ static int fm_st_route_fd(fm_st_work *w, const fm_st_pt *q, const fm_st_at *at)
   double scale_s = fabs(q->tv.s) * (fabs(q->gB) + fabs(q->tv.dt * q->gA));
   fm_st_record(&w->r[FM_ST_R_FD_T], fabs(D[0] - q->tv.dt), tol_t, fabs(q->tv.dt), at);
   fm_st_record(&w->r[FM_ST_R_FD_S], fabs(D[1] - q->tv.ds), tol_s, scale_s, at);
+  for (int k = 0; k < FM_PERTURB_NDECADES; k++) /* the scan: t_r' x (1 + e) */
+    fm_st_record(&w->scan[k][2], fabs(D[0] - q->tv.dt * (1.0 + fm_perturb_decades[k])),
+                 tol_t, fabs(q->tv.dt), at);
   return FM_OK;
 }
 
@@ -550,7 +565,17 @@ static int fm_st_point(fm_st_work *w, const fm_pointset *ps, size_t i, int b)
   fm_st_record(&w->r[FM_ST_R_MP], fm_st_diff(w->Fc, w->uBm, d), tol2, q.U, &at);
   if (q.U > 0.0 && tol2 <= FM_ST_MAX_REL * q.U)
     w->cond_max = fmax(w->cond_max, tol2 / (FM_ST_EPS * q.U));
-  return w->mutant == FM_ST_TRUE ? fm_st_route_fd(w, &q, &at) : FM_OK;
+  if (w->mutant != FM_ST_TRUE)
+    return FM_OK;
+  /* the scan: the candidate with t_r' x (1 + e) against the same references */
+  for (int k = 0; k < FM_PERTURB_NDECADES && st == FM_OK; k++) {
+    w->dt_factor = 1.0 + fm_perturb_decades[k];
+    st = fm_st_candidate(w, &q, x);
+    fm_st_record(&w->scan[k][0], fm_st_diff(w->Fc, w->uBd, d), q.errF + errd, q.U, &at);
+    fm_st_record(&w->scan[k][1], fm_st_diff(w->Fc, w->uBm, d), tol2, q.U, &at);
+  }
+  w->dt_factor = 1.0;
+  return st ? st : fm_st_route_fd(w, &q, &at);
 }
 
 /* --- work space --- */
@@ -580,7 +605,8 @@ static int fm_st_work_alloc(fm_st_work *w, const fm_case *c, const fm_check_opts
                             int mutant)
 {
   size_t d = c->gmm->d;
-  *w = (fm_st_work){.c = c, .mutant = mutant, .prec = (mpfr_prec_t)o->prec, .d = d};
+  *w = (fm_st_work){.c = c, .mutant = mutant, .prec = (mpfr_prec_t)o->prec, .d = d,
+                    .dt_factor = 1.0};
   w->twinA = fm_st_has_twin(c->sched);
   int st = fm_gmm_path_alloc(&w->pA, c->gmm);
   st = st ? st : fm_gmm_path_alloc(&w->pB, c->gmm);
@@ -660,6 +686,15 @@ static void fm_st_report(fm_verdict *v, const fm_st_work *w)
     if (w->r[r].loose > 0)
       fm_verdict_notef(v, "%s: %zu point(s) not decidable (tol > %.2g of the terms)",
                        fm_st_route_names[r], w->r[r].loose, FM_ST_MAX_REL);
+  if (w->mutant == FM_ST_TRUE) {
+    static const char *const names[3] = {"double", "MPFR", "FD"};
+    double found[3] = {NAN, NAN, NAN};
+    for (int r = 0; r < 3; r++)
+      for (int k = 0; k < FM_PERTURB_NDECADES && isnan(found[r]); k++)
+        if (w->scan[k][r].have && w->scan[k][r].margin > 1.0)
+          found[r] = fm_perturb_decades[k];
+    fm_perturb_note(v, "t_r'", FM_PERTURB_DECADES_RANGE, 3, names, found);
+  }
 }
 
 static int fm_schedule_transform_check(fm_verdict *v, const fm_case *c,

@@ -44,6 +44,14 @@
  *   2 "posterior weights replaced by prior weights": the candidate mean is
  *     sum_k w_k (m_k + alpha S_k z_k) (route 1); n/a for one component;
  *   3 "alpha in place of sigma^2": R = (x + alpha s)/alpha (routes 2, 3).
+ *
+ * For the true statement the note also gives the smallest relative
+ * perturbation of the score's coefficient sigma^2 (sigma^2 (1 + e), e =
+ * 1e-14 .. 1e-2 by decades; perturb.h) that routes 2 and 3 detect on the
+ * first 10 points (route 1 does not involve the coefficient).  At a typical
+ * point the term sigma^2 score / alpha is of the size of E, so route 3
+ * (tolerance ~1e-64) sees the smallest e and route 2 an e near its own
+ * relative tolerance (a few eps kappa_T).
  */
 #include "theorems.h"
 
@@ -55,11 +63,13 @@
 
 #include "mp.h"
 #include "path_err.h"
+#include "perturb.h"
 #include "points.h"
 
 #define FM_TW_EPS DBL_EPSILON
 #define FM_TW_GUARD_BITS 20
 #define FM_TW_MAX_REL_TOL 0.1
+#define FM_TW_SCAN_POINTS 10
 
 enum { FM_TW_TRUE, FM_TW_SCORE_S2, FM_TW_PRIOR_W, FM_TW_ALPHA_S2 };
 enum { FM_TW_R_MEAN, FM_TW_R_RHS, FM_TW_R_MP, FM_TW_NR };
@@ -108,6 +118,7 @@ typedef struct {
   size_t skip_ill, skip_alpha0;
   double kappa_max;
   int exact_schedule;
+  double coef_factor; /* the scan's 1 + e on the score's coefficient (else 1) */
 } fm_tw_work;
 
 static void fm_tw_work_free(fm_tw_work *w)
@@ -126,7 +137,8 @@ static int fm_tw_work_alloc(fm_tw_work *w, const fm_case *c, const fm_check_opts
                             int mutant)
 {
   size_t d = c->gmm->d;
-  *w = (fm_tw_work){.c = c, .mutant = mutant, .prec = (mpfr_prec_t)o->prec, .d = d};
+  *w = (fm_tw_work){.c = c, .mutant = mutant, .prec = (mpfr_prec_t)o->prec, .d = d,
+                    .coef_factor = 1.0};
   w->eps_mp = ldexp(1.0, FM_TW_GUARD_BITS - (int)o->prec);
   w->exact_schedule = 1;
   mpfr_inits2(w->prec, w->coef, w->tmp, (mpfr_ptr)0);
@@ -183,22 +195,26 @@ static void fm_tw_candidate_mean(fm_tw_work *w, double alpha)
 }
 
 /* Coefficient of the score in the candidate numerator x + c s (with the
- * candidate score folded in): sigma^2, sigma^4 or alpha. */
-static double fm_tw_coef(int mutant, double alpha, double sigma)
+ * candidate score folded in): sigma^2, sigma^4 or alpha; times the scan's
+ * factor. */
+static double fm_tw_coef(const fm_tw_work *w, double alpha, double sigma)
 {
   double s2 = sigma * sigma;
-  return mutant == FM_TW_SCORE_S2 ? s2 * s2 : (mutant == FM_TW_ALPHA_S2 ? alpha : s2);
+  int m = w->mutant;
+  return (m == FM_TW_SCORE_S2 ? s2 * s2 : (m == FM_TW_ALPHA_S2 ? alpha : s2)) *
+         w->coef_factor;
 }
 
-static void fm_tw_coef_mp(mpfr_t c, int mutant, const fm_sched_mp *v)
+static void fm_tw_coef_mp(mpfr_t c, const fm_tw_work *w, const fm_sched_mp *v)
 {
-  if (mutant == FM_TW_ALPHA_S2) {
+  if (w->mutant == FM_TW_ALPHA_S2)
     mpfr_set(c, v->alpha, MPFR_RNDN);
-    return;
-  }
-  mpfr_sqr(c, v->sigma, MPFR_RNDN);
-  if (mutant == FM_TW_SCORE_S2)
+  else
+    mpfr_sqr(c, v->sigma, MPFR_RNDN);
+  if (w->mutant == FM_TW_SCORE_S2)
     mpfr_sqr(c, c, MPFR_RNDN);
+  if (w->coef_factor != 1.0)
+    mpfr_mul_d(c, c, w->coef_factor, MPFR_RNDN);
 }
 
 /* Bound on the error of (x + c s)/alpha given the score's error bound. */
@@ -225,7 +241,7 @@ static int fm_tw_route_mp(double *res, fm_tw_work *w, double t)
     *res = NAN; /* not defined: the caller skips */
     return FM_OK;
   }
-  fm_tw_coef_mp(w->coef, w->mutant, &w->vm);
+  fm_tw_coef_mp(w->coef, w, &w->vm);
   double m = 0.0;
   for (size_t i = 0; i < w->d; i++) {
     mpfr_mul(w->tmp, w->coef, w->score_m[i], MPFR_RNDN);
@@ -277,7 +293,7 @@ static int fm_tw_point(fm_tw_work *w, const fm_pointset *ps, size_t i)
     w->skip_ill++;
   } else {
     w->kappa_max = fmax(w->kappa_max, kappa);
-    double coef = fm_tw_coef(w->mutant, v.alpha, v.sigma);
+    double coef = fm_tw_coef(w, v.alpha, v.sigma);
     for (size_t j = 0; j < d; j++)
       w->rhs[j] = (x[j] + coef * w->score[j]) / v.alpha;
     double tol = fm_tw_rhs_bound(xn, sn, coef, v.alpha, fm_tw_maxabs(w->rhs, d), b.score,
@@ -290,7 +306,7 @@ static int fm_tw_point(fm_tw_work *w, const fm_pointset *ps, size_t i)
   if (st != FM_OK || isnan(res))
     return st;
   double a = mpfr_get_d(w->vm.alpha, MPFR_RNDN), sg = mpfr_get_d(w->vm.sigma, MPFR_RNDN);
-  double coef = fm_tw_coef(w->mutant, a, sg);
+  double coef = fm_tw_coef(w, a, sg);
   double rn = (xn + fabs(coef) * sn) / fabs(a);
   double tol = fm_tw_rhs_bound(xn, sn, coef, a, rn, bm.score, w->eps_mp) + bm.mean;
   fm_tw_worst_add(&w->w[FM_TW_R_MP], res / M, tol / M, i);
@@ -317,6 +333,43 @@ static void fm_tw_report(fm_verdict *v, fm_tw_work *w, const fm_pointset *ps)
     fm_verdict_notef(v, "schedule has no MPFR twin: route 3 takes its double values as exact");
 }
 
+/* The scan's rerun: routes 2 and 3 on the first points with the score's
+ * coefficient x (1 + e) (perturb.h). */
+typedef struct {
+  fm_tw_work *w;
+  const fm_pointset *ps;
+} fm_tw_scan_ctx;
+
+static int fm_tw_fails(int *fails, double e, void *vctx)
+{
+  fm_tw_scan_ctx *s = vctx;
+  fm_tw_work *w = s->w;
+  size_t n = s->ps->n < FM_TW_SCAN_POINTS ? s->ps->n : FM_TW_SCAN_POINTS;
+  memset(w->w, 0, sizeof w->w);
+  w->coef_factor = 1.0 + e;
+  int st = FM_OK;
+  for (size_t i = 0; st == FM_OK && i < n; i++)
+    st = fm_tw_point(w, s->ps, i);
+  /* routes 2 and 3 only: route 1 does not see the coefficient, and a
+   * route that cannot fail would keep the scan going to the end */
+  for (int r = FM_TW_R_RHS; r < FM_TW_NR; r++)
+    fails[r - FM_TW_R_RHS] = w->w[r].have && w->w[r].margin > 1.0;
+  return st;
+}
+
+static int fm_tw_scan(fm_verdict *v, fm_tw_work *w, const fm_pointset *ps)
+{
+  static const char *const names[2] = {"double", "MPFR"};
+  fm_tw_scan_ctx s = {w, ps};
+  double found[2];
+  int st = fm_perturb_scan(found, 2, fm_perturb_decades, FM_PERTURB_NDECADES, FM_PERTURB_UP,
+                           fm_tw_fails, &s);
+  if (st == FM_OK)
+    fm_perturb_note(v, "sigma^2 (score coefficient)", FM_PERTURB_DECADES_RANGE, 2, names,
+                    found);
+  return st;
+}
+
 static int fm_tweedie_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o,
                             int mutant)
 {
@@ -338,6 +391,8 @@ static int fm_tweedie_check(fm_verdict *v, const fm_case *c, const fm_check_opts
     st = fm_tw_point(&w, ps, i);
   if (st == FM_OK)
     fm_tw_report(v, &w, ps);
+  if (st == FM_OK && mutant == FM_TW_TRUE)
+    st = fm_tw_scan(v, &w, ps);
   fm_tw_work_free(&w);
   fm_pointset_free(ps);
   return st;
