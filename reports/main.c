@@ -31,7 +31,7 @@ static void fm_usage(FILE *f)
              "Numerical verification of flow-matching theory on Gaussian mixtures.\n\n"
              "Commands:\n");
   for (const fm_cli_command *c = fm_commands; c->name != NULL; c++)
-    fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fprintf(f, "  %-18s %s\n", c->name, c->summary);
   fprintf(f, "\nRun 'fmcheck COMMAND --help' for a command's options.\n"
              "Exit status: 0 ok, 1 a check failed, 2 bad input or usage.\n");
 }
