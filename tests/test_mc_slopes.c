@@ -67,7 +67,7 @@ static double sqdist(const double *a, const double *b, size_t d)
   return s;
 }
 
-static void mc_slope(const char *file, int route)
+static void fm_test_mc_slope(const char *file, int route)
 {
   fm_case *c = load(file);
   size_t d = c->gmm->d;
@@ -98,16 +98,16 @@ static void mc_slope(const char *file, int route)
 
 Test(mc_slopes, plain_estimator_converges_at_rate_one_half, .timeout = 1800)
 {
-  mc_slope("bimodal1d-cond_ot.json", FM_POST_R_PLAIN);
-  mc_slope("ring8-vp.json", FM_POST_R_PLAIN);
-  mc_slope("aniso3d-cond_ot.json", FM_POST_R_PLAIN);
+  fm_test_mc_slope("bimodal1d-cond_ot.json", FM_POST_R_PLAIN);
+  fm_test_mc_slope("ring8-vp.json", FM_POST_R_PLAIN);
+  fm_test_mc_slope("aniso3d-cond_ot.json", FM_POST_R_PLAIN);
 }
 
 Test(mc_slopes, importance_estimator_converges_at_rate_one_half, .timeout = 1800)
 {
-  mc_slope("bimodal1d-cond_ot.json", FM_POST_R_IS);
-  mc_slope("ring8-vp.json", FM_POST_R_IS);
-  mc_slope("aniso3d-cond_ot.json", FM_POST_R_IS);
+  fm_test_mc_slope("bimodal1d-cond_ot.json", FM_POST_R_IS);
+  fm_test_mc_slope("ring8-vp.json", FM_POST_R_IS);
+  fm_test_mc_slope("aniso3d-cond_ot.json", FM_POST_R_IS);
 }
 
 /* ---- QMC: the same two estimators driven by shifted Sobol points ----
@@ -172,7 +172,7 @@ static int qmc_f(double *y, const double *u, void *p)
   return FM_OK;
 }
 
-static void qmc_slope(const char *file, int is)
+static void fm_test_qmc_slope(const char *file, int is)
 {
   fm_case *c = load(file);
   size_t d = c->gmm->d;
@@ -219,7 +219,7 @@ Test(mc_slopes, shifted_sobol_estimators_converge_faster_than_mc, .timeout = 180
 {
   const char *files[] = {"bimodal1d-cond_ot.json", "ring8-vp.json", "aniso3d-cond_ot.json"};
   for (int i = 0; i < 3; i++) {
-    qmc_slope(files[i], 0);
-    qmc_slope(files[i], 1);
+    fm_test_qmc_slope(files[i], 0);
+    fm_test_qmc_slope(files[i], 1);
   }
 }

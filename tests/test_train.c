@@ -49,7 +49,7 @@ static int fm_keep(const fm_train_log *r, void *ctx)
 /* Train 2N steps in one go, and N steps + save + load + N steps; the final
  * states (as model-file images) and the log records after the break must
  * be identical bytes.  The records have no padding (one u64, eight doubles). */
-static void fm_check_resume(const char *file, const fm_train_config *cfg, uint64_t N)
+static void fm_test_resume_bit_for_bit(const char *file, const fm_train_config *cfg, uint64_t N)
 {
   fm_case *c = fm_load_case(file);
   fm_errmsg e = {{0}};
@@ -118,7 +118,7 @@ Test(train, resume_is_bit_for_bit_with_ot_cosine_and_clipping)
   cfg.cosine = 1;
   cfg.clip = 0.3;
   cfg.arch.n_freq = 2;
-  fm_check_resume("ring8-cond_ot.json", &cfg, 27);
+  fm_test_resume_bit_for_bit("ring8-cond_ot.json", &cfg, 27);
 }
 
 /* The other branches: logit-normal t, constant rate, an expr schedule. */
@@ -129,7 +129,7 @@ Test(train, resume_is_bit_for_bit_with_logit_normal_t_on_an_expr_schedule)
   cfg.ln_mean = -0.3;
   cfg.ln_std = 1.2;
   cfg.cosine = 0;
-  fm_check_resume("bimodal1d-expr.json", &cfg, 30);
+  fm_test_resume_bit_for_bit("bimodal1d-expr.json", &cfg, 30);
 }
 
 /* ------------------------------------------------------------ minibatches */
@@ -288,7 +288,7 @@ Test(train, rejects_a_bad_configuration_naming_the_field)
  * the values).  A sign error in the gradient diverges and targets paired
  * with the wrong x1 leave the error at O(100): both fail by orders of
  * magnitude (tried as mutants). */
-static void fm_check_learns(const char *file)
+static void fm_test_learns(const char *file)
 {
   fm_case *c = fm_load_case(file);
   fm_train_config cfg;
@@ -318,12 +318,12 @@ static void fm_check_learns(const char *file)
 
 Test(train, field_error_falls_fivefold_on_bimodal1d)
 {
-  fm_check_learns("bimodal1d-cond_ot.json");
+  fm_test_learns("bimodal1d-cond_ot.json");
 }
 
 Test(train, field_error_falls_fivefold_on_ring8)
 {
-  fm_check_learns("ring8-cond_ot.json");
+  fm_test_learns("ring8-cond_ot.json");
 }
 
 /* A schedule with sigma = 0 makes the conditional target 0/0: the trainer

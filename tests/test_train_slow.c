@@ -66,7 +66,7 @@ static double fm_welford_se(const fm_welford *w)
   return sqrt(w->m2 / (double)(w->n - 1) / (double)w->n);
 }
 
-static void fm_check_floor(const char *file)
+static void fm_test_floor(const char *file)
 {
   fm_case *c = NULL;
   fm_errmsg e = {{0}};
@@ -152,10 +152,10 @@ static void fm_check_floor(const char *file)
 
 Test(train_slow, cfm_loss_approaches_its_floor_on_bimodal1d, .timeout = 600)
 {
-  fm_check_floor("bimodal1d-cond_ot.json");
+  fm_test_floor("bimodal1d-cond_ot.json");
 }
 
 Test(train_slow, cfm_loss_approaches_its_floor_on_ring8, .timeout = 600)
 {
-  fm_check_floor("ring8-cond_ot.json");
+  fm_test_floor("ring8-cond_ot.json");
 }
