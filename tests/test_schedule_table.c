@@ -171,7 +171,7 @@ Test(schedule_table, metadata_and_domain)
   fm_schedule_free(sc);
 }
 
-static void fm_expect_array_rejected(const double *t, const double *a, const double *s,
+static void fm_test_array_rejected(const double *t, const double *a, const double *s,
                                      size_t n, const char *want)
 {
   fm_schedule *sc;
@@ -185,18 +185,18 @@ Test(schedule_table, malformed_arrays_are_rejected_naming_the_row)
 {
   double t[5] = {0, 0.25, 0.5, 0.75, 1}, a[5] = {0, 0.38, 0.7, 0.92, 1},
          s[5] = {1, 0.92, 0.7, 0.38, 0};
-  fm_expect_array_rejected(t, a, s, 3, "3 data rows");
+  fm_test_array_rejected(t, a, s, 3, "3 data rows");
   t[2] = 0.25;
-  fm_expect_array_rejected(t, a, s, 5, "row 2: t = 0.25 does not increase");
+  fm_test_array_rejected(t, a, s, 5, "row 2: t = 0.25 does not increase");
   t[2] = 0.5;
   s[3] = NAN;
-  fm_expect_array_rejected(t, a, s, 5, "row 3: sigma is not finite");
+  fm_test_array_rejected(t, a, s, 5, "row 3: sigma is not finite");
   s[3] = 0.38;
   t[0] = 0x1p-1074;
-  fm_expect_array_rejected(t, a, s, 5, "row 0: the first t must be exactly 0");
+  fm_test_array_rejected(t, a, s, 5, "row 0: the first t must be exactly 0");
   t[0] = 0;
   t[4] = 1 - 0x1p-53;
-  fm_expect_array_rejected(t, a, s, 5, "row 4: the last t must be exactly 1");
+  fm_test_array_rejected(t, a, s, 5, "row 4: the last t must be exactly 1");
 }
 
 /* ---- files ---- */
@@ -228,7 +228,7 @@ static const char *fm_write(const char *name, const char *text)
 
 /* The file must be rejected with status st and a message containing
  * "path:line" (line > 0) or "path" (line == 0) and the fragment want. */
-static void fm_expect_file_rejected(const char *name, const char *text, int st_want,
+static void fm_test_file_rejected(const char *name, const char *text, int st_want,
                                     int line, const char *want)
 {
   const char *path = fm_write(name, text);
@@ -256,42 +256,42 @@ static void fm_expect_file_rejected(const char *name, const char *text, int st_w
 Test(schedule_table, malformed_files_are_rejected_naming_path_and_line,
      .init = fm_make_dir, .fini = fm_remove_dir)
 {
-  fm_expect_file_rejected("two_fields.csv",
+  fm_test_file_rejected("two_fields.csv",
                           FM_HEAD "0,0,1\n0.25,0.38\n0.5,0.7,0.7\n0.75,0.92,0.38\n1,1,0\n",
                           FM_EPARSE, 5, "expected 3 fields (t,alpha,sigma), found 2");
-  fm_expect_file_rejected("four_fields.csv",
+  fm_test_file_rejected("four_fields.csv",
                           FM_HEAD "0,0,1\n0.25,0.38,0.92\n0.5,0.7,0.7,9\n0.75,0.92,0.38\n1,1,0\n",
                           FM_EPARSE, 6, "found 4");
-  fm_expect_file_rejected("not_number.csv",
+  fm_test_file_rejected("not_number.csv",
                           FM_HEAD "0,0,1\n0.25,0.38,0.92\n0.5,0.7x,0.7\n0.75,0.92,0.38\n1,1,0\n",
                           FM_EPARSE, 6, "field 2 (alpha) is not a number: '0.7x'");
-  fm_expect_file_rejected("empty_field.csv",
+  fm_test_file_rejected("empty_field.csv",
                           FM_HEAD "0,0,1\n0.25,0.38,0.92\n0.5,0.7,\n0.75,0.92,0.38\n1,1,0\n",
                           FM_EPARSE, 6, "field 3 (sigma) is not a number");
-  fm_expect_file_rejected("late_header.csv",
+  fm_test_file_rejected("late_header.csv",
                           "0,0,1\nt,alpha,sigma\n0.5,0.7,0.7\n0.75,0.92,0.38\n1,1,0\n",
                           FM_EPARSE, 2, "field 1 (t) is not a number: 't'");
-  fm_expect_file_rejected("nan.csv",
+  fm_test_file_rejected("nan.csv",
                           FM_HEAD "0,0,1\n0.25,0.38,0.92\n0.5,0.7,nan\n0.75,0.92,0.38\n1,1,0\n",
                           FM_EINVAL, 6, "sigma is not finite");
-  fm_expect_file_rejected("overflow.csv",
+  fm_test_file_rejected("overflow.csv",
                           FM_HEAD "0,0,1\n0.25,1e999,0.92\n0.5,0.7,0.7\n0.75,0.92,0.38\n1,1,0\n",
                           FM_EINVAL, 5, "alpha is not finite");
-  fm_expect_file_rejected("repeated_t.csv",
+  fm_test_file_rejected("repeated_t.csv",
                           FM_HEAD "0,0,1\n0.25,0.38,0.92\n0.25,0.7,0.7\n0.75,0.92,0.38\n1,1,0\n",
                           FM_EINVAL, 6, "t = 0.25 does not increase");
-  fm_expect_file_rejected("decreasing_t.csv",
+  fm_test_file_rejected("decreasing_t.csv",
                           FM_HEAD "0,0,1\n0.5,0.7,0.7\n0.25,0.38,0.92\n0.75,0.92,0.38\n1,1,0\n",
                           FM_EINVAL, 6, "does not increase");
-  fm_expect_file_rejected("first_t.csv",
+  fm_test_file_rejected("first_t.csv",
                           FM_HEAD "0.01,0,1\n0.25,0.38,0.92\n0.5,0.7,0.7\n0.75,0.92,0.38\n1,1,0\n",
                           FM_EINVAL, 4, "the first t must be exactly 0");
-  fm_expect_file_rejected("last_t.csv",
+  fm_test_file_rejected("last_t.csv",
                           FM_HEAD "0,0,1\n0.25,0.38,0.92\n0.5,0.7,0.7\n0.75,0.92,0.38\n0.99,1,0\n",
                           FM_EINVAL, 8, "the last t must be exactly 1");
-  fm_expect_file_rejected("three_rows.csv", FM_HEAD "0,0,1\n0.5,0.7,0.7\n1,1,0\n", FM_EINVAL,
+  fm_test_file_rejected("three_rows.csv", FM_HEAD "0,0,1\n0.5,0.7,0.7\n1,1,0\n", FM_EINVAL,
                           0, "3 data rows");
-  fm_expect_file_rejected("empty.csv", "# nothing\n\n", FM_EINVAL, 0, "0 data rows");
+  fm_test_file_rejected("empty.csv", "# nothing\n\n", FM_EINVAL, 0, "0 data rows");
 }
 
 Test(schedule_table, missing_file_is_an_io_error_naming_it)
