@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "case.h"
 #include "theorems.h"
@@ -82,6 +83,29 @@ static inline double fm_test_mutants_everywhere(const fm_theorem *t,
         worst = v.margin;
     }
   return worst;
+}
+
+/* value/tol of route `name` in a verdict note ("name value/tol"), NaN if
+ * absent. */
+static inline double fm_test_route_margin(const char *note, const char *name)
+{
+  const char *p = strstr(note, name);
+  if (p == NULL)
+    return NAN;
+  double value, tol;
+  if (sscanf(p + strlen(name), " %lg/%lg", &value, &tol) != 2)
+    return NAN;
+  return value / tol;
+}
+
+/* Index of the built-in case stored as `file` (the test fails if none). */
+static inline size_t fm_test_case_index(const char *file)
+{
+  for (size_t i = 0; i < fm_case_builtin_count(); i++)
+    if (strcmp(fm_case_builtin_file(i), file) == 0)
+      return i;
+  cr_assert_fail("no built-in case %s", file);
+  return 0;
 }
 
 #endif

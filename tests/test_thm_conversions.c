@@ -31,28 +31,6 @@ static int fm_na_expected(const char *file, int mutant)
   return mutant == 2 && fm_is_ve(file);
 }
 
-/* value/tol of route `name` in a verdict note ("name value/tol"), NaN if
- * absent. */
-static double route_margin(const char *note, const char *name)
-{
-  const char *p = strstr(note, name);
-  if (p == NULL)
-    return NAN;
-  double value, tol;
-  if (sscanf(p + strlen(name), " %lg/%lg", &value, &tol) != 2)
-    return NAN;
-  return value / tol;
-}
-
-static size_t case_index(const char *file)
-{
-  for (size_t i = 0; i < fm_case_builtin_count(); i++)
-    if (strcmp(fm_case_builtin_file(i), file) == 0)
-      return i;
-  cr_assert_fail("no built-in case %s", file);
-  return 0;
-}
-
 Test(thm_conversions, true_statement_passes_on_every_builtin_case)
 {
   fm_test_truth_everywhere(&fm_thm_conversions, 0);
@@ -80,7 +58,7 @@ Test(thm_conversions, double_routes_reject_every_mutant_on_their_own)
       /* W's sign cancels in a round trip (both directions flip), so only
        * route 1 is required to see mutant 1; mutants 2 and 3 change one
        * direction only and break round trips too. */
-      double r1 = route_margin(v.note, routes[0]), r2 = route_margin(v.note, routes[1]);
+      double r1 = fm_test_route_margin(v.note, routes[0]), r2 = fm_test_route_margin(v.note, routes[1]);
       cr_expect(r1 > 1.0, "%s, mutant '%s': route 1 margin %.3g", v.case_name, v.mutant, r1);
       if (m != 1)
         cr_expect(r2 > 1.0, "%s, mutant '%s': route 2 margin %.3g", v.case_name, v.mutant,
@@ -94,7 +72,7 @@ Test(thm_conversions, double_routes_reject_every_mutant_on_their_own)
 Test(thm_conversions, condition_number_and_singular_ends_are_reported)
 {
   fm_verdict v;
-  fm_test_run(&v, &fm_thm_conversions, case_index("gauss1d-cond_ot.json"), 0);
+  fm_test_run(&v, &fm_thm_conversions, fm_test_case_index("gauss1d-cond_ot.json"), 0);
   const char *k = strstr(v.note, "max condition number of the maps ");
   cr_assert_not_null(k, "note: %s", v.note);
   double kappa = atof(k + strlen("max condition number of the maps "));

@@ -9,26 +9,6 @@
 #include "fm_test_perturb.h"
 #include "fm_test_thm.h"
 
-static double route_margin(const char *note, const char *name)
-{
-  const char *p = strstr(note, name);
-  if (p == NULL)
-    return NAN;
-  double value, tol;
-  if (sscanf(p + strlen(name), " %lg/%lg", &value, &tol) != 2)
-    return NAN;
-  return value / tol;
-}
-
-static size_t case_index(const char *file)
-{
-  for (size_t i = 0; i < fm_case_builtin_count(); i++)
-    if (strcmp(fm_case_builtin_file(i), file) == 0)
-      return i;
-  cr_assert_fail("no built-in case %s", file);
-  return 0;
-}
-
 Test(thm_schedule_transform, true_statement_passes_on_every_builtin_case)
 {
   fm_test_truth_everywhere(&fm_thm_schedule_transform, 0);
@@ -49,7 +29,7 @@ Test(thm_schedule_transform, double_route_rejects_every_mutant_on_its_own)
     for (int m = 1; m <= 3; m++) {
       fm_verdict v;
       fm_test_run(&v, &fm_thm_schedule_transform, i, m);
-      double r = route_margin(v.note, "transformed field vs B's field (double)");
+      double r = fm_test_route_margin(v.note, "transformed field vs B's field (double)");
       cr_expect(r > 1.0, "%s, mutant '%s': double route margin %.3g", v.case_name, v.mutant,
                 r);
     }
@@ -61,14 +41,14 @@ Test(thm_schedule_transform, double_route_rejects_every_mutant_on_its_own)
 Test(thm_schedule_transform, points_outside_the_snr_range_are_counted)
 {
   fm_verdict v;
-  fm_test_run(&v, &fm_thm_schedule_transform, case_index("gauss1d-ve.json"), 0);
+  fm_test_run(&v, &fm_thm_schedule_transform, fm_test_case_index("gauss1d-ve.json"), 0);
   const char *k = strstr(v.note, "B=cond_ot: ");
   cr_assert_not_null(k, "note: %s", v.note);
   size_t in = 0, n = 0;
   cr_assert_eq(sscanf(k, "B=cond_ot: %zu/%zu", &in, &n), 2, "note: %s", v.note);
   cr_expect(in > 0 && in < n, "%zu of %zu points in range", in, n);
   /* the derivative route ran and passed */
-  double fd = route_margin(v.note, "t_r' vs Richardson differences");
+  double fd = fm_test_route_margin(v.note, "t_r' vs Richardson differences");
   cr_expect(fd <= 1.0, "t_r' route margin %.3g (note: %s)", fd, v.note);
 }
 
