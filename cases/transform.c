@@ -66,12 +66,17 @@ static double fm_tr_resid(double t, void *p)
 
 /* A point of [0,1] where L_X - ell has sign `sign` (+1 or -1), searched from
  * 1/2 toward the end where that sign lives: 2^-2, 2^-4, ..., 2^-1024, 0
- * (or 1 - 2^-2, ..., 1 - 2^-32, 1 - 2^-53, 1).  FM_EDOM if there is none. */
-static int fm_tr_bracket_end(double *t, double *f, fm_tr_root_ctx *c, int sign)
+ * (or 1 - 2^-2, ..., 1 - 2^-32, 1 - 2^-53, 1).  *t, *f: that point and its
+ * residual; *t_prev: the candidate before it (1/2 for the first), where the
+ * residual has the other sign -- the other end of the tightest bracket the
+ * search has seen.  FM_EDOM if there is none. */
+static int fm_tr_bracket_end(double *t, double *f, double *t_prev, fm_tr_root_ctx *c,
+                             int sign)
 {
   static const int up_exp[] = {2, 4, 8, 16, 32, 53};
+  *t_prev = 0.5;
   for (int k = 0;; k++) {
-    double cand; /* 1/2 itself is the other end of the bracket */
+    double cand;
     if (sign < 0)
       cand = k < 10 ? ldexp(1.0, -(2 << k)) : 0.0;
     else
@@ -86,7 +91,35 @@ static int fm_tr_bracket_end(double *t, double *f, fm_tr_root_ctx *c, int sign)
     }
     if ((sign < 0 && cand == 0.0) || (sign > 0 && cand == 1.0))
       return FM_EDOM;
+    *t_prev = cand;
   }
+}
+
+/* Bisect [lo, hi] until both end residuals are finite or the ends are
+ * adjacent doubles.  Only the search's last candidate, t = 0 or 1 itself,
+ * can have an infinite residual (L = -inf or +inf there), and GSL's Brent
+ * refuses a non-finite function value. */
+static int fm_tr_finite_ends(double *lo, double *hi, double *flo, double *fhi,
+                             fm_tr_root_ctx *c)
+{
+  while (!(isfinite(*flo) && isfinite(*fhi)) && nextafter(*lo, *hi) < *hi) {
+    double m = *lo + 0.5 * (*hi - *lo), y = fm_tr_resid(m, c);
+    if (c->st != FM_OK)
+      return c->st;
+    if (y == 0.0) {
+      *lo = *hi = m;
+      *flo = *fhi = 0.0;
+    }
+    else if ((y < 0.0) == (*flo < 0.0)) {
+      *lo = m;
+      *flo = y;
+    }
+    else {
+      *hi = m;
+      *fhi = y;
+    }
+  }
+  return FM_OK;
 }
 
 /* Brent on [lo, hi] (finite residuals of opposite signs). */
@@ -153,23 +186,32 @@ static int fm_tr_invert(double *t, double *width, int *iter, const fm_schedule *
     *t = 0.5;
     return FM_OK;
   }
-  double lo = 0.5, hi = 0.5, f;
-  int st = y < 0.0 ? fm_tr_bracket_end(&hi, &f, &c, +1) : fm_tr_bracket_end(&lo, &f, &c, -1);
+  double lo, hi, flo = y, fhi = y; /* the end at 1/2 keeps y */
+  int st;
+  if (y < 0.0)
+    st = fm_tr_bracket_end(&hi, &fhi, &lo, &c, +1);
+  else
+    st = fm_tr_bracket_end(&lo, &flo, &hi, &c, -1);
   if (st != FM_OK)
     return st;
-  if (f == 0.0) {
-    *t = y < 0.0 ? hi : lo;
+  if (y < 0.0 && lo != 0.5)
+    flo = fm_tr_resid(lo, &c);
+  else if (y > 0.0 && hi != 0.5)
+    fhi = fm_tr_resid(hi, &c);
+  st = c.st != FM_OK ? c.st : fm_tr_finite_ends(&lo, &hi, &flo, &fhi, &c);
+  if (st != FM_OK)
+    return st;
+  if (flo == 0.0 || fhi == 0.0) {
+    *t = flo == 0.0 ? lo : hi;
     return FM_OK;
   }
   if (nextafter(lo, hi) >= hi) {
     /* Adjacent doubles (e.g. [1 - 2^-53, 1] when ell lies beyond double
-     * resolution of an end where L_X -> inf): nothing to iterate, and an
-     * infinite end residual would poison Brent's arithmetic.  Take the end
-     * with the smaller residual. */
-    double fl = fabs(fm_tr_resid(lo, &c)), fh = fabs(fm_tr_resid(hi, &c));
-    *t = fl <= fh ? lo : hi;
+     * resolution of an end where L_X -> inf): nothing to iterate; take the
+     * end with the smaller residual. */
+    *t = fabs(flo) <= fabs(fhi) ? lo : hi;
     *width = hi - lo;
-    return c.st;
+    return FM_OK;
   }
   return fm_tr_brent(t, width, iter, &c, lo, hi);
 }

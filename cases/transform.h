@@ -26,7 +26,13 @@
  * (gsl_root_fsolver_brent) on a bracket [lo, hi] where L_A - L_B(r) has
  * finite values of opposite signs: one end is 1/2, the other the first of
  * 2^-2, 2^-4, ..., 2^-1024, 0 (or 1 - 2^-2, ..., 1 - 2^-32, 1 - 2^-53, 1)
- * across the root -- at most 11 evaluations, even for a root at 1e-300.
+ * across the root -- at most 11 evaluations, even for a root at 1e-300; the
+ * candidate before it is the bracket's other end.  When the search reaches
+ * t = 0 or 1 itself (the root lies beyond 2^-1024 or 1 - 2^-53, where the
+ * end's residual is infinite: an expression schedule whose sigma_1 rounds to
+ * 6e-17, not 0, mapped to CondOT), the infinite end is bisected away until
+ * both residuals are finite or the ends are adjacent doubles -- GSL's Brent
+ * refuses non-finite function values.
  * Brent stops when hi - lo <= 4 DBL_EPSILON min(|lo|, |hi|)
  * (gsl_root_test_interval), i.e. t_r is found to a few ulps -- relative to
  * t_r, so small t_r near the noise end are resolved as well as doubles allow

@@ -156,6 +156,46 @@ Test(transform, range_is_where_the_snr_ranges_overlap)
   fm_schedule_free(B);
 }
 
+/* A common-range end beyond double resolution of B's end, where L_B is
+ * infinite: the bracket search reaches t = 1 (or 0) itself, whose residual is
+ * infinite -- Brent must never see it.  High end: A = cosine written
+ * sigma = cos(pi t/2), which is 6.1e-17, not 0, at t = 1 in double, so
+ * snr_A(1) = 1.6e16 is finite; B = cond_ot reaches it only at
+ * r* = 1 - 6.1e-17, between the doubles 1 - 2^-53 (L_B = 36.74) and 1
+ * (L_B = inf): r_hi must be 1 - 2^-53, the nearer one.  Low end: A's
+ * alpha_0 = 1e-320 (subnormal), B = cond_ot reaches log snr = log(1e-320)
+ * below 2^-1024, the last finite candidate: bisection down the subnormals
+ * must land within an ulp of B's own root r* = alpha_A(0) (L_B = log r
+ * there; 1 - r rounds to 1).  The transform is evaluated next to the high
+ * end; next to the subnormal low end L_B' = 1/r overflows and FM_ESING is
+ * the right answer, so it is evaluated at r = 1e-300 there. */
+static void expect_range_end(const char *alpha, const char *sigma, int end, double want)
+{
+  fm_schedule *A, *B;
+  fm_transform *tr;
+  fm_errmsg e = {{0}};
+  cr_assert_eq(fm_schedule_expr(&A, alpha, sigma, NULL, NULL, NULL, &e), FM_OK, "%s", e.msg);
+  cr_assert_eq(fm_schedule_cond_ot(&B, 0.0, NULL), FM_OK);
+  cr_assert_eq(fm_transform_make(&tr, A, B, &e), FM_OK, "%s", e.msg);
+  double lo, hi;
+  fm_transform_range(&lo, &hi, tr);
+  double got = end ? hi : lo, ulp = nextafter(want, 2.0) - want;
+  cr_expect_leq(fabs(got - want), ulp, "end %d: %.17g vs %.17g", end, got, want);
+  fm_transform_val tv;
+  double inside = end ? nextafter(got, 0.0) : 1e-300;
+  cr_expect_eq(fm_transform_eval(&tv, tr, inside), FM_OK, "r = %.17g", inside);
+  cr_expect(isfinite(tv.t) && isfinite(tv.s) && isfinite(tv.dt), "r = %.17g", inside);
+  fm_transform_free(tr);
+  fm_schedule_free(A);
+  fm_schedule_free(B);
+}
+
+Test(transform, range_end_beyond_double_resolution_of_an_infinite_snr_end)
+{
+  expect_range_end("sin(pi*t/2)", "cos(pi*t/2)", 1, 1.0 - 0x1p-53);
+  expect_range_end("t + 1e-320", "1 - t", 0, 1e-320);
+}
+
 Test(transform, disjoint_snr_ranges_are_rejected_with_a_message)
 {
   fm_schedule *A, *B;
