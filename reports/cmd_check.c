@@ -6,13 +6,13 @@
  * reported as a failure of the check itself: the check could not tell a
  * wrong statement from the right one.  Exit 1 if any row fails. */
 #include "cli.h"
+#include "cli_progress.h"
 #include "check_rows.h"
 #include "theorem.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define FM_MAXARG 256
 
@@ -138,16 +138,6 @@ static void fm_check_row_print(const fm_check_row *r, int verbose)
   }
 }
 
-static void fm_check_progress(size_t k, size_t n, const fm_theorem *t, const fm_case *c)
-{
-  if (!isatty(STDERR_FILENO))
-    return;
-  fprintf(stderr, "\r[%zu/%zu] %-14s %-28s", k, n, t->id, c->name);
-  if (k == n)
-    fprintf(stderr, "\r%*s\r", 60, "");
-  fflush(stderr);
-}
-
 int fm_cli_check(int argc, char **argv)
 {
   fm_check_args a;
@@ -164,6 +154,9 @@ int fm_cli_check(int argc, char **argv)
   if (rc != FM_EXIT_OK)
     return rc;
   size_t nrows = a.nthms * ncases, k = 0, failed = 0;
+  fm_cli_progress prog;
+  char what[160];
+  fm_cli_progress_init(&prog, "check");
   fm_check_row *rows = calloc(nrows ? nrows : 1, sizeof *rows);
   if (rows == NULL) {
     fm_cli_cases_free(cases, ncases);
@@ -173,14 +166,14 @@ int fm_cli_check(int argc, char **argv)
          "tol", "margin", "controls rejected", "deciding route");
   for (size_t ti = 0; ti < a.nthms; ti++)
     for (size_t ci = 0; ci < ncases; ci++, k++) {
-      fm_check_progress(k, nrows, a.thms[ti], cases[ci]);
+      snprintf(what, sizeof what, "%s on %s", a.thms[ti]->id, cases[ci]->name);
+      fm_cli_progress_show(&prog, k, nrows, what, -1.0);
       fm_check_row_run(&rows[k], a.thms[ti], cases[ci], &a.opts, a.controls);
+      fm_cli_progress_done(&prog); /* the row goes where the status line was */
       fm_check_row_print(&rows[k], a.verbose);
       fflush(stdout);
       failed += !rows[k].ok;
     }
-  if (nrows > 0)
-    fm_check_progress(nrows, nrows, a.thms[0], cases[0]);
   printf("\n%zu rows: %zu passed, %zu failed\n", nrows, nrows - failed, failed);
   if (a.json != NULL)
     rc = fm_report_json_check(a.json, rows, nrows, &a.opts);

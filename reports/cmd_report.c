@@ -13,9 +13,11 @@
  * when it is empty or holds a previous report (report.json), so a mistyped
  * --out cannot wipe an unrelated directory.
  *
- * Progress (what is running, how far, elapsed time) goes to stderr when it
- * is a terminal and the run has taken more than 1.5 s. */
+ * Progress (what is running, how far, elapsed time) goes to stderr once the
+ * run has taken more than 1.5 s (cli_progress.h: a status line on a
+ * terminal, a line every 10 s in a log). */
 #include "cli.h"
+#include "cli_progress.h"
 #include "report.h"
 
 #include <dirent.h>
@@ -26,11 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define FM_REP_MAXARG 256
-#define FM_REP_PROGRESS_AFTER 1.5
 #define FM_REP_PATH 3072 /* longest --out accepted, with room for suffixes */
 
 static const char *const fm_rep_default_cases[] = {"gauss1d-cond_ot", "bimodal1d-vp",
@@ -146,44 +146,18 @@ static int fm_rep_parse(fm_rep_args *a, int argc, char **argv)
   return FM_EXIT_OK;
 }
 
-/* ---------------- time and progress ---------------- */
-
-static double fm_rep_now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+/* ---------------- progress ---------------- */
 
 typedef struct {
-  int tty;
-  double t0;
+  fm_cli_progress base;
   size_t k, n;          /* unit k of n */
   char what[128];
-  int shown;
 } fm_rep_progress;
 
 static void fm_rep_progress_show(double frac, void *ctx)
 {
   fm_rep_progress *p = ctx;
-  double el = fm_rep_now() - p->t0;
-  if (!p->tty || el < FM_REP_PROGRESS_AFTER)
-    return;
-  if (frac >= 0.0)
-    fprintf(stderr, "\r\033[K[%zu/%zu] %s %3.0f%%  (%.0f s)", p->k + 1, p->n, p->what,
-            100.0 * frac, el);
-  else /* a unit without inner progress */
-    fprintf(stderr, "\r\033[K[%zu/%zu] %s  (%.0f s)", p->k + 1, p->n, p->what, el);
-  fflush(stderr);
-  p->shown = 1;
-}
-
-static void fm_rep_progress_done(fm_rep_progress *p)
-{
-  if (p->shown) {
-    fprintf(stderr, "\r\033[K");
-    fflush(stderr);
-  }
+  fm_cli_progress_show(&p->base, p->k, p->n, p->what, frac);
 }
 
 /* ---------------- output directory ---------------- */
@@ -302,7 +276,7 @@ static int fm_rep_interrupted(void)
 
 static int fm_rep_checks(fm_report *r, fm_rep_progress *p)
 {
-  double t0 = fm_rep_now();
+  double t0 = fm_cli_now();
   size_t n = r->nthms * r->ncases;
   r->rows = calloc(n ? n : 1, sizeof *r->rows);
   if (r->rows == NULL)
@@ -317,7 +291,7 @@ static int fm_rep_checks(fm_report *r, fm_rep_progress *p)
       fm_rep_progress_show(-1.0, p);
       fm_check_row_run(&r->rows[ti * r->ncases + ci], r->thms[ti], r->cases[ci], &r->opts, 1);
     }
-  r->check_seconds = fm_rep_now() - t0;
+  r->check_seconds = fm_cli_now() - t0;
   return FM_EXIT_OK;
 }
 
@@ -338,9 +312,9 @@ static int fm_rep_sweeps(fm_report *r, const fm_rep_args *a, fm_rep_progress *p)
       snprintf(p->what, sizeof p->what, "sweep %s on %s", a->kinds[ki]->name,
                r->cases[ci]->name);
       fm_rep_progress_show(0.0, p);
-      double t0 = fm_rep_now();
+      double t0 = fm_cli_now();
       fm_sweep_run(&r->sweeps[i], a->kinds[ki], r->cases[ci], &so);
-      r->sweep_seconds[i] = fm_rep_now() - t0;
+      r->sweep_seconds[i] = fm_cli_now() - t0;
     }
   return FM_EXIT_OK;
 }
@@ -447,17 +421,18 @@ static void fm_rep_free(fm_report *r)
 /* Build the whole report in tmp. */
 static int fm_rep_build(fm_report *r, const fm_rep_args *a, const char *tmp)
 {
-  fm_rep_progress p = {isatty(STDERR_FILENO), fm_rep_now(), 0, 0, "", 0};
+  fm_rep_progress p = {.k = 0};
+  fm_cli_progress_init(&p.base, "report");
   size_t nplots = a->nkinds * r->ncases;
   p.n = (a->no_check ? 0 : r->nthms * r->ncases) + a->nkinds * r->ncases + nplots;
-  double t0 = fm_rep_now();
+  double t0 = fm_cli_now();
   int rc = fm_rep_hashes(r);
   if (!a->no_check)
     rc = rc ? rc : fm_rep_checks(r, &p);
   rc = rc ? rc : fm_rep_sweeps(r, a, &p);
   rc = rc ? rc : fm_rep_plots(r, tmp, &p);
-  fm_rep_progress_done(&p);
-  r->total_seconds = fm_rep_now() - t0;
+  fm_cli_progress_done(&p.base);
+  r->total_seconds = fm_cli_now() - t0;
   char path[FM_REP_PATH + 128];
   snprintf(path, sizeof path, "%s/report.json", tmp);
   rc = rc ? rc : fm_report_write_json(r, path);

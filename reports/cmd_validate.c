@@ -5,13 +5,13 @@
  * ADOPT, 1 on REJECT, 2 on bad input or usage. */
 #include "cli.h"
 #include "cli_opts.h"
+#include "cli_progress.h"
 #include "validate.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 static void fm_validate_help(FILE *f)
 {
@@ -49,9 +49,7 @@ static void fm_validate_help(FILE *f)
 
 static void fm_validate_progress(const char *what, size_t k, size_t n, void *ctx)
 {
-  (void)ctx;
-  fprintf(stderr, "\r[%zu/%zu] %-28s", k + 1, n, what);
-  fflush(stderr);
+  fm_cli_progress_show(ctx, k, n, what, -1.0);
 }
 
 static int fm_validate_outdir(const char *dir)
@@ -122,13 +120,14 @@ int fm_cli_validate_schedule(int argc, char **argv)
   o.check.seed = seed;
   o.check.prec = (unsigned)prec;
   o.check.npoints = fm_cli_opt_get(opts, "--points")->given ? (int)points : 0;
-  if (isatty(STDERR_FILENO))
-    o.progress = fm_validate_progress;
+  fm_cli_progress prog;
+  fm_cli_progress_init(&prog, "validate-schedule");
+  o.progress = fm_validate_progress;
+  o.progress_ctx = &prog;
   fm_val_result r;
   fm_errmsg e = {""};
   int st = fm_val_run(&r, &o, &e);
-  if (o.progress != NULL)
-    fprintf(stderr, "\r%*s\r", 40, "");
+  fm_cli_progress_done(&prog);
   if (st != FM_OK) {
     fm_val_result_clear(&r);
     return fm_cli_error("%s", e.msg[0] ? e.msg : fm_strerror(st));
