@@ -2,7 +2,7 @@
  * own, for calibration (tests/test_calibration_fmg.c): the same estimator,
  * z-tests and Holm correction the theorem's check uses, for any seed, sample
  * size and family level.  See fm_cfm_grad.c for the statement and the
- * estimator. */
+ * estimator, fm_cfm_grad_mc.c for its code. */
 #ifndef FM_FM_CFM_GRAD_H
 #define FM_FM_CFM_GRAD_H
 
