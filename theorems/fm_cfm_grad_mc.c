@@ -20,7 +20,7 @@ typedef struct {
   fm_fg_work *w;
   fm_rng rt, r0, r1;
   size_t m;                 /* dp + NTHETA */
-  double *acc, *draw, *vf, *vc;
+  double *acc, *vf, *vc;
   fm_welford *wf;
 } fm_fg_mcw;
 
