@@ -20,10 +20,12 @@ static int fm_perturb_bisect(double *found, const double *grid, size_t ngrid,
   size_t lo = 0, hi = ngrid; /* the first failing index lies in [lo, hi] */
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    int f = 0, st = fails(&f, grid[mid], ctx);
+    /* the callback may fill more entries than the one route read here, as
+     * in the other directions: give it the same full-size buffer */
+    int f[FM_PERTURB_MAXROUTES] = {0}, st = fails(f, grid[mid], ctx);
     if (st != FM_OK)
       return st;
-    if (f)
+    if (f[0])
       hi = mid;
     else
       lo = mid + 1;
