@@ -152,7 +152,7 @@ static int fm_so2_alloc(fm_so2 *w, const fm_case *c, uint64_t seed)
 {
   size_t d = c->gmm->d;
   *w = (fm_so2){.s = c->sched, .d = d, .n = FM_SO2_NTRAJ * d};
-  int st = fm_sweep_moment_gaussian(&w->g1, c->gmm);
+  int st = fm_gmm_moment_match(&w->g1, c->gmm);
   st = st ? st : fm_gmm_path_alloc(&w->path, w->g1);
   /* lam d, Q d^2, tmp d^2 + 2d (the eigensolver's matrix; a draw and the
    * exact map's scratch), xa, xe, x n each */

@@ -147,32 +147,6 @@ static void fm_so_free(fm_so_work *w)
   free(w->lam);
 }
 
-/* N(E x1, Cov x1) of the case's data (the data itself when K = 1). */
-static int fm_so_gaussian(fm_gmm **g1, const fm_gmm *g)
-{
-  if (g->K == 1)
-    return fm_gmm_copy(g1, g);
-  size_t d = g->d;
-  int st = fm_gmm_alloc(g1, d, 1);
-  if (st != FM_OK)
-    return st;
-  fm_gmm *h = *g1;
-  h->w[0] = 1.0;
-  for (size_t k = 0; k < g->K; k++)
-    for (size_t i = 0; i < d; i++)
-      h->mean[i] += g->w[k] * g->mean[k * d + i];
-  for (size_t k = 0; k < g->K; k++)
-    for (size_t i = 0; i < d; i++)
-      for (size_t j = 0; j < d; j++) {
-        double ri = g->mean[k * d + i] - h->mean[i], rj = g->mean[k * d + j] - h->mean[j];
-        h->cov[i * d + j] += g->w[k] * (g->cov[k * d * d + i * d + j] + ri * rj);
-      }
-  for (size_t i = 0; i < d; i++) /* symmetrise the rounding */
-    for (size_t j = 0; j < i; j++)
-      h->cov[i * d + j] = h->cov[j * d + i];
-  return fm_gmm_finalize(h, NULL, NULL);
-}
-
 static int fm_so_eigen(fm_so_work *w)
 {
   size_t d = w->d;
@@ -283,7 +257,7 @@ static int fm_so_alloc(fm_so_work *w, const fm_case *c, uint64_t seed)
 {
   size_t d = c->gmm->d;
   *w = (fm_so_work){.s = c->sched, .d = d, .n = FM_SO_NTRAJ * d};
-  int st = fm_so_gaussian(&w->g1, c->gmm);
+  int st = fm_gmm_moment_match(&w->g1, c->gmm);
   st = st ? st : fm_gmm_path_alloc(&w->path, w->g1);
   if (st == FM_OK) {
     w->lam = malloc((d + d * d + 2 * w->n + 3 * d) * sizeof *w->lam);
