@@ -58,6 +58,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linalg.h"
 #include "path_err.h"
 #include "points.h"
 #include "transform.h"
@@ -88,14 +89,6 @@ typedef struct {
   double triv[FM_VT_NMUT];  /* largest |t' - 1|, relative |s'/s|, |s - 1| */
   char worst[200];
 } fm_vt_stats;
-
-static double fm_vt_maxabs(const double *a, size_t d)
-{
-  double m = 0.0;
-  for (size_t j = 0; j < d; j++)
-    m = fmax(m, fabs(a[j]));
-  return m;
-}
 
 static double fm_vt_diff(const double *a, const double *b, size_t d)
 {
@@ -200,7 +193,7 @@ static int fm_vt_err_combine(double *err, fm_vt_work *w, const fm_transform_val 
                              const fm_sched_val *vA, const fm_sched_val *vB, const double *x)
 {
   size_t d = w->d;
-  double xn = fm_vt_maxabs(x, d), un = fm_vt_maxabs(w->uA, d), sdt = fabs(tv->s * tv->dt);
+  double xn = fm_linalg_maxabs(x, d), un = fm_linalg_maxabs(w->uA, d), sdt = fabs(tv->s * tv->dt);
   int ba = tv->by_alpha;
   double gA = ba ? vA->dalpha / vA->alpha : vA->dsigma / vA->sigma;
   double gB = ba ? vB->dalpha / vB->alpha : vB->dsigma / vB->sigma;
@@ -258,7 +251,7 @@ static int fm_vt_reference(double *err, fm_vt_work *w, const fm_sched_val *vB,
     return st;
   fm_path_errb b;
   fm_path_err_bound(&b, w->pe, w->pB, vB, x, FM_VT_EPS);
-  *err = b.u + FM_VT_EPS * fm_vt_maxabs(w->uB, w->d);
+  *err = b.u + FM_VT_EPS * fm_linalg_maxabs(w->uB, w->d);
   return FM_OK;
 }
 
@@ -268,7 +261,7 @@ static int fm_vt_bound(double *tol, double *U, fm_vt_work *w, const fm_transform
                        const fm_sched_val *vA, const fm_sched_val *vB, const double *x)
 {
   size_t d = w->d;
-  *U = fabs(tv->dlogs) * fm_vt_maxabs(x, d) + fabs(tv->s * tv->dt) * fm_vt_maxabs(w->uA, d);
+  *U = fabs(tv->dlogs) * fm_linalg_maxabs(x, d) + fabs(tv->s * tv->dt) * fm_linalg_maxabs(w->uA, d);
   double e1 = 0.0, e2 = 0.0, e3 = 0.0, e4 = 0.0;
   int st = fm_vt_err_inputs(&e1, w, tv, vA, vB, x);
   st = st ? st : fm_vt_err_combine(&e2, w, tv, vA, vB, x);

@@ -76,6 +76,7 @@
 #include <string.h>
 
 #include "convert.h"
+#include "linalg.h"
 #include "mp.h"
 #include "path_err.h"
 #include "perturb.h"
@@ -134,14 +135,6 @@ typedef struct {
 static int fm_cv_uses_w(fm_param to, fm_param from)
 {
   return (to == FM_PARAM_U) != (from == FM_PARAM_U);
-}
-
-static double fm_cv_maxabs(const double *a, size_t d)
-{
-  double m = 0.0;
-  for (size_t i = 0; i < d; i++)
-    m = fmax(m, fabs(a[i]));
-  return m;
 }
 
 /* --- candidates: the library's maps, or a mutant built from its coefficients --- */
@@ -419,7 +412,7 @@ static int fm_cv_analytic(fm_cv_work *w, const fm_sched_val *v, const double *x)
   w->bin[FM_PARAM_U] = b.u;
   w->bin[FM_PARAM_X1] = b.mean;
   w->bin[FM_PARAM_SCORE] = b.score;
-  w->bin[FM_PARAM_EPS] = fabs(v->sigma) * b.score + FM_CV_EPS * fm_cv_maxabs(e, d);
+  w->bin[FM_PARAM_EPS] = fabs(v->sigma) * b.score + FM_CV_EPS * fm_linalg_maxabs(e, d);
   mpfr_set_d(w->vm.alpha, v->alpha, MPFR_RNDN);
   mpfr_set_d(w->vm.sigma, v->sigma, MPFR_RNDN);
   mpfr_set_d(w->vm.dalpha, v->dalpha, MPFR_RNDN);
@@ -451,7 +444,7 @@ static int fm_cv_route_analytic(fm_cv_work *w, const fm_sched_val *v, const doub
   if (st != FM_OK)
     return st;
   double A = w->cmag[to][from][0], B = w->cmag[to][from][1];
-  double inn = fm_cv_maxabs(w->in[from], w->d), refn = fm_cv_maxabs(w->ref[to], w->d);
+  double inn = fm_linalg_maxabs(w->in[from], w->d), refn = fm_linalg_maxabs(w->ref[to], w->d);
   double terms = A * xn + B * inn;
   double bound = fm_cv_c(to, from, kW) * FM_CV_EPS * terms + B * w->bin[from] +
                  FM_CV_EPS * refn;
@@ -472,7 +465,7 @@ static int fm_cv_route_round(fm_cv_work *w, const fm_sched_val *v, const double 
     return st;
   double A1 = w->cmag[to][from][0], B1 = w->cmag[to][from][1];
   double A2 = w->cmag[from][to][0], B2 = w->cmag[from][to][1];
-  double yn = fm_cv_maxabs(y, w->d), mn = fm_cv_maxabs(w->mid, w->d);
+  double yn = fm_linalg_maxabs(y, w->d), mn = fm_linalg_maxabs(w->mid, w->d);
   double t1 = A1 * xn + B1 * yn, t2 = A2 * xn + B2 * mn;
   double c1 = fm_cv_c(to, from, kW), c2 = fm_cv_c(from, to, kW);
   double bound = FM_CV_EPS * (c1 * B2 * t1 + c2 * t2);
@@ -484,7 +477,7 @@ static int fm_cv_route_round(fm_cv_work *w, const fm_sched_val *v, const double 
 static int fm_cv_routes_double(fm_cv_work *w, const fm_sched_val *v, const double *x,
                                size_t i, double t)
 {
-  double xn = fm_cv_maxabs(x, w->d);
+  double xn = fm_linalg_maxabs(x, w->d);
   double W = fm_convert_w(v);
   double kW = (fabs(v->dalpha * v->sigma) + fabs(v->alpha * v->dsigma)) / fabs(W);
   for (int to = 0; to < FM_CV_NP; to++)

@@ -97,6 +97,7 @@
 #include <string.h>
 
 #include "fdiff.h"
+#include "linalg.h"
 #include "ode.h"
 #include "path_err.h"
 #include "perturb.h"
@@ -429,14 +430,6 @@ static double fm_lk_norm1(const double *a, size_t n)
   return s;
 }
 
-static double fm_lk_maxabs(const double *a, size_t n)
-{
-  double s = 0.0;
-  for (size_t i = 0; i < n; i++)
-    s = fmax(s, fabs(a[i]));
-  return s;
-}
-
 static double fm_lk_floor(double a, double b, double c)
 {
   return 1e3 * DBL_EPSILON * (1.0 + fabs(a) + fabs(b) + fabs(c));
@@ -498,11 +491,11 @@ static int fm_lk_trajectories(fm_verdict *v, fm_lk_work *w, uint64_t seed)
     st = fm_lk_logp(&lp1[j], w, FM_LK_T1, x1 + j * d);
     st = st ? st : fm_lk_set_time(w, FM_LK_T0);
     st = st ? st : fm_gmm_path_eval(&lp0[j], sc, NULL, NULL, w->path, a);
-    double s0 = fm_lk_norm1(sc, d), x0n = fm_lk_maxabs(a, d);
+    double s0 = fm_lk_norm1(sc, d), x0n = fm_linalg_maxabs(a, d);
     st = st ? st : fm_lk_logp(&lB0, w, FM_LK_T0, b);
     st = st ? st : fm_lk_set_time(w, FM_LK_T1);
     st = st ? st : fm_gmm_path_eval(&lC1, sc, NULL, NULL, w->path, c);
-    double s1 = fm_lk_norm1(sc, d), x1n = fm_lk_maxabs(c, d);
+    double s1 = fm_lk_norm1(sc, d), x1n = fm_linalg_maxabs(c, d);
     st = st ? st : fm_lk_logp(&lD1, w, FM_LK_T1, e);
     if (st != FM_OK)
       break;

@@ -106,14 +106,6 @@ int fm_pf_worst_rose(fm_worst *w, double value, double tol, size_t at)
   return w->margin > m0;
 }
 
-double fm_pf_maxabs(const double *a, size_t d)
-{
-  double m = 0.0;
-  for (size_t i = 0; i < d; i++)
-    m = fmax(m, fabs(a[i]));
-  return m;
-}
-
 static void fm_pf_work_free(fm_pf_work *w)
 {
   fm_gmm_path_free(w->path);
@@ -264,8 +256,8 @@ static int fm_pf_point(fm_pf_work *w, const fm_pointset *ps, size_t i)
   fm_path_errb b, bm;
   fm_path_err_bound(&b, w->pe, w->path, &v, x, FM_PF_EPS);
   fm_path_err_bound(&bm, w->pe, w->path, &v, x, w->eps_mp);
-  double xn = fm_pf_maxabs(x, d), sn = fm_pf_maxabs(w->score, d);
-  double un = fm_pf_maxabs(w->u, d);
+  double xn = fm_linalg_maxabs(x, d), sn = fm_linalg_maxabs(w->score, d);
+  double un = fm_linalg_maxabs(w->u, d);
   double U = fmax(fmax(un, fabs(v.dalpha) * b.mean_scale +
                                fabs(v.sigma * v.dsigma) * b.score_scale), DBL_MIN);
   fm_mp_vec_set_d(w->xm, x, d);

@@ -110,8 +110,8 @@ int fm_pf_route_drift(fm_pf_work *w, double t, const double *x, double xn, doubl
     return st;
   for (size_t j = 0; j < w->d; j++)
     w->tmpd[j] = r.fbar * x[j] - w->cs * r.gbar2 * w->score[j] + w->u[j];
-  double err = fm_pf_maxabs(w->tmpd, w->d);
-  double g = fabs(r.gbar2), un = fm_pf_maxabs(w->u, w->d);
+  double err = fm_linalg_maxabs(w->tmpd, w->d);
+  double g = fabs(r.gbar2), un = fm_linalg_maxabs(w->u, w->d);
   double tol = xn * r.dfbar + w->cs * (sn * r.dgbar2 + g * b->score) + b->u +
                2.0 * FM_PF_EPS * (fabs(r.fbar) * xn + w->cs * g * sn) + FM_PF_EPS * un;
   fm_worst_add(&w->w[FM_PF_R_DRIFT], err / U, tol / U, i);

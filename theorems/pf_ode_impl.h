@@ -14,6 +14,7 @@
 
 #include <mpfr.h>
 
+#include "linalg.h"
 #include "path_err.h"
 #include "points.h"
 #include "worst.h"
@@ -59,7 +60,6 @@ typedef struct {
 } fm_pf_dcoef;
 
 /* --- pf_ode.c --- */
-double fm_pf_maxabs(const double *a, size_t d);
 /* fm_worst_add, returning whether the route's margin rose (routes not
  * located at a point write their where only then). */
 int fm_pf_worst_rose(fm_worst *w, double value, double tol, size_t at);

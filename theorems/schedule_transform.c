@@ -87,6 +87,7 @@
 #include <string.h>
 
 #include "fdiff.h"
+#include "linalg.h"
 #include "path_err.h"
 #include "perturb.h"
 #include "points.h"
@@ -170,14 +171,6 @@ typedef struct {
   double dt_factor;      /* the scan's 1 + e on t_r' in the candidate (else 1) */
   fm_st_route scan[FM_PERTURB_NDECADES][3]; /* routes 1, 2, 3 (t_r') at each e */
 } fm_st_work;
-
-static double fm_st_maxabs(const double *a, size_t d)
-{
-  double m = 0.0;
-  for (size_t i = 0; i < d; i++)
-    m = fmax(m, fabs(a[i]));
-  return m;
-}
 
 static double fm_st_diff(const double *a, const double *b, size_t d)
 {
@@ -365,7 +358,7 @@ static int fm_st_roundings(fm_st_work *w, fm_st_pt *q, const double *x)
 {
   size_t d = w->d;
   const fm_transform_val *tv = &q->tv;
-  double xn = fm_st_maxabs(x, d), un = fm_st_maxabs(w->uA, d);
+  double xn = fm_linalg_maxabs(x, d), un = fm_linalg_maxabs(w->uA, d);
   double sdt = fabs(tv->s * tv->dt);
   double dt_rel = (2.0 * (q->kLA + q->kLB) + 1.0) * FM_ST_EPS;
   double tg = fabs(tv->dt * q->gA);
@@ -411,7 +404,7 @@ static int fm_st_base(fm_st_work *w, fm_st_pt *q, const double *x)
   fm_path_errb b;
   fm_path_err_bound(&b, w->pe, w->pA, &q->vA, w->y, FM_ST_EPS);
   double sdt = fabs(q->tv.s * q->tv.dt);
-  double xn = fm_st_maxabs(x, d), un = fm_st_maxabs(w->uA, d);
+  double xn = fm_linalg_maxabs(x, d), un = fm_linalg_maxabs(w->uA, d);
   q->U = fabs(q->tv.dlogs) * xn + sdt * un;
   q->errF = sdt * b.u + 2.0 * FM_ST_EPS * q->U;
   q->errs = q->errdt = q->errds = 0.0;
@@ -559,7 +552,7 @@ static int fm_st_point(fm_st_work *w, const fm_pointset *ps, size_t i, int b)
   if (st != FM_OK)
     return st;
   w->dlogs_max[b] = fmax(w->dlogs_max[b], fabs(q.tv.dlogs));
-  double mpn = fm_st_maxabs(w->uBm, d);
+  double mpn = fm_linalg_maxabs(w->uBm, d);
   fm_st_record(&w->r[FM_ST_R_DOUBLE], fm_st_diff(w->Fc, w->uBd, d), q.errF + errd, q.U, &at);
   double tol2 = q.errF + FM_ST_EPS * mpn;
   fm_st_record(&w->r[FM_ST_R_MP], fm_st_diff(w->Fc, w->uBm, d), tol2, q.U, &at);

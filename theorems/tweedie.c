@@ -61,6 +61,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linalg.h"
 #include "mp.h"
 #include "path_err.h"
 #include "perturb.h"
@@ -162,14 +163,6 @@ static int fm_tw_work_alloc(fm_tw_work *w, const fm_case *c, const fm_check_opts
   if (st != FM_OK)
     fm_tw_work_free(w);
   return st;
-}
-
-static double fm_tw_maxabs(const double *a, size_t d)
-{
-  double m = 0.0;
-  for (size_t i = 0; i < d; i++)
-    m = fmax(m, fabs(a[i]));
-  return m;
 }
 
 /* The candidate mean: E itself, or the prior-weighted mutant. */
@@ -277,8 +270,8 @@ static int fm_tw_point(fm_tw_work *w, const fm_pointset *ps, size_t i)
   if (st != FM_OK)
     return st;
   fm_mp_vec_get_d(w->ref, w->mean_m, d);
-  double En = fm_tw_maxabs(w->ref, d), xn = fm_tw_maxabs(x, d);
-  double sn = fm_tw_maxabs(w->score, d);
+  double En = fm_linalg_maxabs(w->ref, d), xn = fm_linalg_maxabs(x, d);
+  double sn = fm_linalg_maxabs(w->score, d);
   double M = fmax(fmax(b.mean_scale, En), DBL_MIN);
   /* route 1 */
   fm_tw_candidate_mean(w, v.alpha);
@@ -296,7 +289,7 @@ static int fm_tw_point(fm_tw_work *w, const fm_pointset *ps, size_t i)
     double coef = fm_tw_coef(w, v.alpha, v.sigma);
     for (size_t j = 0; j < d; j++)
       w->rhs[j] = (x[j] + coef * w->score[j]) / v.alpha;
-    double tol = fm_tw_rhs_bound(xn, sn, coef, v.alpha, fm_tw_maxabs(w->rhs, d), b.score,
+    double tol = fm_tw_rhs_bound(xn, sn, coef, v.alpha, fm_linalg_maxabs(w->rhs, d), b.score,
                                  FM_TW_EPS) + FM_TW_EPS * En;
     fm_tw_worst_add(&w->w[FM_TW_R_RHS], fm_maxdiff(w->rhs, w->ref, d, M, NULL), tol / M, i);
   }
