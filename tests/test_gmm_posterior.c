@@ -46,10 +46,7 @@ static void mp_reference(double *mean, double *logp, const fm_gmm *g, const fm_s
   size_t d = g->d;
   fm_sched_mp vm;
   fm_sched_mp_init(&vm, PREC);
-  mpfr_set_d(vm.alpha, v->alpha, MPFR_RNDN);
-  mpfr_set_d(vm.sigma, v->sigma, MPFR_RNDN);
-  mpfr_set_d(vm.dalpha, v->dalpha, MPFR_RNDN);
-  mpfr_set_d(vm.dsigma, v->dsigma, MPFR_RNDN);
+  fm_sched_mp_set_d(&vm, v);
   mpfr_t *xm, *mm, lp;
   cr_assert_eq(fm_mp_vec_alloc(&xm, d, PREC), FM_OK);
   cr_assert_eq(fm_mp_vec_alloc(&mm, d, PREC), FM_OK);

@@ -413,10 +413,7 @@ static int fm_cv_analytic(fm_cv_work *w, const fm_sched_val *v, const double *x)
   w->bin[FM_PARAM_X1] = b.mean;
   w->bin[FM_PARAM_SCORE] = b.score;
   w->bin[FM_PARAM_EPS] = fabs(v->sigma) * b.score + FM_CV_EPS * fm_linalg_maxabs(e, d);
-  mpfr_set_d(w->vm.alpha, v->alpha, MPFR_RNDN);
-  mpfr_set_d(w->vm.sigma, v->sigma, MPFR_RNDN);
-  mpfr_set_d(w->vm.dalpha, v->dalpha, MPFR_RNDN);
-  mpfr_set_d(w->vm.dsigma, v->dsigma, MPFR_RNDN);
+  fm_sched_mp_set_d(&w->vm, v);
   fm_mp_vec_set_d(w->xm, x, d);
   st = fm_gmm_marginal_mpfr(NULL, w->q[FM_PARAM_SCORE], w->q[FM_PARAM_X1], w->q[FM_PARAM_U],
                             w->c->gmm, &w->vm, w->xm, w->prec);

@@ -188,14 +188,6 @@ void fm_pf_coef_mp(fm_pf_work *w, const fm_sched_mp *ve)
     mpfr_mul_d(w->g2, w->g2, w->g2_factor, MPFR_RNDN);
 }
 
-static void fm_pf_set_mp(fm_sched_mp *m, const fm_sched_val *v)
-{
-  mpfr_set_d(m->alpha, v->alpha, MPFR_RNDN);
-  mpfr_set_d(m->sigma, v->sigma, MPFR_RNDN);
-  mpfr_set_d(m->dalpha, v->dalpha, MPFR_RNDN);
-  mpfr_set_d(m->dsigma, v->dsigma, MPFR_RNDN);
-}
-
 /* max_i |(f x - c g2 score)_i - ref_i| in MPFR (f, g2 in w). */
 static double fm_pf_resid_mp(fm_pf_work *w, mpfr_t *ref)
 {
@@ -269,8 +261,8 @@ static int fm_pf_point(fm_pf_work *w, const fm_pointset *ps, size_t i)
     w->skip_alpha0++;
   } else {
     /* routes 1 and 2, same double schedule values on both sides */
-    fm_pf_set_mp(&w->vm, &v);
-    fm_pf_set_mp(&w->ve, &ve);
+    fm_sched_mp_set_d(&w->vm, &v);
+    fm_sched_mp_set_d(&w->ve, &ve);
     st = fm_gmm_marginal_mpfr(NULL, w->score_m, NULL, w->u_m, w->c->gmm, &w->vm, w->xm,
                               w->prec);
     if (st != FM_OK)

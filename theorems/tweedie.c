@@ -261,10 +261,7 @@ static int fm_tw_point(fm_tw_work *w, const fm_pointset *ps, size_t i)
   fm_path_err_bound(&b, w->pe, w->path, &v, x, FM_TW_EPS);
   fm_path_err_bound(&bm, w->pe, w->path, &v, x, w->eps_mp);
   /* MPFR reference with the same schedule values */
-  mpfr_set_d(w->vm.alpha, v.alpha, MPFR_RNDN);
-  mpfr_set_d(w->vm.sigma, v.sigma, MPFR_RNDN);
-  mpfr_set_d(w->vm.dalpha, v.dalpha, MPFR_RNDN);
-  mpfr_set_d(w->vm.dsigma, v.dsigma, MPFR_RNDN);
+  fm_sched_mp_set_d(&w->vm, &v);
   fm_mp_vec_set_d(w->xm, x, d);
   st = fm_gmm_marginal_mpfr(NULL, NULL, w->mean_m, NULL, w->c->gmm, &w->vm, w->xm, w->prec);
   if (st != FM_OK)
