@@ -66,6 +66,7 @@
 #include "path_err.h"
 #include "perturb.h"
 #include "points.h"
+#include "worst.h"
 
 #define FM_TW_EPS DBL_EPSILON
 #define FM_TW_GUARD_BITS 20
@@ -88,21 +89,6 @@ static const char *const fm_tw_route_names[FM_TW_NR] = {
     "identity at prec bits (MPFR twin)",
 };
 
-/* The worst point of one route. */
-typedef struct {
-  double margin, value, tol;
-  size_t at;
-  int have;
-} fm_tw_worst;
-
-static void fm_tw_worst_add(fm_tw_worst *w, double value, double tol, size_t at)
-{
-  double m = isnan(value) ? INFINITY : value / tol;
-  if (!w->have || m > w->margin) {
-    *w = (fm_tw_worst){m, value, tol, at, 1};
-  }
-}
-
 typedef struct {
   const fm_case *c;
   int mutant;
@@ -115,7 +101,7 @@ typedef struct {
   mpfr_t *xm, *score_m, *mean_m;             /* d each */
   mpfr_t coef, tmp;
   fm_sched_mp vm;
-  fm_tw_worst w[FM_TW_NR];
+  fm_worst w[FM_TW_NR];
   size_t skip_ill, skip_alpha0;
   double kappa_max;
   int exact_schedule;
@@ -272,8 +258,8 @@ static int fm_tw_point(fm_tw_work *w, const fm_pointset *ps, size_t i)
   double M = fmax(fmax(b.mean_scale, En), DBL_MIN);
   /* route 1 */
   fm_tw_candidate_mean(w, v.alpha);
-  fm_tw_worst_add(&w->w[FM_TW_R_MEAN], fm_maxdiff(w->cand, w->ref, d, M, NULL),
-                  (b.mean + FM_TW_EPS * En) / M, i);
+  fm_worst_add(&w->w[FM_TW_R_MEAN], fm_maxdiff(w->cand, w->ref, d, M, NULL),
+               (b.mean + FM_TW_EPS * En) / M, i);
   /* route 2 */
   double s2 = v.sigma * v.sigma;
   double kappa = (xn + s2 * sn) / (fabs(v.alpha) * M);
@@ -288,7 +274,7 @@ static int fm_tw_point(fm_tw_work *w, const fm_pointset *ps, size_t i)
       w->rhs[j] = (x[j] + coef * w->score[j]) / v.alpha;
     double tol = fm_tw_rhs_bound(xn, sn, coef, v.alpha, fm_linalg_maxabs(w->rhs, d), b.score,
                                  FM_TW_EPS) + FM_TW_EPS * En;
-    fm_tw_worst_add(&w->w[FM_TW_R_RHS], fm_maxdiff(w->rhs, w->ref, d, M, NULL), tol / M, i);
+    fm_worst_add(&w->w[FM_TW_R_RHS], fm_maxdiff(w->rhs, w->ref, d, M, NULL), tol / M, i);
   }
   /* route 3 */
   double res;
@@ -299,7 +285,7 @@ static int fm_tw_point(fm_tw_work *w, const fm_pointset *ps, size_t i)
   double coef = fm_tw_coef(w, a, sg);
   double rn = (xn + fabs(coef) * sn) / fabs(a);
   double tol = fm_tw_rhs_bound(xn, sn, coef, a, rn, bm.score, w->eps_mp) + bm.mean;
-  fm_tw_worst_add(&w->w[FM_TW_R_MP], res / M, tol / M, i);
+  fm_worst_add(&w->w[FM_TW_R_MP], res / M, tol / M, i);
   return FM_OK;
 }
 
