@@ -319,18 +319,6 @@ static void fm_cv_decide(fm_cv_route *r, double err, double bound, double refn,
   fm_cv_record(r, err / refn, bound / refn, kappa, at, t, to, from);
 }
 
-static double fm_cv_diff(const double *a, const double *b, size_t d)
-{
-  double m = 0.0;
-  for (size_t j = 0; j < d; j++) {
-    double e = fabs(a[j] - b[j]);
-    m = isnan(e) ? NAN : fmax(m, e);
-    if (isnan(m))
-      return m;
-  }
-  return m;
-}
-
 /* --- work space --- */
 
 static void fm_cv_work_free(fm_cv_work *w)
@@ -430,8 +418,8 @@ static int fm_cv_route_analytic(fm_cv_work *w, const fm_sched_val *v, const doub
   double terms = A * xn + B * inn;
   double bound = fm_cv_c(to, from, kW) * FM_CV_EPS * terms + B * w->bin[from] +
                  FM_CV_EPS * refn;
-  fm_cv_decide(&w->r[FM_CV_R_ANALYTIC], fm_cv_diff(w->cand, w->ref[to], w->pw.d), bound, refn,
-               terms / refn, i, t, to, from);
+  fm_cv_decide(&w->r[FM_CV_R_ANALYTIC], fm_linalg_maxdiff(w->cand, w->ref[to], w->pw.d), bound,
+               refn, terms / refn, i, t, to, from);
   return FM_OK;
 }
 
@@ -451,7 +439,7 @@ static int fm_cv_route_round(fm_cv_work *w, const fm_sched_val *v, const double 
   double t1 = A1 * xn + B1 * yn, t2 = A2 * xn + B2 * mn;
   double c1 = fm_cv_c(to, from, kW), c2 = fm_cv_c(from, to, kW);
   double bound = FM_CV_EPS * (c1 * B2 * t1 + c2 * t2);
-  fm_cv_decide(&w->r[FM_CV_R_ROUND], fm_cv_diff(w->back, y, w->pw.d), bound, yn,
+  fm_cv_decide(&w->r[FM_CV_R_ROUND], fm_linalg_maxdiff(w->back, y, w->pw.d), bound, yn,
                (B2 * t1 + t2) / yn, i, t, to, from);
   return FM_OK;
 }
