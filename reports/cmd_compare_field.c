@@ -124,17 +124,11 @@ int fm_cli_compare_field(int argc, char **argv)
       {"--json", FM_OPT_STR, &json, 0, 0, 0, 0, 0},
       {NULL, FM_OPT_FLAG, NULL, 0, 0, 0, 0, 0},
   };
-  int rc = fm_cli_opts_parse(opts, argc, argv, "compare-field");
-  if (rc == 1) {
-    fm_cfield_help(stdout);
-    return FM_EXIT_OK;
-  }
+  int rc = fm_cli_opts_parse(opts, argc, argv, "compare-field", fm_cfield_help);
   if (rc != 0)
-    return rc;
-  if (casef == NULL || field == NULL) {
-    fm_cfield_help(stderr);
-    return fm_cli_error("compare-field: --case and --field are required");
-  }
+    return rc == 1 ? FM_EXIT_OK : rc;
+  if (casef == NULL || field == NULL)
+    return fm_cli_opts_missing(fm_cfield_help, "compare-field", "--case and --field are required");
   fm_case *c;
   if ((rc = fm_cli_case_load(&c, casef)) != FM_EXIT_OK)
     return rc;

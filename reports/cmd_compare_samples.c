@@ -112,17 +112,12 @@ int fm_cli_compare_samples(int argc, char **argv)
       {"--json", FM_OPT_STR, &json, 0, 0, 0, 0, 0},
       {NULL, FM_OPT_FLAG, NULL, 0, 0, 0, 0, 0},
   };
-  int rc = fm_cli_opts_parse(opts, argc, argv, "compare-samples");
-  if (rc == 1) {
-    fm_csamp_help(stdout);
-    return FM_EXIT_OK;
-  }
+  int rc = fm_cli_opts_parse(opts, argc, argv, "compare-samples", fm_csamp_help);
   if (rc != 0)
-    return rc;
-  if (casef == NULL || samples == NULL) {
-    fm_csamp_help(stderr);
-    return fm_cli_error("compare-samples: --case and --samples are required");
-  }
+    return rc == 1 ? FM_EXIT_OK : rc;
+  if (casef == NULL || samples == NULL)
+    return fm_cli_opts_missing(fm_csamp_help, "compare-samples",
+                               "--case and --samples are required");
   fm_case *c;
   if ((rc = fm_cli_case_load(&c, casef)) != FM_EXIT_OK)
     return rc;
