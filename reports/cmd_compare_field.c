@@ -88,15 +88,7 @@ static int fm_cfield_json(const char *path, const fm_cfield_res *r, const fm_cas
                         "abs_err", r->worst_err, "norm_u", r->worst_u, "pass", pass);
   if (j == NULL)
     return fm_cli_error("compare-field: out of memory");
-  fm_cli_atomic at;
-  int rc = fm_cli_atomic_open(&at, path);
-  if (rc == FM_EXIT_OK) {
-    int bad = json_dumpf(j, at.f, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0;
-    fputc('\n', at.f);
-    rc = fm_cli_atomic_commit(&at, !bad);
-  }
-  json_decref(j);
-  return rc;
+  return fm_cli_json_write(j, path);
 }
 
 static void fm_cfield_print(const fm_cfield_res *r, const fm_case *c, const double *rows,

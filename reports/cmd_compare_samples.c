@@ -61,15 +61,7 @@ static int fm_csamp_json(const char *path, const fm_stat_compare *r, const fm_ca
                 r->rejected ? "REJECT" : "ACCEPT");
   if (j == NULL)
     return fm_cli_error("compare-samples: out of memory");
-  fm_cli_atomic at;
-  int rc = fm_cli_atomic_open(&at, path);
-  if (rc == FM_EXIT_OK) {
-    int bad = json_dumpf(j, at.f, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0;
-    fputc('\n', at.f);
-    rc = fm_cli_atomic_commit(&at, !bad);
-  }
-  json_decref(j);
-  return rc;
+  return fm_cli_json_write(j, path);
 }
 
 static int fm_csamp_run(const fm_case *c, const double *X, size_t n, double t, double alpha,
