@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "fm_cfm_grad.h"
+#include "fm_test_case.h"
 #include "theorems.h"
 
 #define NLEV 4
@@ -49,18 +50,6 @@ static size_t fm_seeds(void)
   return s != NULL && atoi(s) > 0 ? (size_t)atoi(s) : 200;
 }
 
-static fm_case *fm_load(const char *file)
-{
-  for (size_t i = 0; i < fm_case_builtin_count(); i++)
-    if (strcmp(fm_case_builtin_file(i), file) == 0) {
-      fm_case *c;
-      cr_assert_eq(fm_case_builtin_load(&c, i, NULL), FM_OK);
-      return c;
-    }
-  cr_assert_fail("no built-in case %s", file);
-  return NULL;
-}
-
 /* Smallest k with P(X >= k) <= 1e-3 for X ~ Bin(n, a). */
 static unsigned fm_binom_crit(double a, size_t n)
 {
@@ -80,7 +69,7 @@ Test(calibration_fmg, false_alarm_rate_of_the_mc_route_matches_its_level, .timeo
   fprintf(stderr, "\n");
   size_t total[NLEV] = {0}, runs = 0;
   for (const char *const *f = fm_cases; *f != NULL; f++) {
-    fm_case *c = fm_load(*f);
+    fm_case *c = fm_test_case_load(*f);
     size_t alarms[NLEV] = {0};
     for (size_t s = 1; s <= n; s++) {
       fm_fg_mc_result r;
@@ -118,7 +107,7 @@ Test(calibration_fmg, every_negative_control_fails_on_every_seed, .timeout = 360
   fprintf(stderr, "fm-cfm-grad negative controls, %zu seeds: failed / applicable, smallest "
                   "margin (deciding route at that seed)\n", n);
   for (const char *const *f = fm_mutant_cases; *f != NULL; f++) {
-    fm_case *c = fm_load(*f);
+    fm_case *c = fm_test_case_load(*f);
     for (int m = 1; m <= (int)fm_theorem_mutant_count(t); m++) {
       size_t failed = 0, applicable = 0;
       double worst = INFINITY;

@@ -33,6 +33,7 @@
 #include "case.h"
 #include "fm_cfm_grad.h"
 #include "fm_cfm_grad_mlp.h"
+#include "fm_test_case.h"
 
 #define NLEV 4
 static const double fm_levels[NLEV] = {0.2, 0.05, 0.01, 1e-3};
@@ -45,18 +46,6 @@ static size_t fm_seeds(void)
 {
   const char *s = getenv("FM_CALIB_SEEDS");
   return s != NULL && atoi(s) > 0 ? (size_t)atoi(s) : 200;
-}
-
-static fm_case *fm_test_load(const char *file)
-{
-  for (size_t i = 0; i < fm_case_builtin_count(); i++)
-    if (strcmp(fm_case_builtin_file(i), file) == 0) {
-      fm_case *c;
-      cr_assert_eq(fm_case_builtin_load(&c, i, NULL), FM_OK);
-      return c;
-    }
-  cr_assert_fail("no built-in case %s", file);
-  return NULL;
 }
 
 /* Smallest k with P(X >= k) <= 1e-3 for X ~ Bin(n, a). */
@@ -124,7 +113,7 @@ Test(calibration_nnt, false_alarm_rate_of_the_mlp_route_matches_its_level, .time
     fprintf(stderr, " %g", fm_levels[l]);
   fprintf(stderr, "\n");
   for (const char *const *f = fm_cases; *f != NULL; f++) {
-    fm_case *c = fm_test_load(*f);
+    fm_case *c = fm_test_case_load(*f);
     double C, eC;
     fm_test_floor(&C, &eC, c);
     for (int k = 0; k < 2; k++) {
@@ -161,7 +150,7 @@ Test(calibration_nnt, prior_weights_and_dropped_sigma_are_rejected_on_every_seed
   fprintf(stderr, "fm-cfm-grad MLP route, controls, %zu seeds: rejected / seeds, smallest "
                   "margin\n", n);
   for (const char *const *f = fm_cases; *f != NULL; f++) {
-    fm_case *c = fm_test_load(*f);
+    fm_case *c = fm_test_case_load(*f);
     double C, eC;
     fm_test_floor(&C, &eC, c);
     for (int k = 0; k < 2; k++)
@@ -195,7 +184,7 @@ Test(calibration_nnt, one_percent_sigma_dot_error_is_rejected_on_every_seed_at_i
   cr_assert_lt(i1, FM_FGM_NSCAN);
   fprintf(stderr, "fm-cfm-grad MLP route at the 1%% sigma' size, %zu seeds\n", n);
   for (const char *const *f = fm_cases; f[1] != NULL; f++) { /* not mix16d: 2^19 x 16D */
-    fm_case *c = fm_test_load(*f);
+    fm_case *c = fm_test_case_load(*f);
     double C, eC;
     fm_test_floor(&C, &eC, c);
     size_t draws = c->gmm->d == 1 ? (size_t)1 << 21 : (size_t)1 << 19;

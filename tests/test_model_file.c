@@ -12,27 +12,11 @@
 #include <zlib.h>
 
 #include "case.h"
+#include "fm_test_case.h"
 #include "model_file.h"
 #include "train.h"
 
 #define SEED 20240613u
-
-static size_t fm_builtin_index(const char *file)
-{
-  for (size_t i = 0; i < fm_case_builtin_count(); i++)
-    if (strcmp(fm_case_builtin_file(i), file) == 0)
-      return i;
-  cr_assert_fail("no built-in case %s", file);
-  return 0;
-}
-
-static fm_case *fm_load_case(const char *file)
-{
-  fm_case *c;
-  fm_errmsg e = {{0}};
-  cr_assert_eq(fm_case_builtin_load(&c, fm_builtin_index(file), &e), FM_OK, "%s", e.msg);
-  return c;
-}
 
 /* A small trainer on ring8-cond_ot after 7 steps (so that the loss
  * accumulator is mid-window: 7 mod 5 = 2). */
@@ -129,7 +113,7 @@ static size_t fm_find_f64(const unsigned char *buf, size_t len, double x)
 
 Test(model_file, round_trip_is_bit_for_bit)
 {
-  fm_case *c = fm_load_case("ring8-cond_ot.json");
+  fm_case *c = fm_test_case_load("ring8-cond_ot.json");
   fm_train *tr = fm_small_run(c);
   fm_make_dir();
   char path[512];
@@ -184,7 +168,7 @@ Test(model_file, round_trip_is_bit_for_bit)
 
 Test(model_file, truncation_at_every_64th_byte_is_a_clear_error)
 {
-  fm_case *c = fm_load_case("ring8-cond_ot.json");
+  fm_case *c = fm_test_case_load("ring8-cond_ot.json");
   fm_train *tr = fm_small_run(c);
   unsigned char *buf;
   size_t len;
@@ -203,7 +187,7 @@ Test(model_file, truncation_at_every_64th_byte_is_a_clear_error)
 
 Test(model_file, single_bit_flips_are_detected)
 {
-  fm_case *c = fm_load_case("ring8-cond_ot.json");
+  fm_case *c = fm_test_case_load("ring8-cond_ot.json");
   fm_train *tr = fm_small_run(c);
   unsigned char *buf;
   size_t len;
@@ -229,7 +213,7 @@ Test(model_file, single_bit_flips_are_detected)
 
 Test(model_file, newer_version_and_bad_fields_under_a_valid_checksum_are_named)
 {
-  fm_case *c = fm_load_case("ring8-cond_ot.json");
+  fm_case *c = fm_test_case_load("ring8-cond_ot.json");
   fm_train *tr = fm_small_run(c);
   unsigned char *buf, *w;
   size_t len;
@@ -296,7 +280,7 @@ Test(model_file, newer_version_and_bad_fields_under_a_valid_checksum_are_named)
 
 Test(model_file, wrong_case_is_refused_naming_both)
 {
-  fm_case *c = fm_load_case("ring8-cond_ot.json");
+  fm_case *c = fm_test_case_load("ring8-cond_ot.json");
   fm_train *tr = fm_small_run(c);
   unsigned char *buf;
   size_t len;
@@ -304,14 +288,14 @@ Test(model_file, wrong_case_is_refused_naming_both)
   cr_assert_eq(fm_model_image(&buf, &len, tr, &e), FM_OK);
   fm_model *m;
   cr_assert_eq(fm_model_parse(&m, buf, len, "ring.fmm", &e), FM_OK, "%s", e.msg);
-  fm_case *c1 = fm_load_case("bimodal1d-cond_ot.json");
+  fm_case *c1 = fm_test_case_load("bimodal1d-cond_ot.json");
   cr_expect_eq(fm_model_check_case(m, c1, &e), FM_EDIM);
   cr_expect(strstr(e.msg, "dimension 2") && strstr(e.msg, "dimension 1"), "%s", e.msg);
   fm_train *bad;
   cr_expect_eq(fm_model_resume(&bad, m, c1, &e), FM_EDIM);
   cr_expect_null(bad);
   /* Same dimension, same data, another schedule. */
-  fm_case *c2 = fm_load_case("ring8-cosine.json");
+  fm_case *c2 = fm_test_case_load("ring8-cosine.json");
   cr_expect_eq(fm_model_check_case(m, c2, &e), FM_EINVAL);
   cr_expect(strstr(e.msg, "ring8-cond_ot") && strstr(e.msg, "ring8-cosine"), "%s", e.msg);
   /* The same content in other words (reformatted, renamed) is the same case. */
@@ -353,7 +337,7 @@ Test(model_file, unreadable_or_foreign_files_are_clear_errors)
   fm_expect_reject(junk, sizeof junk, "random bytes", &e);
   cr_expect(strstr(e.msg, "not an fmcheck model file") != NULL, "%s", e.msg);
   /* Saving into a directory that does not exist. */
-  fm_case *c = fm_load_case("ring8-cond_ot.json");
+  fm_case *c = fm_test_case_load("ring8-cond_ot.json");
   fm_train *tr = fm_small_run(c);
   cr_expect_eq(fm_model_save("/nonexistent/dir/m.fmm", tr, &e), FM_EIO);
   cr_expect(strstr(e.msg, "/nonexistent/dir/m.fmm") != NULL, "%s", e.msg);
