@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "case.h"
 #include "fm_test_case.h"
+#include "fm_test_fmm.h"
 #include "model_file.h"
 #include "train.h"
 
@@ -78,32 +78,13 @@ static int fm_expect_reject(const unsigned char *buf, size_t len, const char *wh
   return st;
 }
 
-static void fm_put_u32(unsigned char *p, uint32_t v)
-{
-  for (int i = 0; i < 4; i++)
-    p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void fm_put_u64(unsigned char *p, uint64_t v)
-{
-  for (int i = 0; i < 8; i++)
-    p[i] = (unsigned char)(v >> (8 * i));
-}
-
-/* Re-seal an edited image with a correct CRC, as a buggy or malicious
- * writer would. */
-static void fm_reseal(unsigned char *buf, size_t len)
-{
-  fm_put_u32(buf + len - 4, (uint32_t)crc32_z(0L, buf, len - 4));
-}
-
 /* Offset of the first occurrence of the little-endian bytes of x. */
 static size_t fm_find_f64(const unsigned char *buf, size_t len, double x)
 {
   uint64_t u;
   unsigned char b[8];
   memcpy(&u, &x, 8);
-  fm_put_u64(b, u);
+  fm_test_put_u64(b, u);
   for (size_t i = 0; i + 8 <= len; i++)
     if (memcmp(buf + i, b, 8) == 0)
       return i;
@@ -237,10 +218,10 @@ Test(model_file, newer_version_and_bad_fields_under_a_valid_checksum_are_named)
   for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
     memcpy(w, buf, len);
     if (edits[i].width == 4)
-      fm_put_u32(w + edits[i].off, (uint32_t)edits[i].value);
+      fm_test_put_u32(w + edits[i].off, (uint32_t)edits[i].value);
     else
-      fm_put_u64(w + edits[i].off, edits[i].value);
-    fm_reseal(w, len);
+      fm_test_put_u64(w + edits[i].off, edits[i].value);
+    fm_test_reseal(w, len);
     cr_expect_eq(fm_expect_reject(w, len, edits[i].expect, &e), FM_EPARSE);
     cr_expect(strstr(e.msg, edits[i].expect) != NULL, "expected \"%s\" in: %s",
               edits[i].expect, e.msg);
@@ -251,24 +232,24 @@ Test(model_file, newer_version_and_bad_fields_under_a_valid_checksum_are_named)
   double nan = NAN;
   uint64_t u;
   memcpy(&u, &nan, 8);
-  fm_put_u64(w + off, u);
-  fm_reseal(w, len);
+  fm_test_put_u64(w + off, u);
+  fm_test_reseal(w, len);
   fm_expect_reject(w, len, "NaN parameter", &e);
   cr_expect(strstr(e.msg, "theta[0] is not finite") != NULL, "message: %s", e.msg);
   memcpy(w, buf, len);
   double neg = -fm_train_adam(tr)->v[3];
   off = fm_find_f64(w, len, fm_train_adam(tr)->v[3]);
   memcpy(&u, &neg, 8);
-  fm_put_u64(w + off, u);
-  fm_reseal(w, len);
+  fm_test_put_u64(w + off, u);
+  fm_test_reseal(w, len);
   fm_expect_reject(w, len, "negative second moment", &e);
   cr_expect(strstr(e.msg, "adam.v[3]") != NULL, "message: %s", e.msg);
   /* Bytes appended after the data (length field and CRC made consistent). */
   unsigned char *big = malloc(len + 8);
   memcpy(big, buf, len - 4);
   memset(big + len - 4, 0, 8);
-  fm_put_u64(big + 12, len + 8);
-  fm_reseal(big, len + 8);
+  fm_test_put_u64(big + 12, len + 8);
+  fm_test_reseal(big, len + 8);
   fm_expect_reject(big, len + 8, "trailing bytes", &e);
   cr_expect(strstr(e.msg, "bytes remain") != NULL, "message: %s", e.msg);
   free(big);
