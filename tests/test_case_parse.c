@@ -8,7 +8,6 @@
  */
 #include <criterion/criterion.h>
 #include <float.h>
-#include <gsl/gsl_eigen.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 #include "case.h"
 #include "cond.h"
 #include "fm_test_case.h"
+#include "fm_test_gmm.h"
 
 /* ------------------------------------------------------------- helpers */
 
@@ -38,22 +38,6 @@ static void fm_write_file(const char *path, const char *text)
   cr_assert_not_null(f, "cannot create %s", path);
   fputs(text, f);
   fclose(f);
-}
-
-/* Eigenvalues of a symmetric d x d matrix by GSL's symmetric QR (an
- * independent route from the rotations the aniso3d file was built with). */
-static double fm_condition_number(const double *S, size_t d)
-{
-  double A[16 * 16];
-  memcpy(A, S, d * d * sizeof *A);
-  gsl_matrix_view m = gsl_matrix_view_array(A, d, d);
-  gsl_vector *ev = gsl_vector_alloc(d);
-  gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(d);
-  gsl_eigen_symm(&m.matrix, ev, w);
-  double lo = gsl_vector_min(ev), hi = gsl_vector_max(ev);
-  gsl_eigen_symm_free(w);
-  gsl_vector_free(ev);
-  return hi / lo;
 }
 
 /* --------------------------------------------------------- built-in cases */
@@ -152,7 +136,7 @@ Test(case_parse, aniso3d_and_mix16d_covariances_have_the_stated_conditioning)
   fm_case *a = fm_test_case_load("aniso3d-vp.json");
   cr_assert(a->gmm->d == 3 && a->gmm->K == 3);
   for (size_t k = 0; k < 3; k++) {
-    double kappa = fm_condition_number(a->gmm->cov + 9 * k, 3);
+    double kappa = fm_test_cond_spd(a->gmm->cov + 9 * k, 3);
     cr_expect_leq(fabs(kappa - 100.0), 1e-7, "aniso3d component %zu: condition %.12g", k,
                   kappa);
     cr_expect_neq(a->gmm->cov[9 * k + 1], 0.0, "component %zu is not correlated", k);
@@ -163,8 +147,8 @@ Test(case_parse, aniso3d_and_mix16d_covariances_have_the_stated_conditioning)
    * provenance), equicorrelation 0.5 (condition 1 + 16 * 0.5/0.5 = 17). */
   fm_case *m = fm_test_case_load("mix16d-cond_ot.json");
   cr_assert(m->gmm->d == 16 && m->gmm->K == 4);
-  double k1 = fm_condition_number(m->gmm->cov + 256, 16);
-  double k2 = fm_condition_number(m->gmm->cov + 512, 16);
+  double k1 = fm_test_cond_spd(m->gmm->cov + 256, 16);
+  double k2 = fm_test_cond_spd(m->gmm->cov + 512, 16);
   cr_expect_leq(fabs(k1 - 59.975216280208), 1e-9, "AR(1) condition %.15g", k1);
   cr_expect_leq(fabs(k2 - 17.0), 1e-12, "equicorrelated condition %.15g", k2);
   fm_case_free(m);
