@@ -12,11 +12,8 @@
  */
 #include "gauss_flow.h"
 
-#include <gsl/gsl_eigen.h>
-#include <gsl/gsl_matrix.h>
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #define FM_GF_GRID 1024
 #define FM_GF_HL 8.0
@@ -28,20 +25,11 @@ void fm_gauss_flow_free(fm_gauss_flow *w)
   free(w->lam);
 }
 
+/* The eigenpairs of S (a single component), which must be positive. */
 static int fm_gauss_flow_eigen(fm_gauss_flow *w)
 {
-  size_t d = w->d;
-  fm_gsl_quiet();
-  gsl_matrix_view A = gsl_matrix_view_array(w->tmp, d, d);
-  gsl_matrix_view V = gsl_matrix_view_array(w->Q, d, d);
-  gsl_vector_view ev = gsl_vector_view_array(w->lam, d);
-  memcpy(w->tmp, w->g1->cov, d * d * sizeof(double));
-  gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(d);
-  if (ws == NULL)
-    return FM_ENOMEM;
-  int st = gsl_eigen_symmv(&A.matrix, &ev.vector, &V.matrix, ws) ? FM_ECONV : FM_OK;
-  gsl_eigen_symmv_free(ws);
-  for (size_t i = 0; i < d && st == FM_OK; i++)
+  int st = fm_gmm_cov_eigvec(w->lam, w->Q, w->g1);
+  for (size_t i = 0; i < w->d && st == FM_OK; i++)
     if (!(w->lam[i] > 0.0))
       st = FM_ENOTPD;
   return st;
@@ -129,9 +117,8 @@ int fm_gauss_flow_alloc(fm_gauss_flow *w, const fm_gmm *g, const fm_schedule *s,
   *w = (fm_gauss_flow){.s = s, .ta = ta, .tb = tb, .ntraj = ntraj, .d = d, .n = ntraj * d};
   int st = fm_gmm_moment_match(&w->g1, g);
   st = st ? st : fm_gmm_path_alloc(&w->path, w->g1);
-  /* lam d, Q d^2, xa, xe, x n each, tmp d^2 + 3d */
-  if (st == FM_OK &&
-      (w->lam = malloc((4 * d + 2 * d * d + 3 * w->n) * sizeof *w->lam)) == NULL)
+  /* lam d, Q d^2, xa, xe, x n each, tmp 3d */
+  if (st == FM_OK && (w->lam = malloc((4 * d + d * d + 3 * w->n) * sizeof *w->lam)) == NULL)
     st = FM_ENOMEM;
   if (st == FM_OK) {
     w->Q = w->lam + d;

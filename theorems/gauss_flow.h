@@ -5,7 +5,7 @@
  * sigma_t^2, the marginal field is affine and its flow from t_a is
  *     x_t = alpha_t m + Q diag(sqrt(c_i(t) / c_i(t_a))) Q' (x_ta - alpha_ta m)
  * (derivation in solver_order.c).  The workspace holds the eigenpairs of S
- * (GSL's symmetric eigensolver), exact draws of p_ta for ntraj trajectories
+ * (GSL's symmetric eigensolver, fm_gmm_cov_eigvec), exact draws of p_ta for ntraj trajectories
  * and their exact images at t_b, and serves the marginal field of the same
  * path through fm_gmm_path (Cholesky factors, posterior mean) as one stacked
  * system of n = ntraj d equations: the integrators and the reference share
@@ -31,7 +31,7 @@ typedef struct {
   double *lam, *Q;     /* eigenvalues, eigenvectors (columns, row-major d x d) */
   double *xa, *xe;     /* starts at t_a, their exact values at t_b (n each) */
   double *x;           /* the integrators' state (n) */
-  double *tmp;         /* d^2 + 3d scratch: fm_gauss_flow_map uses [0, 2d),
+  double *tmp;         /* 3d scratch: fm_gauss_flow_map uses [0, 2d),
                         * callers may use [2d, 3d) */
   double L;            /* stiffness max_{t, i} |c_i'/(2 c_i)| on a grid */
   double G;            /* amplification max_{t, i} sqrt(c_i(t_b)/c_i(t)) */
