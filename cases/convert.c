@@ -14,6 +14,8 @@
 
 #include <math.h>
 
+#include "linalg.h"
+
 typedef struct {
   double al, s, da, ds, w;
 } fm_cv_sv;
@@ -183,14 +185,6 @@ int fm_convert(double *out, fm_param to, fm_param from, const fm_sched_val *v,
   return FM_OK;
 }
 
-static double fm_cv_maxabs(const double *v, size_t n)
-{
-  double m = 0.0;
-  for (size_t j = 0; j < n; j++)
-    m = fmax(m, fabs(v[j]));
-  return m;
-}
-
 double fm_convert_cond(fm_param to, fm_param from, const fm_sched_val *v, const double *x,
                        const double *in, size_t n)
 {
@@ -200,7 +194,7 @@ double fm_convert_cond(fm_param to, fm_param from, const fm_sched_val *v, const 
   double out = 0.0;
   for (size_t j = 0; j < n; j++)
     out = fmax(out, fabs(a * x[j] + b * in[j]));
-  double terms = fabs(a) * fm_cv_maxabs(x, n) + fabs(b) * fm_cv_maxabs(in, n);
+  double terms = fabs(a) * fm_linalg_maxabs(x, n) + fabs(b) * fm_linalg_maxabs(in, n);
   return out > 0.0 ? terms / out : INFINITY;
 }
 

@@ -23,8 +23,6 @@
  */
 #include "field.h"
 
-#include <gsl/gsl_eigen.h>
-#include <gsl/gsl_matrix.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,32 +50,6 @@ static void fm_fg_destroy(fm_field *f)
   free(c->lam);
   free(c);
   free(f);
-}
-
-static int fm_fg_eigen(fm_fg_ctx *c)
-{
-  size_t d = c->g->d;
-  fm_gsl_quiet();
-  gsl_matrix *A = gsl_matrix_alloc(d, d), *V = gsl_matrix_alloc(d, d);
-  gsl_vector *ev = gsl_vector_alloc(d);
-  gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(d);
-  int st = (A && V && ev && ws) ? FM_OK : FM_ENOMEM;
-  for (size_t k = 0; k < c->g->K && st == FM_OK; k++) {
-    memcpy(A->data, c->g->cov + k * d * d, d * d * sizeof(double));
-    if (gsl_eigen_symmv(A, ev, V, ws) != 0)
-      st = FM_ECONV;
-    for (size_t i = 0; i < d && st == FM_OK; i++) {
-      c->lam[k * d + i] = gsl_vector_get(ev, i);
-      for (size_t r = 0; r < d; r++)
-        c->Q[k * d * d + r * d + i] = gsl_matrix_get(V, r, i);
-    }
-  }
-  if (ws != NULL)
-    gsl_eigen_symmv_free(ws);
-  gsl_vector_free(ev);
-  gsl_matrix_free(V);
-  gsl_matrix_free(A);
-  return st;
 }
 
 /* Schedule, path factorisation and the rates r_ki at t (once per call). */
@@ -218,7 +190,7 @@ int fm_field_gmm_alloc(fm_field **fp, const fm_gmm *g, const fm_schedule *s, fm_
     c->zk = c->uk + K * d;
     c->E = c->zk + K * d;
     c->y = c->E + d;
-    st = fm_fg_eigen(c);
+    st = fm_gmm_cov_eigvec(c->lam, c->Q, c->g);
   }
   if (st != FM_OK) {
     if (c != NULL) {

@@ -98,6 +98,22 @@ int fm_gmm_marginal_mpfr(mpfr_t logp, mpfr_t *score, mpfr_t *mean, mpfr_t *u,
  * FM_ENOTPD if a covariance is singular (alpha = sigma = 0). */
 int fm_gmm_at_time(fm_gmm **pt, const fm_gmm *g, const fm_sched_val *v);
 
+/* --- eigenvalues of the component covariances (gmm_eigen.c) ---
+ * By GSL's symmetric QR, for every k: lam[k d .. k d + d - 1] the
+ * eigenvalues of S_k in GSL's order, lmin[k], lmax[k] the extremes; any
+ * output may be NULL.  FM_ENOMEM, or FM_ECONV when GSL fails. */
+int fm_gmm_cov_eigen(double *lam, double *lmin, double *lmax, const fm_gmm *g);
+/* The eigenpairs (gsl_eigen_symmv, so the eigenvalues may differ from
+ * fm_gmm_cov_eigen's in the last bits): lam as above, Q[k d^2 ..] the
+ * eigenvectors of S_k as the columns of a row-major d x d matrix (S_k = Q
+ * diag(lam) Q'). */
+int fm_gmm_cov_eigvec(double *lam, double *Q, const fm_gmm *g);
+
+/* --- the moment-matched Gaussian (gmm_moment.c) ---
+ * *g1 = N(E x1, Cov x1) of g, one component (a copy of g when g has one).
+ * Caller frees with fm_gmm_free; *g1 is NULL on failure. */
+int fm_gmm_moment_match(fm_gmm **g1, const fm_gmm *g);
+
 /* --- the posterior p(x1 | x_t = x) as a GMM (gmm_posterior.c) ---
  * *post = sum_k gamma_k(x) N(mu_k(x), Sigma_k) with the per-component
  * Gaussian posteriors (conjugacy; formulas and why they do not cancel at

@@ -17,6 +17,14 @@ void fm_sched_mp_clear(fm_sched_mp *v)
   mpfr_clears(v->alpha, v->sigma, v->dalpha, v->dsigma, (mpfr_ptr)0);
 }
 
+void fm_sched_mp_set_d(fm_sched_mp *m, const fm_sched_val *v)
+{
+  mpfr_set_d(m->alpha, v->alpha, MPFR_RNDN);
+  mpfr_set_d(m->sigma, v->sigma, MPFR_RNDN);
+  mpfr_set_d(m->dalpha, v->dalpha, MPFR_RNDN);
+  mpfr_set_d(m->dsigma, v->dsigma, MPFR_RNDN);
+}
+
 int fm_schedule_new(fm_schedule **s, const fm_schedule_type *type, const double *par,
                     fm_errmsg *e)
 {
@@ -87,10 +95,7 @@ int fm_schedule_eval_mp_or_double(fm_sched_mp *v, int *exact_schedule,
   int st = fm_schedule_eval(&d, s, t);
   if (st != FM_OK)
     return st;
-  mpfr_set_d(v->alpha, d.alpha, MPFR_RNDN);
-  mpfr_set_d(v->sigma, d.sigma, MPFR_RNDN);
-  mpfr_set_d(v->dalpha, d.dalpha, MPFR_RNDN);
-  mpfr_set_d(v->dsigma, d.dsigma, MPFR_RNDN);
+  fm_sched_mp_set_d(v, &d);
   if (exact_schedule != NULL)
     *exact_schedule = 0;
   return FM_OK;

@@ -40,6 +40,9 @@ typedef struct {
 
 void fm_sched_mp_init(fm_sched_mp *v, mpfr_prec_t prec);
 void fm_sched_mp_clear(fm_sched_mp *v);
+/* m = v (exact at m's precision >= 53 bits): an MPFR reference fed the
+ * very schedule values the double code used. */
+void fm_sched_mp_set_d(fm_sched_mp *m, const fm_sched_val *v);
 
 typedef struct fm_schedule fm_schedule;
 

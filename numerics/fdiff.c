@@ -1,4 +1,5 @@
-/* fdiff.c -- Richardson-extrapolated central differences (see fdiff.h). */
+/* fdiff.c -- Richardson-extrapolated central differences, and the exact step
+ * of a forward difference (see fdiff.h). */
 #include "fdiff.h"
 #include "fm_status.h"
 
@@ -93,4 +94,11 @@ int fm_fdiff_central(double *d, double *err, fm_fdiff_info *info, fm_fdiff_fn f,
   free(T);
   free(yp);
   return st;
+}
+
+double fm_fdiff_step(double p, double delta)
+{
+  double ulp = nextafter(fabs(p), INFINITY) - fabs(p);
+  double q = p + fmax(delta, 4.0 * ulp);
+  return q - p;
 }

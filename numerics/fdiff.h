@@ -34,4 +34,10 @@ typedef struct {
 int fm_fdiff_central(double *d, double *err, fm_fdiff_info *info, fm_fdiff_fn f,
                      void *ctx, size_t n, double t, double h0, int levels);
 
+/* The step actually taken when p moves by about delta (> 0): p + max(delta,
+ * 4 ulp(p)) is rounded, and a p near 1 (a time) has only ulp resolution, so
+ * the forward differences of a first-order error analysis divide by this,
+ * not by delta.  Exact (Sterbenz). */
+double fm_fdiff_step(double p, double delta);
+
 #endif

@@ -66,6 +66,26 @@ void fm_linalg_mul(double *y, const double *A, const double *z, size_t n)
   }
 }
 
+double fm_linalg_maxabs(const double *a, size_t n)
+{
+  double m = 0.0;
+  for (size_t i = 0; i < n; i++)
+    m = fmax(m, fabs(a[i]));
+  return m;
+}
+
+double fm_linalg_maxdiff(const double *a, const double *b, size_t n)
+{
+  double m = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    double e = fabs(a[i] - b[i]);
+    if (isnan(e))
+      return NAN;
+    m = fmax(m, e);
+  }
+  return m;
+}
+
 double fm_linalg_asymmetry(const double *A, size_t n)
 {
   double big = 0.0, diff = 0.0;

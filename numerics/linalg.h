@@ -35,6 +35,13 @@ void fm_linalg_lower_solve_ld(long double *y, const long double *L, const long d
 void fm_linalg_upper_t_solve_ld(long double *x, const long double *L, const long double *y,
                                 size_t n);
 
+/* max_i |a_i|, the inf-norm of a vector (0 for n = 0; NaN entries are
+ * passed over by fmax, so callers that must see them test separately). */
+double fm_linalg_maxabs(const double *a, size_t n);
+/* max_i |a_i - b_i|; NaN as soon as one difference is NaN (a result that
+ * must not pass a tolerance test). */
+double fm_linalg_maxdiff(const double *a, const double *b, size_t n);
+
 /* Max |A_ij - A_ji| relative to max |A_ij|: 0 for an exactly symmetric A. */
 double fm_linalg_asymmetry(const double *A, size_t n);
 

@@ -86,14 +86,5 @@ int fm_report_json_check(const char *path, const fm_check_row *rows, size_t n,
                           "seed_override", (json_int_t)o->seed, "points", o->npoints, "prec",
                           (int)o->prec, "rows", (json_int_t)n, "failed", (json_int_t)failed,
                           "verdicts", arr);
-  fm_cli_atomic out;
-  int rc = fm_cli_atomic_open(&out, path);
-  if (rc != FM_EXIT_OK) {
-    json_decref(doc);
-    return rc;
-  }
-  int ok = json_dumpf(doc, out.f, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) == 0;
-  fputc('\n', out.f);
-  json_decref(doc);
-  return fm_cli_atomic_commit(&out, ok);
+  return fm_cli_json_write(doc, path);
 }

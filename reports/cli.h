@@ -62,4 +62,11 @@ typedef struct {
 int fm_cli_atomic_open(fm_cli_atomic *a, const char *path);
 int fm_cli_atomic_commit(fm_cli_atomic *a, int ok);
 
+/* doc written to path atomically, as every JSON file of fmcheck is: indent
+ * 2, doubles to 17 significant digits (they read back exactly), a final
+ * newline.  Takes over the reference to doc.  A document that cannot be
+ * dumped leaves path untouched. */
+struct json_t;
+int fm_cli_json_write(struct json_t *doc, const char *path);
+
 #endif

@@ -50,11 +50,14 @@ static int fm_opt_match(fm_cli_opt *o, int argc, char **argv, int *i, const char
   return 1;
 }
 
-int fm_cli_opts_parse(fm_cli_opt *opts, int argc, char **argv, const char *cmd)
+int fm_cli_opts_parse(fm_cli_opt *opts, int argc, char **argv, const char *cmd,
+                      fm_cli_help_fn help)
 {
   for (int i = 1; i < argc; i++)
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      help(stdout);
       return 1;
+    }
   for (int i = 1; i < argc; i++) {
     int r = 0;
     for (fm_cli_opt *o = opts; o->name != NULL && r == 0; o++)
@@ -66,6 +69,12 @@ int fm_cli_opts_parse(fm_cli_opt *opts, int argc, char **argv, const char *cmd)
                           argv[i], cmd);
   }
   return 0;
+}
+
+int fm_cli_opts_missing(fm_cli_help_fn help, const char *cmd, const char *what)
+{
+  help(stderr);
+  return fm_cli_error("%s: %s", cmd, what);
 }
 
 const fm_cli_opt *fm_cli_opt_get(const fm_cli_opt *opts, const char *name)

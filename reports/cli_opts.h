@@ -5,6 +5,8 @@
 #ifndef FM_CLI_OPTS_H
 #define FM_CLI_OPTS_H
 
+#include <stdio.h>
+
 typedef enum {
   FM_OPT_FLAG,   /* int *: set to `flag_value` */
   FM_OPT_STR,    /* const char ** */
@@ -22,11 +24,20 @@ typedef struct {
   int given;            /* set by the parser */
 } fm_cli_opt;
 
+/* A command's usage text, written to f. */
+typedef void (*fm_cli_help_fn)(FILE *f);
+
 /* Parse argv[1..argc-1] (argv[0] is the command) against opts, terminated
  * by an entry with name == NULL.  Returns 0; 1 when --help or -h was seen
- * (nothing else is checked); or FM_EXIT_USAGE after printing a message
- * naming the command, the option and the bad value. */
-int fm_cli_opts_parse(fm_cli_opt *opts, int argc, char **argv, const char *cmd);
+ * (help(stdout) printed, nothing else checked: the command exits 0); or
+ * FM_EXIT_USAGE after printing a message naming the command, the option and
+ * the bad value. */
+int fm_cli_opts_parse(fm_cli_opt *opts, int argc, char **argv, const char *cmd,
+                      fm_cli_help_fn help);
+
+/* A required option is missing: help(stderr), then "fmcheck: <cmd>: <what>";
+ * returns FM_EXIT_USAGE. */
+int fm_cli_opts_missing(fm_cli_help_fn help, const char *cmd, const char *what);
 
 /* The entry named name (it must exist in the table). */
 const fm_cli_opt *fm_cli_opt_get(const fm_cli_opt *opts, const char *name);

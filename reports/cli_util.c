@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -172,4 +173,18 @@ int fm_cli_atomic_commit(fm_cli_atomic *a, int ok)
   free(a->path);
   free(a->tmp);
   return rc;
+}
+
+int fm_cli_json_write(json_t *doc, const char *path)
+{
+  fm_cli_atomic out;
+  int rc = fm_cli_atomic_open(&out, path);
+  if (rc != FM_EXIT_OK) {
+    json_decref(doc);
+    return rc;
+  }
+  int ok = json_dumpf(doc, out.f, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) == 0;
+  fputc('\n', out.f);
+  json_decref(doc);
+  return fm_cli_atomic_commit(&out, ok);
 }

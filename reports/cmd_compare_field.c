@@ -88,15 +88,7 @@ static int fm_cfield_json(const char *path, const fm_cfield_res *r, const fm_cas
                         "abs_err", r->worst_err, "norm_u", r->worst_u, "pass", pass);
   if (j == NULL)
     return fm_cli_error("compare-field: out of memory");
-  fm_cli_atomic at;
-  int rc = fm_cli_atomic_open(&at, path);
-  if (rc == FM_EXIT_OK) {
-    int bad = json_dumpf(j, at.f, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0;
-    fputc('\n', at.f);
-    rc = fm_cli_atomic_commit(&at, !bad);
-  }
-  json_decref(j);
-  return rc;
+  return fm_cli_json_write(j, path);
 }
 
 static void fm_cfield_print(const fm_cfield_res *r, const fm_case *c, const double *rows,
@@ -124,17 +116,11 @@ int fm_cli_compare_field(int argc, char **argv)
       {"--json", FM_OPT_STR, &json, 0, 0, 0, 0, 0},
       {NULL, FM_OPT_FLAG, NULL, 0, 0, 0, 0, 0},
   };
-  int rc = fm_cli_opts_parse(opts, argc, argv, "compare-field");
-  if (rc == 1) {
-    fm_cfield_help(stdout);
-    return FM_EXIT_OK;
-  }
+  int rc = fm_cli_opts_parse(opts, argc, argv, "compare-field", fm_cfield_help);
   if (rc != 0)
-    return rc;
-  if (casef == NULL || field == NULL) {
-    fm_cfield_help(stderr);
-    return fm_cli_error("compare-field: --case and --field are required");
-  }
+    return rc == 1 ? FM_EXIT_OK : rc;
+  if (casef == NULL || field == NULL)
+    return fm_cli_opts_missing(fm_cfield_help, "compare-field", "--case and --field are required");
   fm_case *c;
   if ((rc = fm_cli_case_load(&c, casef)) != FM_EXIT_OK)
     return rc;

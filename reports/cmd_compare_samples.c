@@ -61,15 +61,7 @@ static int fm_csamp_json(const char *path, const fm_stat_compare *r, const fm_ca
                 r->rejected ? "REJECT" : "ACCEPT");
   if (j == NULL)
     return fm_cli_error("compare-samples: out of memory");
-  fm_cli_atomic at;
-  int rc = fm_cli_atomic_open(&at, path);
-  if (rc == FM_EXIT_OK) {
-    int bad = json_dumpf(j, at.f, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0;
-    fputc('\n', at.f);
-    rc = fm_cli_atomic_commit(&at, !bad);
-  }
-  json_decref(j);
-  return rc;
+  return fm_cli_json_write(j, path);
 }
 
 static int fm_csamp_run(const fm_case *c, const double *X, size_t n, double t, double alpha,
@@ -112,17 +104,12 @@ int fm_cli_compare_samples(int argc, char **argv)
       {"--json", FM_OPT_STR, &json, 0, 0, 0, 0, 0},
       {NULL, FM_OPT_FLAG, NULL, 0, 0, 0, 0, 0},
   };
-  int rc = fm_cli_opts_parse(opts, argc, argv, "compare-samples");
-  if (rc == 1) {
-    fm_csamp_help(stdout);
-    return FM_EXIT_OK;
-  }
+  int rc = fm_cli_opts_parse(opts, argc, argv, "compare-samples", fm_csamp_help);
   if (rc != 0)
-    return rc;
-  if (casef == NULL || samples == NULL) {
-    fm_csamp_help(stderr);
-    return fm_cli_error("compare-samples: --case and --samples are required");
-  }
+    return rc == 1 ? FM_EXIT_OK : rc;
+  if (casef == NULL || samples == NULL)
+    return fm_cli_opts_missing(fm_csamp_help, "compare-samples",
+                               "--case and --samples are required");
   fm_case *c;
   if ((rc = fm_cli_case_load(&c, casef)) != FM_EXIT_OK)
     return rc;

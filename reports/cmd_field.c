@@ -3,6 +3,7 @@
  * printed with %.17g (round-trip precision), as an oracle for other code.
  * Every input row is validated before anything is printed. */
 #include "cli.h"
+#include "cli_opts.h"
 #include "points_csv.h"
 #include "precision.h"
 
@@ -89,10 +90,8 @@ int fm_cli_field(int argc, char **argv)
     if (missing)
       return FM_EXIT_USAGE;
   }
-  if (casef == NULL || points == NULL) {
-    fm_field_help(stderr);
-    return fm_cli_error("field: --case and --points are required");
-  }
+  if (casef == NULL || points == NULL)
+    return fm_cli_opts_missing(fm_field_help, "field", "--case and --points are required");
   if (!fm_precision_long_double_extended())
     fprintf(stderr, "fmcheck: warning: long double arithmetic is not extended here (valgrind, "
                     "or a platform where long double is double): far-tail values are accurate "

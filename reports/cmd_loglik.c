@@ -222,17 +222,12 @@ int fm_cli_loglik(int argc, char **argv)
       {"--out", FM_OPT_STR, &a.out, 0, 0, 0, 0, 0},
       {NULL, FM_OPT_FLAG, NULL, 0, 0, 0, 0, 0},
   };
-  int rc = fm_cli_opts_parse(opts, argc, argv, "loglik");
-  if (rc == 1) {
-    fm_loglik_help(stdout);
-    return FM_EXIT_OK;
-  }
+  int rc = fm_cli_opts_parse(opts, argc, argv, "loglik", fm_loglik_help);
   if (rc != 0)
-    return rc;
-  if ((a.model == NULL && a.casef == NULL) || a.points == NULL) {
-    fm_loglik_help(stderr);
-    return fm_cli_error("loglik: --points and --model or --case are required");
-  }
+    return rc == 1 ? FM_EXIT_OK : rc;
+  if ((a.model == NULL && a.casef == NULL) || a.points == NULL)
+    return fm_cli_opts_missing(fm_loglik_help, "loglik",
+                               "--points and --model or --case are required");
   if (!(a.rtol + a.atol > 0.0))
     return fm_cli_error("loglik: --rtol and --atol cannot both be 0");
   if (a.probes > 4096)

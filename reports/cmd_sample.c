@@ -141,17 +141,11 @@ int fm_cli_sample(int argc, char **argv)
       {"--case", FM_OPT_STR, &a.casef, 0, 0, 0, 0, 0},
       {NULL, FM_OPT_FLAG, NULL, 0, 0, 0, 0, 0},
   };
-  int rc = fm_cli_opts_parse(opts, argc, argv, "sample");
-  if (rc == 1) {
-    fm_sample_help(stdout);
-    return FM_EXIT_OK;
-  }
+  int rc = fm_cli_opts_parse(opts, argc, argv, "sample", fm_sample_help);
   if (rc != 0)
-    return rc;
-  if (a.model == NULL || a.n == 0) {
-    fm_sample_help(stderr);
-    return fm_cli_error("sample: --model and --n are required");
-  }
+    return rc == 1 ? FM_EXIT_OK : rc;
+  if (a.model == NULL || a.n == 0)
+    return fm_cli_opts_missing(fm_sample_help, "sample", "--model and --n are required");
   if (!(a.rtol + a.atol > 0.0))
     return fm_cli_error("sample: --rtol and --atol cannot both be 0");
   fm_sample_opts probe;

@@ -221,17 +221,12 @@ int fm_cli_train(int argc, char **argv)
       {"--quiet", FM_OPT_FLAG, &a.quiet, 1, 0, 0, 0, 0},
       {NULL, FM_OPT_FLAG, NULL, 0, 0, 0, 0, 0},
   };
-  int rc = fm_cli_opts_parse(opts, argc, argv, "train");
-  if (rc == 1) {
-    fm_train_help(stdout);
-    return FM_EXIT_OK;
-  }
+  int rc = fm_cli_opts_parse(opts, argc, argv, "train", fm_train_help);
   if (rc != 0)
-    return rc;
-  if (a.casef == NULL || a.out == NULL || (a.resume == NULL && a.steps == 0)) {
-    fm_train_help(stderr);
-    return fm_cli_error("train: --case, --out and --steps (or --resume) are required");
-  }
+    return rc == 1 ? FM_EXIT_OK : rc;
+  if (a.casef == NULL || a.out == NULL || (a.resume == NULL && a.steps == 0))
+    return fm_cli_opts_missing(fm_train_help, "train",
+                               "--case, --out and --steps (or --resume) are required");
   fm_case *c;
   if ((rc = fm_cli_case_load(&c, a.casef)) != FM_EXIT_OK)
     return rc;

@@ -100,17 +100,11 @@ int fm_cli_validate_schedule(int argc, char **argv)
       {"--prec", FM_OPT_U64, &prec, 0, 128, 0, 0, 0},
       {NULL, FM_OPT_FLAG, NULL, 0, 0, 0, 0, 0},
   };
-  int rc = fm_cli_opts_parse(opts, argc, argv, "validate-schedule");
-  if (rc == 1) {
-    fm_validate_help(stdout);
-    return FM_EXIT_OK;
-  }
+  int rc = fm_cli_opts_parse(opts, argc, argv, "validate-schedule", fm_validate_help);
   if (rc != 0)
-    return rc;
-  if (sched == NULL) {
-    fm_validate_help(stderr);
-    return fm_cli_error("validate-schedule: --schedule F is required");
-  }
+    return rc == 1 ? FM_EXIT_OK : rc;
+  if (sched == NULL)
+    return fm_cli_opts_missing(fm_validate_help, "validate-schedule", "--schedule F is required");
   if (points > 1000000 || prec > 65536)
     return fm_cli_error("validate-schedule: --points at most 1e6, --prec at most 65536");
   if (out != NULL && (rc = fm_validate_outdir(out)) != FM_EXIT_OK)

@@ -210,38 +210,6 @@ fm_outcome fm_sweep_outcome(const fm_sweep_result *r)
   return any ? FM_OUTCOME_PASS : FM_OUTCOME_NA;
 }
 
-int fm_sweep_moment_gaussian(fm_gmm **g1, const fm_gmm *g)
-{
-  if (g->K == 1)
-    return fm_gmm_copy(g1, g);
-  size_t d = g->d;
-  int st = fm_gmm_alloc(g1, d, 1);
-  if (st != FM_OK)
-    return st;
-  fm_gmm *h = *g1;
-  h->w[0] = 1.0;
-  for (size_t k = 0; k < g->K; k++)
-    for (size_t i = 0; i < d; i++)
-      h->mean[i] += g->w[k] * g->mean[k * d + i];
-  /* Cov = sum_k w_k (S_k + (m_k - m)(m_k - m)'), symmetric by construction
-   * when only the upper triangle is summed and mirrored. */
-  for (size_t k = 0; k < g->K; k++)
-    for (size_t i = 0; i < d; i++)
-      for (size_t j = i; j < d; j++) {
-        double ri = g->mean[k * d + i] - h->mean[i], rj = g->mean[k * d + j] - h->mean[j];
-        h->cov[i * d + j] += g->w[k] * (g->cov[k * d * d + i * d + j] + ri * rj);
-      }
-  for (size_t i = 0; i < d; i++)
-    for (size_t j = 0; j < i; j++)
-      h->cov[i * d + j] = h->cov[j * d + i];
-  st = fm_gmm_finalize(h, NULL, NULL);
-  if (st != FM_OK) {
-    fm_gmm_free(h);
-    *g1 = NULL;
-  }
-  return st;
-}
-
 int fm_sweep_marginal_point(double *x, double *u, fm_sched_val *v, const fm_case *c,
                             uint64_t seed, double t)
 {

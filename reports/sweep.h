@@ -152,9 +152,6 @@ void fm_sweep_setupf(fm_sweep_result *r, const char *fmt, ...)
 uint64_t fm_sweep_seed(const fm_sweep_opts *o, const fm_case *c);
 /* Report progress frac in [0,1] through o->progress (if any). */
 void fm_sweep_progress(const fm_sweep_opts *o, double frac);
-/* *g1 = N(E x1, Cov x1), the moment-matched Gaussian of g (a copy of g
- * when it has one component).  Caller frees. */
-int fm_sweep_moment_gaussian(fm_gmm **g1, const fm_gmm *g);
 /* The evaluation point of the integral sweeps: schedule values v at t and
  * x = alpha_t x1 + sigma_t x0 for one seeded draw (x1 ~ q, x0 ~ N(0, I)),
  * u = the closed-form marginal field there (fm_gmm_marginal).  x, u: d. */

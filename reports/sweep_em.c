@@ -96,7 +96,7 @@ static int fm_sem_setup(fm_sem *w, const fm_case *c)
 {
   fm_gmm *mm = NULL;
   *w = (fm_sem){.s = c->sched};
-  int st = fm_sweep_moment_gaussian(&mm, c->gmm);
+  int st = fm_gmm_moment_match(&mm, c->gmm);
   st = st ? st : fm_gmm_alloc(&w->g, 1, 1);
   if (st == FM_OK) {
     w->m = mm->mean[0];

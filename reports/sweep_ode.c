@@ -4,8 +4,9 @@
  * t_b = 1 - 1e-3, vs the number of steps N.  Expected slopes -order
  * (-1, -2, -4), read from the method table.
  *
- * Exact flow (theorems/solver_order.c derives it): for data N(m, S) with
- * S = Q diag(lambda) Q', c_i(t) = alpha_t^2 lambda_i + sigma_t^2,
+ * Exact flow (theorems/gauss_flow.h, the theorem's own workspace; derived
+ * in theorems/solver_order.c): for data N(m, S) with S = Q diag(lambda) Q',
+ * c_i(t) = alpha_t^2 lambda_i + sigma_t^2,
  *     x_tb = alpha_tb m + Q diag(sqrt(c_i(tb) / c_i(ta))) Q' (x_ta - alpha_ta m).
  * The integrators see the field only through fm_gmm_path; the reference
  * uses GSL's symmetric eigensolver.  A mixture has no closed-form flow: its
@@ -28,168 +29,25 @@
 #include "sweep.h"
 
 #include <float.h>
-#include <gsl/gsl_eigen.h>
-#include <gsl/gsl_matrix.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "gauss_flow.h"
 #include "ode.h"
 
 #define FM_SO2_TAG 0x524fu /* "RO" */
 #define FM_SO2_TA 1e-3
 #define FM_SO2_TB (1.0 - 1e-3)
 #define FM_SO2_NTRAJ 4
-#define FM_SO2_GRID 1024
 #define FM_SO2_TOL 0.3
 
-typedef struct {
-  const fm_schedule *s;
-  fm_gmm *g1;
-  fm_gmm_path *path;
-  size_t d, n;        /* n = NTRAJ d */
-  double *lam, *Q;    /* eigenpairs of S (columns of Q) */
-  double *xa, *xe, *x, *tmp;
-  double L;
-  size_t N0;
-} fm_so2;
-
-static void fm_so2_free(fm_so2 *w)
-{
-  fm_gmm_free(w->g1);
-  fm_gmm_path_free(w->path);
-  free(w->lam);
-}
-
-static int fm_so2_eigen(fm_so2 *w)
-{
-  size_t d = w->d;
-  fm_gsl_quiet();
-  gsl_matrix_view A = gsl_matrix_view_array(w->tmp, d, d);
-  gsl_matrix_view V = gsl_matrix_view_array(w->Q, d, d);
-  gsl_vector_view ev = gsl_vector_view_array(w->lam, d);
-  memcpy(w->tmp, w->g1->cov, d * d * sizeof(double));
-  gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(d);
-  if (ws == NULL)
-    return FM_ENOMEM;
-  int st = gsl_eigen_symmv(&A.matrix, &ev.vector, &V.matrix, ws) ? FM_ECONV : FM_OK;
-  gsl_eigen_symmv_free(ws);
-  for (size_t i = 0; i < d && st == FM_OK; i++)
-    if (!(w->lam[i] > 0.0))
-      st = FM_ENOTPD;
-  return st;
-}
-
-/* y = alpha_b m + Q diag(sqrt(c(b)/c(a))) Q' (x - alpha_a m). */
-static void fm_so2_exact(double *y, const fm_so2 *w, const fm_sched_val *va,
-                         const fm_sched_val *vb, const double *x, double *q)
-{
-  size_t d = w->d;
-  const double *m = w->g1->mean;
-  for (size_t j = 0; j < d; j++) {
-    double s = 0.0;
-    for (size_t i = 0; i < d; i++)
-      s += w->Q[i * d + j] * (x[i] - va->alpha * m[i]);
-    double ca = va->alpha * va->alpha * w->lam[j] + va->sigma * va->sigma;
-    double cb = vb->alpha * vb->alpha * w->lam[j] + vb->sigma * vb->sigma;
-    q[j] = s * sqrt(cb / ca);
-  }
-  for (size_t i = 0; i < d; i++) {
-    double s = 0.0;
-    for (size_t j = 0; j < d; j++)
-      s += w->Q[i * d + j] * q[j];
-    y[i] = vb->alpha * m[i] + s;
-  }
-}
-
-static int fm_so2_stiffness(fm_so2 *w)
-{
-  int st = FM_OK;
-  w->L = 0.0;
-  for (int k = 0; k <= FM_SO2_GRID && st == FM_OK; k++) {
-    fm_sched_val v;
-    st = fm_schedule_eval(&v, w->s, FM_SO2_TA + (FM_SO2_TB - FM_SO2_TA) * k / FM_SO2_GRID);
-    for (size_t i = 0; i < w->d && st == FM_OK; i++) {
-      double c = v.alpha * v.alpha * w->lam[i] + v.sigma * v.sigma;
-      w->L = fmax(w->L, fabs(v.alpha * v.dalpha * w->lam[i] + v.sigma * v.dsigma) / c);
-    }
-  }
-  if (st == FM_OK && !isfinite(w->L))
-    st = FM_ENONFIN;
-  double need = fmax(8.0, 8.0 * w->L * (FM_SO2_TB - FM_SO2_TA));
-  for (w->N0 = 8; (double)w->N0 < need && w->N0 < ((size_t)1 << 20);)
-    w->N0 <<= 1;
-  return st;
-}
-
-/* Starts: x = alpha m + Q diag(sqrt(c(ta))) z; and their exact images. */
-static int fm_so2_starts(fm_so2 *w, uint64_t seed)
-{
-  size_t d = w->d;
-  fm_sched_val va, vb;
-  int st = fm_schedule_eval(&va, w->s, FM_SO2_TA);
-  st = st ? st : fm_schedule_eval(&vb, w->s, FM_SO2_TB);
-  if (st != FM_OK)
-    return st;
-  fm_rng r = fm_rng_make(seed, FM_RNG_STREAM(FM_SO2_TAG, 1));
-  double *z = w->tmp;
-  for (size_t p = 0; p < FM_SO2_NTRAJ; p++) {
-    fm_rng_normals(z, d, &r, (uint64_t)(p * d));
-    for (size_t i = 0; i < d; i++) {
-      double s = 0.0;
-      for (size_t j = 0; j < d; j++)
-        s += w->Q[i * d + j] *
-             sqrt(va.alpha * va.alpha * w->lam[j] + va.sigma * va.sigma) * z[j];
-      w->xa[p * d + i] = va.alpha * w->g1->mean[i] + s;
-    }
-    fm_so2_exact(w->xe + p * d, w, &va, &vb, w->xa + p * d, w->tmp + d);
-  }
-  return FM_OK;
-}
-
-static int fm_so2_alloc(fm_so2 *w, const fm_case *c, uint64_t seed)
-{
-  size_t d = c->gmm->d;
-  *w = (fm_so2){.s = c->sched, .d = d, .n = FM_SO2_NTRAJ * d};
-  int st = fm_sweep_moment_gaussian(&w->g1, c->gmm);
-  st = st ? st : fm_gmm_path_alloc(&w->path, w->g1);
-  /* lam d, Q d^2, tmp d^2 + 2d (the eigensolver's matrix; a draw and the
-   * exact map's scratch), xa, xe, x n each */
-  if (st == FM_OK &&
-      (w->lam = malloc((3 * d + 2 * d * d + 3 * w->n) * sizeof(double))) == NULL)
-    st = FM_ENOMEM;
-  if (st == FM_OK) {
-    w->Q = w->lam + d;
-    w->tmp = w->Q + d * d;
-    w->xa = w->tmp + d * d + 2 * d;
-    w->xe = w->xa + w->n;
-    w->x = w->xe + w->n;
-    st = fm_so2_eigen(w);
-  }
-  st = st ? st : fm_so2_stiffness(w);
-  st = st ? st : fm_so2_starts(w, seed);
-  if (st != FM_OK)
-    fm_so2_free(w);
-  return st;
-}
-
-static int fm_so2_field(double *dx, double t, const double *x, void *ctx)
-{
-  fm_so2 *w = ctx;
-  fm_sched_val v;
-  int st = fm_schedule_eval(&v, w->s, t);
-  st = st ? st : fm_gmm_path_set(w->path, &v);
-  for (size_t p = 0; p < FM_SO2_NTRAJ && st == FM_OK; p++)
-    st = fm_gmm_path_eval(NULL, NULL, NULL, dx + p * w->d, w->path, x + p * w->d);
-  return st;
-}
-
 /* Terminal relative error with N steps; *floor its round-off floor. */
-static int fm_so2_err(double *err, double *floor, fm_so2 *w, const fm_ode_method *m, size_t N)
+static int fm_so2_err(double *err, double *floor, fm_gauss_flow *w, const fm_ode_method *m,
+                      size_t N)
 {
   memcpy(w->x, w->xa, w->n * sizeof(double));
-  int st = fm_ode_integrate(w->x, m, fm_so2_field, w, w->n, FM_SO2_TA, FM_SO2_TB, N);
+  int st = fm_ode_integrate(w->x, m, fm_gauss_flow_field, w, w->n, FM_SO2_TA, FM_SO2_TB, N);
   if (st != FM_OK)
     return st;
   *err = 0.0;
@@ -208,9 +66,10 @@ static int fm_so2_err(double *err, double *floor, fm_so2 *w, const fm_ode_method
 
 static int fm_so2_run(fm_sweep_result *r, const fm_case *c, const fm_sweep_opts *o)
 {
-  fm_so2 w;
+  fm_gauss_flow w;
   size_t nlev = o->quick ? 4 : 6, nm = 0;
-  int st = fm_so2_alloc(&w, c, fm_sweep_seed(o, c));
+  fm_rng rng = fm_rng_make(fm_sweep_seed(o, c), FM_RNG_STREAM(FM_SO2_TAG, 1));
+  int st = fm_gauss_flow_alloc(&w, c->gmm, c->sched, FM_SO2_TA, FM_SO2_TB, FM_SO2_NTRAJ, &rng);
   if (st != FM_OK)
     return st;
   while (fm_ode_methods[nm] != NULL)
@@ -242,7 +101,7 @@ static int fm_so2_run(fm_sweep_result *r, const fm_case *c, const fm_sweep_opts 
       fm_sweep_notef(s, "%zu level%s under the round-off floor 100 N eps left out", below,
                      below == 1 ? "" : "s");
   }
-  fm_so2_free(&w);
+  fm_gauss_flow_free(&w);
   return st;
 }
 

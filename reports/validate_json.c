@@ -102,14 +102,5 @@ int fm_val_write_json(const fm_val_result *r, const char *path)
     json_object_set_new(doc, "name", json_string(r->label));
   if (doc == NULL)
     return fm_cli_error("%s: cannot build the JSON document", path);
-  fm_cli_atomic out;
-  int rc = fm_cli_atomic_open(&out, path);
-  if (rc != FM_EXIT_OK) {
-    json_decref(doc);
-    return rc;
-  }
-  int ok = json_dumpf(doc, out.f, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) == 0;
-  fputc('\n', out.f);
-  json_decref(doc);
-  return fm_cli_atomic_commit(&out, ok);
+  return fm_cli_json_write(doc, path);
 }

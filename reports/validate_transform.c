@@ -27,11 +27,11 @@
  *     1-t), through fm_transform_combine and the field);
  *   - A's sigma = 1 - t, one rounding for t < 1/2: eps sigma_A times the
  *     measured |dF/dsigma_A|;
- *   - fm_transform_combine's rounding (transform.c; the model of theorem
- *     schedule-transform): t_r' within (2 (kL_A + kL_B) + 1) eps relative,
- *     kL = (|alpha'/alpha| + |sigma'/sigma|)/|L'|; s_r'/s_r within 2 eps
- *     (|g_B| + |t' g_A|) + |t' g_A| dt_rel; s_r within eps (times the
- *     measured |dF/ds| s);
+ *   - fm_transform_combine's rounding (theorems/transform_err.c, the model
+ *     theorem schedule-transform uses too): t_r' within (2 (kL_A + kL_B) +
+ *     1) eps relative, kL = (|alpha'/alpha| + |sigma'/sigma|)/|L'|; s_r'/s_r
+ *     within 2 eps (|g_B| + |t' g_A|) + |t' g_A| dt_rel; s_r within eps
+ *     (times the measured |dF/ds| s);
  *   - y = x/s_r, eps |y_j| per component, times the measured column
  *     sensitivity of u_A; u_A's own rounding s |t'| B_u (path_err.h);
  *     2 eps U for the final axpy;
@@ -58,12 +58,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fdiff.h"
+#include "linalg.h"
 #include "path_err.h"
 #include "points.h"
 #include "transform.h"
+#include "transform_err.h"
 
 #define FM_VT_EPS DBL_EPSILON
-#define FM_VT_PROBE 0x1p-20
+#define FM_VT_PROBE FM_TRANSFORM_ERR_PROBE
 #define FM_VT_MAX_REL 0.1
 #define FM_VT_NMUT 3
 #define FM_VT_TRIVIAL 1e-12
@@ -88,26 +91,6 @@ typedef struct {
   double triv[FM_VT_NMUT];  /* largest |t' - 1|, relative |s'/s|, |s - 1| */
   char worst[200];
 } fm_vt_stats;
-
-static double fm_vt_maxabs(const double *a, size_t d)
-{
-  double m = 0.0;
-  for (size_t j = 0; j < d; j++)
-    m = fmax(m, fabs(a[j]));
-  return m;
-}
-
-static double fm_vt_diff(const double *a, const double *b, size_t d)
-{
-  double m = 0.0;
-  for (size_t j = 0; j < d; j++) {
-    double e = fabs(a[j] - b[j]);
-    if (isnan(e))
-      return NAN;
-    m = fmax(m, e);
-  }
-  return m;
-}
 
 /* CondOT's analytic field at t (the callback of fm_transform_field). */
 static int fm_vt_uA(double *u, double t, const double *y, size_t n, void *ctx)
@@ -150,19 +133,6 @@ static int fm_vt_field(fm_vt_work *w, double *F, fm_transform_val *tv,
   return FM_OK;
 }
 
-static double fm_vt_step(double p, double delta)
-{
-  double ulp = nextafter(fabs(p), INFINITY) - fabs(p);
-  double q = p + fmax(delta, 4.0 * ulp);
-  return q - p;
-}
-
-static double fm_vt_kL(const fm_sched_val *v)
-{
-  double a = v->dalpha / v->alpha, s = v->dsigma / v->sigma;
-  return (fabs(a) + fabs(s)) / fabs(a - s);
-}
-
 /* |dF/dp| dp for the root t_r and for A's sigma (forward differences). */
 static int fm_vt_err_inputs(double *err, fm_vt_work *w, const fm_transform_val *tv,
                             const fm_sched_val *vA, const fm_sched_val *vB, const double *x)
@@ -176,22 +146,22 @@ static int fm_vt_err_inputs(double *err, fm_vt_work *w, const fm_transform_val *
   double LA1 = vA->dalpha / vA->alpha - vA->dsigma / vA->sigma;
   double dt_r = tv->t_width + 2.0 * FM_VT_EPS * (3.0 + fabs(L)) / fabs(LA1);
   fm_transform_val tk = *tv;
-  double delta = fm_vt_step(t, FM_VT_PROBE * base);
+  double delta = fm_fdiff_step(t, FM_VT_PROBE * base);
   fm_sched_val vk;
   tk.t = t + delta;
   int st = fm_schedule_eval(&vk, w->A, tk.t);
   st = st ? st : fm_vt_field(w, w->Fk + d, &tk, &vk, vB, x);
   if (st != FM_OK)
     return st;
-  *err += fm_vt_diff(w->Fk + d, w->F, d) / delta * dt_r;
+  *err += fm_linalg_maxdiff(w->Fk + d, w->F, d) / delta * dt_r;
   vk = *vA;
-  double ds = fm_vt_step(vA->sigma, FM_VT_PROBE * vA->sigma);
+  double ds = fm_fdiff_step(vA->sigma, FM_VT_PROBE * vA->sigma);
   vk.sigma += ds;
   tk = *tv;
   st = fm_vt_field(w, w->Fk + d, &tk, &vk, vB, x);
   if (st != FM_OK)
     return st;
-  *err += fm_vt_diff(w->Fk + d, w->F, d) / ds * FM_VT_EPS * vA->sigma;
+  *err += fm_linalg_maxdiff(w->Fk + d, w->F, d) / ds * FM_VT_EPS * vA->sigma;
   return FM_OK;
 }
 
@@ -200,21 +170,17 @@ static int fm_vt_err_combine(double *err, fm_vt_work *w, const fm_transform_val 
                              const fm_sched_val *vA, const fm_sched_val *vB, const double *x)
 {
   size_t d = w->d;
-  double xn = fm_vt_maxabs(x, d), un = fm_vt_maxabs(w->uA, d), sdt = fabs(tv->s * tv->dt);
-  int ba = tv->by_alpha;
-  double gA = ba ? vA->dalpha / vA->alpha : vA->dsigma / vA->sigma;
-  double gB = ba ? vB->dalpha / vB->alpha : vB->dsigma / vB->sigma;
-  double dt_rel = (2.0 * (fm_vt_kL(vA) + fm_vt_kL(vB)) + 1.0) * FM_VT_EPS;
-  double tg = fabs(tv->dt * gA);
-  double ddlogs = 2.0 * FM_VT_EPS * (fabs(gB) + tg) + tg * dt_rel;
+  double xn = fm_linalg_maxabs(x, d), un = fm_linalg_maxabs(w->uA, d), sdt = fabs(tv->s * tv->dt);
+  fm_transform_err e;
+  fm_transform_err_combine(&e, tv, vA, vB);
   fm_transform_val ts = *tv;
   ts.s = tv->s * (1.0 + FM_VT_PROBE);
   w->rescale = 1.0;
   int st = fm_transform_field(w->Fk + d, &ts, fm_vt_uA, w, x, 1, d, w->work);
   if (st != FM_OK)
     return st;
-  *err = xn * ddlogs + sdt * un * dt_rel +
-         fm_vt_diff(w->Fk + d, w->F, d) / FM_VT_PROBE * FM_VT_EPS;
+  *err = xn * e.ddlogs + sdt * un * e.dt_rel +
+         fm_linalg_maxdiff(w->Fk + d, w->F, d) / FM_VT_PROBE * FM_VT_EPS;
   return FM_OK;
 }
 
@@ -229,15 +195,7 @@ static int fm_vt_err_field(double *err, fm_vt_work *w, const fm_transform_val *t
   for (size_t j = 0; j < d; j++)
     w->y[j] = x[j] / tv->s; /* the perturbed evaluations moved y */
   int st = fm_gmm_path_set(w->pA, vA);
-  for (size_t j = 0; j < d && st == FM_OK; j++) {
-    if (w->y[j] == 0.0)
-      continue;
-    double delta = fm_vt_step(w->y[j], FM_VT_PROBE * fabs(w->y[j]));
-    memcpy(w->ys, w->y, d * sizeof *w->ys);
-    w->ys[j] += delta;
-    st = fm_gmm_path_eval(NULL, NULL, NULL, w->Fk + d, w->pA, w->ys);
-    *err += sdt * fm_vt_diff(w->Fk + d, w->uA, d) / delta * FM_VT_EPS * fabs(w->y[j]);
-  }
+  st = st ? st : fm_transform_err_rescale(err, w->pA, w->y, w->uA, sdt, d, w->ys, w->Fk + d);
   /* path_err bounds the last evaluation: redo the one at y */
   st = st ? st : fm_gmm_path_eval(NULL, NULL, NULL, w->uA, w->pA, w->y);
   if (st != FM_OK)
@@ -258,7 +216,7 @@ static int fm_vt_reference(double *err, fm_vt_work *w, const fm_sched_val *vB,
     return st;
   fm_path_errb b;
   fm_path_err_bound(&b, w->pe, w->pB, vB, x, FM_VT_EPS);
-  *err = b.u + FM_VT_EPS * fm_vt_maxabs(w->uB, w->d);
+  *err = b.u + FM_VT_EPS * fm_linalg_maxabs(w->uB, w->d);
   return FM_OK;
 }
 
@@ -268,7 +226,7 @@ static int fm_vt_bound(double *tol, double *U, fm_vt_work *w, const fm_transform
                        const fm_sched_val *vA, const fm_sched_val *vB, const double *x)
 {
   size_t d = w->d;
-  *U = fabs(tv->dlogs) * fm_vt_maxabs(x, d) + fabs(tv->s * tv->dt) * fm_vt_maxabs(w->uA, d);
+  *U = fabs(tv->dlogs) * fm_linalg_maxabs(x, d) + fabs(tv->s * tv->dt) * fm_linalg_maxabs(w->uA, d);
   double e1 = 0.0, e2 = 0.0, e3 = 0.0, e4 = 0.0;
   int st = fm_vt_err_inputs(&e1, w, tv, vA, vB, x);
   st = st ? st : fm_vt_err_combine(&e2, w, tv, vA, vB, x);
@@ -324,7 +282,7 @@ static int fm_vt_point(fm_vt_work *w, fm_vt_stats *S, const fm_transform *tr,
     S->loose++;
     return FM_OK;
   }
-  double e = fm_vt_diff(w->F, w->uB, d), m = isnan(e) ? INFINITY : e / tol;
+  double e = fm_linalg_maxdiff(w->F, w->uB, d), m = isnan(e) ? INFINITY : e / tol;
   S->decided++;
   if (!(m <= S->margin)) {
     S->margin = m;
@@ -333,16 +291,16 @@ static int fm_vt_point(fm_vt_work *w, fm_vt_stats *S, const fm_transform *tr,
     snprintf(S->worst, sizeof S->worst, "r=%.10g, t_r=%.10g (%s)", r, tv.t,
              fm_point_kind_name(ps->kind[i]));
   }
-  double gA = tv.by_alpha ? vA.dalpha / vA.alpha : vA.dsigma / vA.sigma;
-  double gB = tv.by_alpha ? vB.dalpha / vB.alpha : vB.dsigma / vB.sigma;
+  fm_transform_err te;
+  fm_transform_err_combine(&te, &tv, &vA, &vB);
   const double triv[FM_VT_NMUT] = {fabs(tv.dt - 1.0),
-                                   fabs(tv.dlogs) / (fabs(gB) + fabs(tv.dt * gA)),
+                                   fabs(tv.dlogs) / (fabs(te.gB) + fabs(tv.dt * te.gA)),
                                    fabs(tv.s - 1.0)};
   for (int k = 0; k < FM_VT_NMUT; k++)
     S->triv[k] = fmax(S->triv[k], triv[k]);
   for (int k = 0; k < FM_VT_NMUT; k++) {
     st = fm_vt_candidate(w, w->Fk, &tv, k + 1, x);
-    double ek = st == FM_OK ? fm_vt_diff(w->Fk, w->uB, d) : INFINITY;
+    double ek = st == FM_OK ? fm_linalg_maxdiff(w->Fk, w->uB, d) : INFINITY;
     double mk = isnan(ek) ? INFINITY : ek / tol;
     S->ctl[k] = fmax(S->ctl[k], mk);
   }

@@ -6,29 +6,22 @@
 #define FM_TEST_SMP_H
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "case.h"
 #include "field.h"
+#include "fm_test_case.h"
 #include "mlp.h"
 #include "rng.h"
 
 /* The built-in case called name (file name without ".json"). */
 static inline fm_case *fm_test_case(const char *name)
 {
-  size_t n = strlen(name);
-  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
-    const char *f = fm_case_builtin_file(i);
-    if (strncmp(f, name, n) == 0 && strcmp(f + n, ".json") == 0) {
-      fm_case *c;
-      fm_errmsg e = {{0}};
-      cr_assert_eq(fm_case_builtin_load(&c, i, &e), FM_OK, "%s: %s", name, e.msg);
-      return c;
-    }
-  }
-  cr_assert_fail("no built-in case %s", name);
-  return NULL;
+  char file[256];
+  snprintf(file, sizeof file, "%s.json", name);
+  return fm_test_case_load(file);
 }
 
 /* The analytic marginal field of c. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "case.h"
+#include "fm_test_case.h"
 #include "theorems.h"
 
 static inline fm_check_opts fm_test_opts(void)
@@ -96,16 +97,6 @@ static inline double fm_test_route_margin(const char *note, const char *name)
   if (sscanf(p + strlen(name), " %lg/%lg", &value, &tol) != 2)
     return NAN;
   return value / tol;
-}
-
-/* Index of the built-in case stored as `file` (the test fails if none). */
-static inline size_t fm_test_case_index(const char *file)
-{
-  for (size_t i = 0; i < fm_case_builtin_count(); i++)
-    if (strcmp(fm_case_builtin_file(i), file) == 0)
-      return i;
-  cr_assert_fail("no built-in case %s", file);
-  return 0;
 }
 
 #endif

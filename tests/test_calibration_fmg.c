@@ -23,6 +23,8 @@
 #include <string.h>
 
 #include "fm_cfm_grad.h"
+#include "fm_test_calib.h"
+#include "fm_test_case.h"
 #include "theorems.h"
 
 #define NLEV 4
@@ -43,36 +45,9 @@ static const char *const fm_mutant_cases[] = {
     "aniso3d-vp.json",      "mix16d-vp.json",    NULL,
 };
 
-static size_t fm_seeds(void)
-{
-  const char *s = getenv("FM_CALIB_SEEDS");
-  return s != NULL && atoi(s) > 0 ? (size_t)atoi(s) : 200;
-}
-
-static fm_case *fm_load(const char *file)
-{
-  for (size_t i = 0; i < fm_case_builtin_count(); i++)
-    if (strcmp(fm_case_builtin_file(i), file) == 0) {
-      fm_case *c;
-      cr_assert_eq(fm_case_builtin_load(&c, i, NULL), FM_OK);
-      return c;
-    }
-  cr_assert_fail("no built-in case %s", file);
-  return NULL;
-}
-
-/* Smallest k with P(X >= k) <= 1e-3 for X ~ Bin(n, a). */
-static unsigned fm_binom_crit(double a, size_t n)
-{
-  unsigned k = 0;
-  while (k <= n && (k == 0 ? 1.0 : gsl_cdf_binomial_Q(k - 1, a, (unsigned)n)) > 1e-3)
-    k++;
-  return k;
-}
-
 Test(calibration_fmg, false_alarm_rate_of_the_mc_route_matches_its_level, .timeout = 3600)
 {
-  size_t n = fm_seeds();
+  size_t n = fm_test_calib_seeds();
   fprintf(stderr, "fm-cfm-grad MC route on correct inputs, %zu seeds: alarms (rate) "
                   "[critical count at 1e-3]\n%-22s", n, "case");
   for (int l = 0; l < NLEV; l++)
@@ -80,7 +55,7 @@ Test(calibration_fmg, false_alarm_rate_of_the_mc_route_matches_its_level, .timeo
   fprintf(stderr, "\n");
   size_t total[NLEV] = {0}, runs = 0;
   for (const char *const *f = fm_cases; *f != NULL; f++) {
-    fm_case *c = fm_load(*f);
+    fm_case *c = fm_test_case_load(*f);
     size_t alarms[NLEV] = {0};
     for (size_t s = 1; s <= n; s++) {
       fm_fg_mc_result r;
@@ -91,7 +66,7 @@ Test(calibration_fmg, false_alarm_rate_of_the_mc_route_matches_its_level, .timeo
     }
     fprintf(stderr, "%-22s", c->name);
     for (int l = 0; l < NLEV; l++) {
-      unsigned k = fm_binom_crit(fm_levels[l], n);
+      unsigned k = fm_test_calib_binom_crit(fm_levels[l], n);
       fprintf(stderr, "   %3zu (%.4f) [%3u]     ", alarms[l], (double)alarms[l] / n, k);
       cr_expect(alarms[l] < k, "%s: %zu alarms in %zu seeds at level %g (critical %u)",
                 c->name, alarms[l], n, fm_levels[l], k);
@@ -103,7 +78,7 @@ Test(calibration_fmg, false_alarm_rate_of_the_mc_route_matches_its_level, .timeo
   }
   fprintf(stderr, "%-22s", "pooled");
   for (int l = 0; l < NLEV; l++) {
-    unsigned k = fm_binom_crit(fm_levels[l], runs);
+    unsigned k = fm_test_calib_binom_crit(fm_levels[l], runs);
     fprintf(stderr, "   %3zu (%.4f) [%3u]     ", total[l], (double)total[l] / runs, k);
     cr_expect(total[l] < k, "pooled: %zu alarms in %zu runs at level %g (critical %u)",
               total[l], runs, fm_levels[l], k);
@@ -113,12 +88,12 @@ Test(calibration_fmg, false_alarm_rate_of_the_mc_route_matches_its_level, .timeo
 
 Test(calibration_fmg, every_negative_control_fails_on_every_seed, .timeout = 3600)
 {
-  size_t n = fm_seeds();
+  size_t n = fm_test_calib_seeds();
   const fm_theorem *t = &fm_thm_fm_cfm_grad;
   fprintf(stderr, "fm-cfm-grad negative controls, %zu seeds: failed / applicable, smallest "
                   "margin (deciding route at that seed)\n", n);
   for (const char *const *f = fm_mutant_cases; *f != NULL; f++) {
-    fm_case *c = fm_load(*f);
+    fm_case *c = fm_test_case_load(*f);
     for (int m = 1; m <= (int)fm_theorem_mutant_count(t); m++) {
       size_t failed = 0, applicable = 0;
       double worst = INFINITY;

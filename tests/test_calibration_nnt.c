@@ -33,6 +33,8 @@
 #include "case.h"
 #include "fm_cfm_grad.h"
 #include "fm_cfm_grad_mlp.h"
+#include "fm_test_calib.h"
+#include "fm_test_case.h"
 
 #define NLEV 4
 static const double fm_levels[NLEV] = {0.2, 0.05, 0.01, 1e-3};
@@ -40,33 +42,6 @@ static const uint64_t fm_steps[2] = {0, 200};
 
 static const char *const fm_cases[] = {"bimodal1d-cond_ot.json", "ring8-vp.json",
                                        "aniso3d-cond_ot.json", "mix16d-vp.json", NULL};
-
-static size_t fm_seeds(void)
-{
-  const char *s = getenv("FM_CALIB_SEEDS");
-  return s != NULL && atoi(s) > 0 ? (size_t)atoi(s) : 200;
-}
-
-static fm_case *fm_test_load(const char *file)
-{
-  for (size_t i = 0; i < fm_case_builtin_count(); i++)
-    if (strcmp(fm_case_builtin_file(i), file) == 0) {
-      fm_case *c;
-      cr_assert_eq(fm_case_builtin_load(&c, i, NULL), FM_OK);
-      return c;
-    }
-  cr_assert_fail("no built-in case %s", file);
-  return NULL;
-}
-
-/* Smallest k with P(X >= k) <= 1e-3 for X ~ Bin(n, a). */
-static unsigned fm_binom_crit(double a, size_t n)
-{
-  unsigned k = 0;
-  while (k <= n && (k == 0 ? 1.0 : gsl_cdf_binomial_Q(k - 1, a, (unsigned)n)) > 1e-3)
-    k++;
-  return k;
-}
 
 /* C from the quadrature where there is one (d <= 3), else NAN. */
 static void fm_test_floor(double *C, double *eC, const fm_case *c)
@@ -106,7 +81,7 @@ static void fm_test_row(size_t *pooled, const char *name, uint64_t K, const size
 {
   fprintf(stderr, "%-18s K=%-3llu", name, (unsigned long long)K);
   for (int l = 0; l < NLEV; l++) {
-    unsigned k = fm_binom_crit(fm_levels[l], n);
+    unsigned k = fm_test_calib_binom_crit(fm_levels[l], n);
     fprintf(stderr, "  %3zu [%3u] (%3zu, %3zu)", route[l], k, grad[l], gap[l]);
     cr_expect(route[l] < k, "%s K=%llu: %zu alarms in %zu seeds at level %g (critical %u)",
               name, (unsigned long long)K, route[l], n, fm_levels[l], k);
@@ -117,14 +92,14 @@ static void fm_test_row(size_t *pooled, const char *name, uint64_t K, const size
 
 Test(calibration_nnt, false_alarm_rate_of_the_mlp_route_matches_its_level, .timeout = 3600)
 {
-  size_t n = fm_seeds(), pooled[NLEV] = {0}, runs = 0;
+  size_t n = fm_test_calib_seeds(), pooled[NLEV] = {0}, runs = 0;
   fprintf(stderr, "fm-cfm-grad MLP route, correct inputs, %zu seeds: alarms [critical count "
                   "at 1e-3] (gradient family, gap family) at levels", n);
   for (int l = 0; l < NLEV; l++)
     fprintf(stderr, " %g", fm_levels[l]);
   fprintf(stderr, "\n");
   for (const char *const *f = fm_cases; *f != NULL; f++) {
-    fm_case *c = fm_test_load(*f);
+    fm_case *c = fm_test_case_load(*f);
     double C, eC;
     fm_test_floor(&C, &eC, c);
     for (int k = 0; k < 2; k++) {
@@ -145,7 +120,7 @@ Test(calibration_nnt, false_alarm_rate_of_the_mlp_route_matches_its_level, .time
   }
   fprintf(stderr, "pooled over %zu runs:", runs);
   for (int l = 0; l < NLEV; l++) {
-    unsigned k = fm_binom_crit(fm_levels[l], runs);
+    unsigned k = fm_test_calib_binom_crit(fm_levels[l], runs);
     fprintf(stderr, "  %zu [%u] (rate %.4f)", pooled[l], k, (double)pooled[l] / (double)runs);
     cr_expect(pooled[l] < k, "pooled: %zu alarms in %zu runs at level %g (critical %u)",
               pooled[l], runs, fm_levels[l], k);
@@ -156,12 +131,12 @@ Test(calibration_nnt, false_alarm_rate_of_the_mlp_route_matches_its_level, .time
 Test(calibration_nnt, prior_weights_and_dropped_sigma_are_rejected_on_every_seed,
      .timeout = 3600)
 {
-  size_t n = fm_seeds();
+  size_t n = fm_test_calib_seeds();
   const int mutants[] = {FM_FG_FM_PRIOR_W, FM_FG_CFM_NO_SIGMA};
   fprintf(stderr, "fm-cfm-grad MLP route, controls, %zu seeds: rejected / seeds, smallest "
                   "margin\n", n);
   for (const char *const *f = fm_cases; *f != NULL; f++) {
-    fm_case *c = fm_test_load(*f);
+    fm_case *c = fm_test_case_load(*f);
     double C, eC;
     fm_test_floor(&C, &eC, c);
     for (int k = 0; k < 2; k++)
@@ -188,14 +163,14 @@ Test(calibration_nnt, prior_weights_and_dropped_sigma_are_rejected_on_every_seed
 Test(calibration_nnt, one_percent_sigma_dot_error_is_rejected_on_every_seed_at_its_size,
      .timeout = 3600)
 {
-  size_t n = fm_seeds() / 10 > 0 ? fm_seeds() / 10 : 1, runs = 0, alarms = 0;
+  size_t n = fm_test_calib_seeds() / 10 > 0 ? fm_test_calib_seeds() / 10 : 1, runs = 0, alarms = 0;
   size_t i1 = 0;
   while (i1 < FM_FGM_NSCAN && fm_fgm_scan_eps[i1] != 1e-2)
     i1++;
   cr_assert_lt(i1, FM_FGM_NSCAN);
   fprintf(stderr, "fm-cfm-grad MLP route at the 1%% sigma' size, %zu seeds\n", n);
   for (const char *const *f = fm_cases; f[1] != NULL; f++) { /* not mix16d: 2^19 x 16D */
-    fm_case *c = fm_test_load(*f);
+    fm_case *c = fm_test_case_load(*f);
     double C, eC;
     fm_test_floor(&C, &eC, c);
     size_t draws = c->gmm->d == 1 ? (size_t)1 << 21 : (size_t)1 << 19;
@@ -222,7 +197,7 @@ Test(calibration_nnt, one_percent_sigma_dot_error_is_rejected_on_every_seed_at_i
     }
     fm_case_free(c);
   }
-  unsigned k = fm_binom_crit(1e-3, runs);
+  unsigned k = fm_test_calib_binom_crit(1e-3, runs);
   cr_expect_lt(alarms, k, "%zu false alarms in %zu large runs at 1e-3 (critical %u)", alarms,
                runs, k);
 }

@@ -26,29 +26,13 @@
 #include <string.h>
 
 #include "case.h"
+#include "fm_test_calib.h"
+#include "fm_test_case.h"
 #include "stattest.h"
 #include "theorems.h"
 
 #define FM_CAL_A 4
 static const double fm_cal_levels[FM_CAL_A] = {1e-3, 1e-2, 5e-2, 0.2};
-
-static size_t fm_cal_seeds(void)
-{
-  const char *s = getenv("FM_CALIB_SEEDS");
-  return s != NULL && atoi(s) > 0 ? (size_t)atoi(s) : 200;
-}
-
-static fm_case *fm_cal_load(const char *file)
-{
-  for (size_t i = 0; i < fm_case_builtin_count(); i++)
-    if (strcmp(fm_case_builtin_file(i), file) == 0) {
-      fm_case *c;
-      cr_assert_eq(fm_case_builtin_load(&c, i, NULL), FM_OK);
-      return c;
-    }
-  cr_assert_fail("no built-in %s", file);
-  return NULL;
-}
 
 /* One-sided exact binomial: is `count` of n significantly above rate a? */
 static int fm_cal_too_many(size_t count, size_t n, double a)
@@ -87,10 +71,10 @@ Test(calibration_ode, sde_marginals_false_alarms_and_mutant, .timeout = 3600)
 {
   const char *files[] = {"gauss1d-cond_ot.json", "bimodal1d-vp.json", "gauss1d-ve.json",
                          "ring8-cond_ot.json", "aniso3d-cond_ot.json", "mix16d-cond_ot.json"};
-  size_t ns = fm_cal_seeds();
+  size_t ns = fm_test_calib_seeds();
   fm_cal_header("sde-marginals: rate of min Holm-adjusted p <= a (decision at a = 1e-3)");
   for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
-    fm_case *c = fm_cal_load(files[f]);
+    fm_case *c = fm_test_case_load(files[f]);
     size_t cnt[FM_CAL_A] = {0}, mut_pass = 0;
     double mut_min = INFINITY;
     for (size_t s = 1; s <= ns; s++) {
@@ -119,11 +103,11 @@ Test(calibration_ode, sde_marginals_false_alarms_and_mutant, .timeout = 3600)
 Test(calibration_ode, likelihood_false_alarms_and_mutants, .timeout = 3600)
 {
   const char *files[] = {"ring8-cond_ot.json", "aniso3d-vp.json", "mix16d-cond_ot.json"};
-  size_t ns = fm_cal_seeds(), nm = fm_theorem_mutant_count(&fm_thm_likelihood);
+  size_t ns = fm_test_calib_seeds(), nm = fm_theorem_mutant_count(&fm_thm_likelihood);
   fprintf(stderr, "\nlikelihood: false alarms of the whole check (Hutchinson t-test at 1e-4 "
           "is its statistical route)\n");
   for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
-    fm_case *c = fm_cal_load(files[f]);
+    fm_case *c = fm_test_case_load(files[f]);
     size_t fa = 0, mut_pass = 0;
     double mut_min = INFINITY;
     for (size_t s = 1; s <= ns; s++) {
@@ -181,11 +165,11 @@ static const char *const fm_ct_names[FM_CT_N] = {"ks-proj", "logp-ks", "chisq-wa
 Test(calibration_ode, stattests_false_alarms_and_wrong_samples, .timeout = 3600)
 {
   const char *files[] = {"aniso3d-cond_ot.json", "ring8-cond_ot.json"};
-  size_t ns = fm_cal_seeds(), n = 2000;
+  size_t ns = fm_test_calib_seeds(), n = 2000;
   fm_cal_header("stattest: rate of p <= a on exact draws (n = 2000; permutation tests "
                 "500 + 500, at most 100 sequential permutations)");
   for (size_t f = 0; f < 2; f++) {
-    fm_case *c = fm_cal_load(files[f]);
+    fm_case *c = fm_test_case_load(files[f]);
     const fm_gmm *g = c->gmm;
     size_t cnt[FM_CT_N][FM_CAL_A] = {{0}};
     size_t miss_shift = 0, miss_cov = 0, miss_w = 0;

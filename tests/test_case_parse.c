@@ -8,7 +8,6 @@
  */
 #include <criterion/criterion.h>
 #include <float.h>
-#include <gsl/gsl_eigen.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -19,6 +18,8 @@
 #include "bad_inputs.h"
 #include "case.h"
 #include "cond.h"
+#include "fm_test_case.h"
+#include "fm_test_gmm.h"
 
 /* ------------------------------------------------------------- helpers */
 
@@ -37,22 +38,6 @@ static void fm_write_file(const char *path, const char *text)
   cr_assert_not_null(f, "cannot create %s", path);
   fputs(text, f);
   fclose(f);
-}
-
-/* Eigenvalues of a symmetric d x d matrix by GSL's symmetric QR (an
- * independent route from the rotations the aniso3d file was built with). */
-static double fm_condition_number(const double *S, size_t d)
-{
-  double A[16 * 16];
-  memcpy(A, S, d * d * sizeof *A);
-  gsl_matrix_view m = gsl_matrix_view_array(A, d, d);
-  gsl_vector *ev = gsl_vector_alloc(d);
-  gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(d);
-  gsl_eigen_symm(&m.matrix, ev, w);
-  double lo = gsl_vector_min(ev), hi = gsl_vector_max(ev);
-  gsl_eigen_symm_free(w);
-  gsl_vector_free(ev);
-  return hi / lo;
 }
 
 /* --------------------------------------------------------- built-in cases */
@@ -97,29 +82,16 @@ Test(case_parse, every_builtin_loads_from_any_directory)
   cr_expect_null(c);
 }
 
-static fm_case *fm_builtin(const char *file)
-{
-  for (size_t i = 0; i < fm_case_builtin_count(); i++)
-    if (strcmp(fm_case_builtin_file(i), file) == 0) {
-      fm_case *c = NULL;
-      fm_errmsg e = {""};
-      cr_assert_eq(fm_case_builtin_load(&c, i, &e), FM_OK, "%s: %s", file, e.msg);
-      return c;
-    }
-  cr_assert_fail("built-in %s not found", file);
-  return NULL;
-}
-
 /* The numbers in the files are the ones the descriptions state (exact
  * decimal -> double round trips, so == is the right comparison). */
 Test(case_parse, builtin_1d_cases_hold_the_stated_data)
 {
-  fm_case *g = fm_builtin("gauss1d-vp.json");
+  fm_case *g = fm_test_case_load("gauss1d-vp.json");
   cr_expect(g->gmm->d == 1 && g->gmm->K == 1);
   cr_expect_eq(g->gmm->mean[0], 0.7);
   cr_expect_eq(g->gmm->cov[0], 0.09);
   fm_case_free(g);
-  fm_case *b = fm_builtin("bimodal1d-cond_ot.json");
+  fm_case *b = fm_test_case_load("bimodal1d-cond_ot.json");
   cr_assert(b->gmm->d == 1 && b->gmm->K == 2);
   cr_expect(b->gmm->w[0] == 0.3 && b->gmm->w[1] == 0.7, "weights %g %g", b->gmm->w[0],
             b->gmm->w[1]);
@@ -129,7 +101,7 @@ Test(case_parse, builtin_1d_cases_hold_the_stated_data)
   cr_expect_eq(fm_schedule_param(&smin, b->sched, "sigma_min"), FM_OK);
   cr_expect_eq(smin, 1e-3);
   fm_case_free(b);
-  fm_case *p = fm_builtin("gauss1d-polynomial.json");
+  fm_case *p = fm_test_case_load("gauss1d-polynomial.json");
   double n;
   cr_expect(fm_schedule_param(&n, p->sched, "n") == FM_OK && n == 2.0);
   fm_case_free(p);
@@ -140,7 +112,7 @@ Test(case_parse, builtin_1d_cases_hold_the_stated_data)
  * squared radius 2 (sqrt2)^2 is within 4 ulp of 4). */
 Test(case_parse, ring8_components_are_equal_isotropic_gaussians_on_the_circle)
 {
-  fm_case *c = fm_builtin("ring8-cond_ot.json");
+  fm_case *c = fm_test_case_load("ring8-cond_ot.json");
   const fm_gmm *g = c->gmm;
   cr_assert(g->d == 2 && g->K == 8);
   for (size_t k = 0; k < 8; k++) {
@@ -161,10 +133,10 @@ Test(case_parse, ring8_components_are_equal_isotropic_gaussians_on_the_circle)
  * smallest eigenvalue >= 0.005, so 100 must hold to 1e-9 relative. */
 Test(case_parse, aniso3d_and_mix16d_covariances_have_the_stated_conditioning)
 {
-  fm_case *a = fm_builtin("aniso3d-vp.json");
+  fm_case *a = fm_test_case_load("aniso3d-vp.json");
   cr_assert(a->gmm->d == 3 && a->gmm->K == 3);
   for (size_t k = 0; k < 3; k++) {
-    double kappa = fm_condition_number(a->gmm->cov + 9 * k, 3);
+    double kappa = fm_test_cond_spd(a->gmm->cov + 9 * k, 3);
     cr_expect_leq(fabs(kappa - 100.0), 1e-7, "aniso3d component %zu: condition %.12g", k,
                   kappa);
     cr_expect_neq(a->gmm->cov[9 * k + 1], 0.0, "component %zu is not correlated", k);
@@ -173,10 +145,10 @@ Test(case_parse, aniso3d_and_mix16d_covariances_have_the_stated_conditioning)
   fm_case_free(a);
   /* mix16d: AR(1) with rho = 0.8 (condition 60.0 by Jacobi in the
    * provenance), equicorrelation 0.5 (condition 1 + 16 * 0.5/0.5 = 17). */
-  fm_case *m = fm_builtin("mix16d-cond_ot.json");
+  fm_case *m = fm_test_case_load("mix16d-cond_ot.json");
   cr_assert(m->gmm->d == 16 && m->gmm->K == 4);
-  double k1 = fm_condition_number(m->gmm->cov + 256, 16);
-  double k2 = fm_condition_number(m->gmm->cov + 512, 16);
+  double k1 = fm_test_cond_spd(m->gmm->cov + 256, 16);
+  double k2 = fm_test_cond_spd(m->gmm->cov + 512, 16);
   cr_expect_leq(fabs(k1 - 59.975216280208), 1e-9, "AR(1) condition %.15g", k1);
   cr_expect_leq(fabs(k2 - 17.0), 1e-12, "equicorrelated condition %.15g", k2);
   fm_case_free(m);
@@ -189,7 +161,7 @@ Test(case_parse, aniso3d_and_mix16d_covariances_have_the_stated_conditioning)
  * terms, so the difference is bounded by 64 eps * scale. */
 Test(case_parse, bimodal1d_expr_claims_agree_with_the_path)
 {
-  fm_case *c = fm_builtin("bimodal1d-expr.json");
+  fm_case *c = fm_test_case_load("bimodal1d-expr.json");
   const double x = 0.8125, x1 = -1.375;
   for (int i = 0; i <= 20; i++) {
     double t = i / 20.0, da, ds, u_user, u_ref;

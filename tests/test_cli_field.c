@@ -6,18 +6,8 @@
 #include <sys/stat.h>
 
 #include "case.h"
+#include "fm_test_case.h"
 #include "fm_test_cli.h"
-
-static size_t fm_find_builtin(const char *name)
-{
-  size_t n = strlen(name);
-  for (size_t i = 0; i < fm_case_builtin_count(); i++)
-    if (strncmp(fm_case_builtin_file(i), name, n) == 0 &&
-        strcmp(fm_case_builtin_file(i) + n, ".json") == 0)
-      return i;
-  cr_assert_fail("no built-in case %s", name);
-  return 0;
-}
 
 Test(cli_field, output_equals_library_values_bit_for_bit)
 {
@@ -29,8 +19,7 @@ Test(cli_field, output_equals_library_values_bit_for_bit)
   cr_assert_eq(r.status, 0, "%s", r.err);
   const char *hdr = "t,x[0],x[1],u[0],u[1],score[0],score[1],logp,mean[0],mean[1]\n";
   cr_assert(strncmp(r.out, hdr, strlen(hdr)) == 0, "header: %.120s", r.out);
-  fm_case *c;
-  cr_assert_eq(fm_case_builtin_load(&c, fm_find_builtin("ring8-cond_ot"), NULL), FM_OK);
+  fm_case *c = fm_test_case_load("ring8-cond_ot.json");
   const double rows[4][3] = {{0.25, 0.5, -1.5}, {1e-6, 3.0, 2.0}, {0.999999, 1.9, 0.1},
                              {0.5, -40, 40}};
   char *line = strchr(r.out, '\n') + 1;

@@ -11,9 +11,9 @@
 #include <math.h>
 #include <stdint.h>
 #include <sys/stat.h>
-#include <zlib.h>
 
 #include "fm_test_cli.h"
+#include "fm_test_fmm.h"
 #include "fm_test_smp.h"
 #include "model_file.h"
 #include "sample.h"
@@ -221,23 +221,6 @@ Test(cli_model, resume_continues_a_run_bit_for_bit)
   fm_test_tmp_clean(&t);
 }
 
-static void fm_put_u32(unsigned char *p, uint32_t v)
-{
-  for (int i = 0; i < 4; i++)
-    p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void fm_put_u64(unsigned char *p, uint64_t v)
-{
-  for (int i = 0; i < 8; i++)
-    p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void fm_fix_crc(unsigned char *b, size_t len)
-{
-  fm_put_u32(b + len - 4, (uint32_t)crc32_z(0L, b, len - 4));
-}
-
 /* Each damaged file must make both sample and loglik exit 2, naming the
  * file and saying what is wrong. */
 static void fm_test_damaged(const char *path, const char *points, const char *expect)
@@ -273,14 +256,14 @@ Test(cli_model, damaged_model_files_exit_2_naming_the_file_and_the_field)
   fm_test_damaged(bad, pts, "checksum mismatch");
   /* a newer version under a valid checksum */
   memcpy(w, img, len);
-  fm_put_u32(w + 8, 2);
-  fm_fix_crc(w, len);
+  fm_test_put_u32(w + 8, 2);
+  fm_test_reseal(w, len);
   fm_test_spit(bad, w, len);
   fm_test_damaged(bad, pts, "field version = 2");
   /* the architecture's dimension changed under a valid checksum */
   memcpy(w, img, len);
-  fm_put_u64(w + 24, 3);
-  fm_fix_crc(w, len);
+  fm_test_put_u64(w + 24, 3);
+  fm_test_reseal(w, len);
   fm_test_spit(bad, w, len);
   fm_test_damaged(bad, pts, "field n_params");
   /* not a model file at all */

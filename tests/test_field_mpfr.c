@@ -28,6 +28,7 @@
 #include <stdio.h>
 
 #include "case.h"
+#include "fm_test_case.h"
 #include "linalg.h"
 #include "points.h"
 
@@ -147,11 +148,7 @@ Test(field_mpfr, every_builtin_case_matches_mpfr_twin_to_1e_13, .timeout = 3600)
  * error 100x the tolerance) on the 1D bimodal case. */
 Test(field_mpfr, comparison_detects_posterior_weight_error_of_1e_11)
 {
-  fm_case *c = NULL;
-  for (size_t k = 0; k < fm_case_builtin_count(); k++)
-    if (strcmp(fm_case_builtin_file(k), "bimodal1d-cond_ot.json") == 0)
-      cr_assert_eq(fm_case_builtin_load(&c, k, NULL), FM_OK);
-  cr_assert_not_null(c);
+  fm_case *c = fm_test_case_load("bimodal1d-cond_ot.json");
   double t = 0.6, x = 0.2, m, mr, lp;
   fm_gmm *g2;
   cr_assert_eq(fm_gmm_copy(&g2, c->gmm), FM_OK);

@@ -24,6 +24,7 @@
 #include "case.h"
 #include "fm_cfm_grad.h"
 #include "fm_cfm_grad_mlp.h"
+#include "fm_test_case.h"
 #include "mc.h"
 
 #define SEED 20240701u
@@ -31,19 +32,6 @@
 static const char *const fm_cases[] = {"bimodal1d-cond_ot.json", "ring8-vp.json",
                                        "aniso3d-cond_ot.json", NULL};
 static const uint64_t fm_steps[] = {0, 200};
-
-static fm_case *fm_test_load(const char *file)
-{
-  for (size_t i = 0; i < fm_case_builtin_count(); i++)
-    if (strcmp(fm_case_builtin_file(i), file) == 0) {
-      fm_case *c;
-      fm_errmsg e = {{0}};
-      cr_assert_eq(fm_case_builtin_load(&c, i, &e), FM_OK, "%s", e.msg);
-      return c;
-    }
-  cr_assert_fail("no built-in case %s", file);
-  return NULL;
-}
 
 /* The route on case c after K steps (n = 0: default size); C from route 1. */
 static void fm_test_route(fm_fgm_result *r, const fm_case *c, uint64_t K, size_t n, int scan,
@@ -83,7 +71,7 @@ static void fm_test_route(fm_fgm_result *r, const fm_case *c, uint64_t K, size_t
 Test(fm_cfm_grad_mlp, fm_and_cfm_gradients_agree_at_random_and_trained_theta)
 {
   for (const char *const *f = fm_cases; *f != NULL; f++) {
-    fm_case *c = fm_test_load(*f);
+    fm_case *c = fm_test_case_load(*f);
     for (size_t k = 0; k < 2; k++) {
       fm_fgm_result r;
       fm_test_route(&r, c, fm_steps[k], 0, 1, FM_FG_TRUE);
@@ -105,7 +93,7 @@ Test(fm_cfm_grad_mlp, prior_weighted_fm_target_is_rejected_at_both_thetas)
 {
   double worst = INFINITY;
   for (const char *const *f = fm_cases; *f != NULL; f++) {
-    fm_case *c = fm_test_load(*f);
+    fm_case *c = fm_test_case_load(*f);
     for (size_t k = 0; k < 2; k++) {
       fm_fgm_result r;
       fm_test_route(&r, c, fm_steps[k], 0, 0, FM_FG_FM_PRIOR_W);
@@ -135,7 +123,7 @@ Test(fm_cfm_grad_mlp, one_percent_sigma_dot_error_is_rejected_at_the_trained_the
 {
   double worst = INFINITY;
   for (const char *const *f = fm_cases; *f != NULL; f++) {
-    fm_case *c = fm_test_load(*f);
+    fm_case *c = fm_test_case_load(*f);
     fm_fgm_result r;
     fm_test_route(&r, c, 200, fm_sigma_draws(c->gmm->d), 0, FM_FG_CFM_SIGMA_OFF);
     cr_expect(r.margin > 1.0 && r.p_adj <= 1e-3,
@@ -165,7 +153,7 @@ Test(fm_cfm_grad_mlp, scan_at_one_percent_reproduces_the_sigma_dot_mutant)
     i1++;
   cr_assert_lt(i1, FM_FGM_NSCAN, "1e-2 is not on the scan's grid");
   for (const char *const *f = fm_cases; *f != NULL; f++) {
-    fm_case *c = fm_test_load(*f);
+    fm_case *c = fm_test_case_load(*f);
     fm_fgm_result r0, r1;
     fm_test_route(&r0, c, 200, 0, 1, FM_FG_TRUE);
     fm_test_route(&r1, c, 200, 0, 0, FM_FG_CFM_SIGMA_OFF);
@@ -194,7 +182,7 @@ Test(fm_cfm_grad_mlp, cfm_loss_minus_quadrature_floor_is_the_field_error_during_
   const uint64_t K[] = {0, 200, 1000};
   double z = fm_mc_z_crit(1e-3, 18);
   for (int f = 0; f < 2; f++) {
-    fm_case *c = fm_test_load(files[f]);
+    fm_case *c = fm_test_case_load(files[f]);
     fm_fgm_result r[3];
     for (int k = 0; k < 3; k++) {
       fm_test_route(&r[k], c, K[k], 0, 0, FM_FG_TRUE);

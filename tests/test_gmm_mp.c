@@ -345,10 +345,7 @@ static int twin_same_schedule(double ref[NOUT][DMAX], const fm_gmm *g,
   size_t d = g->d;
   fm_sched_mp vm;
   fm_sched_mp_init(&vm, PREC);
-  mpfr_set_d(vm.alpha, v->alpha, MPFR_RNDN);
-  mpfr_set_d(vm.sigma, v->sigma, MPFR_RNDN);
-  mpfr_set_d(vm.dalpha, v->dalpha, MPFR_RNDN);
-  mpfr_set_d(vm.dsigma, v->dsigma, MPFR_RNDN);
+  fm_sched_mp_set_d(&vm, v);
   mpfr_t *xm, *out, lp;
   cr_assert_eq(fm_mp_vec_alloc(&xm, d, PREC), FM_OK);
   cr_assert_eq(fm_mp_vec_alloc(&out, 3 * d, PREC), FM_OK);

@@ -9,12 +9,13 @@
  *  - samples: their mean is the posterior mean.
  * Points: fm_pointset (typical, within 2e-6 of t = 0 and 1, 50 sd tails). */
 #include <criterion/criterion.h>
-#include <gsl/gsl_eigen.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "case.h"
+#include "fm_test_case.h"
+#include "fm_test_gmm.h"
 #include "gmm.h"
 #include "linalg.h"
 #include "mc.h"
@@ -24,21 +25,6 @@
 #define EPS 0x1p-53
 #define PREC 256
 
-static double eig_extreme(const double *A, size_t d, int max)
-{
-  gsl_matrix *m = gsl_matrix_alloc(d, d);
-  gsl_vector *ev = gsl_vector_alloc(d);
-  gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(d);
-  for (size_t i = 0; i < d * d; i++)
-    m->data[i] = A[i];
-  gsl_eigen_symm(m, ev, ws);
-  double r = max ? gsl_vector_max(ev) : gsl_vector_min(ev);
-  gsl_eigen_symm_free(ws);
-  gsl_vector_free(ev);
-  gsl_matrix_free(m);
-  return r;
-}
-
 /* MPFR reference mean and log p at double schedule values v (exact inputs). */
 static void mp_reference(double *mean, double *logp, const fm_gmm *g, const fm_sched_val *v,
                          const double *x)
@@ -46,10 +32,7 @@ static void mp_reference(double *mean, double *logp, const fm_gmm *g, const fm_s
   size_t d = g->d;
   fm_sched_mp vm;
   fm_sched_mp_init(&vm, PREC);
-  mpfr_set_d(vm.alpha, v->alpha, MPFR_RNDN);
-  mpfr_set_d(vm.sigma, v->sigma, MPFR_RNDN);
-  mpfr_set_d(vm.dalpha, v->dalpha, MPFR_RNDN);
-  mpfr_set_d(vm.dsigma, v->dsigma, MPFR_RNDN);
+  fm_sched_mp_set_d(&vm, v);
   mpfr_t *xm, *mm, lp;
   cr_assert_eq(fm_mp_vec_alloc(&xm, d, PREC), FM_OK);
   cr_assert_eq(fm_mp_vec_alloc(&mm, d, PREC), FM_OK);
@@ -86,7 +69,9 @@ static void bounds(double *tol_E, double *tol_lp, const fm_gmm *g, const fm_gmm 
   double *kap = malloc(g->K * sizeof *kap);
   for (size_t k = 0; k < g->K; k++) {
     const double *S = g->cov + k * d * d;
-    kap[k] = (1.0 + c * eig_extreme(S, d, 1)) / (1.0 + c * eig_extreme(S, d, 0));
+    double lo, hi;
+    fm_test_eig_range(&lo, &hi, S, d);
+    kap[k] = (1.0 + c * hi) / (1.0 + c * lo);
     if (post->w[k] < 1e-300)
       continue;
     /* Q_k from log Z_k = -d/2 log 2pi - d log sigma - logdet/2 - Q/2 */
@@ -185,7 +170,7 @@ Test(gmm_posterior, component_covariances_invert_posterior_precision)
           for (size_t i = 0; i < d; i++)
             P[i * d + j] = col[i] + (i == j ? cc : 0.0);
         }
-        double kap = eig_extreme(P, d, 1) / eig_extreme(P, d, 0), res = 0.0;
+        double kap = fm_test_cond_spd(P, d), res = 0.0;
         for (size_t i = 0; i < d; i++)
           for (size_t j = 0; j < d; j++) {
             double s = 0.0;
@@ -235,11 +220,7 @@ Test(gmm_posterior, alpha_zero_gives_prior_and_sigma_zero_is_refused)
  * mean in each coordinate (fixed seed, 2 comparisons). */
 Test(gmm_posterior, samples_have_the_posterior_mean)
 {
-  fm_case *c = NULL;
-  for (size_t ci = 0; ci < fm_case_builtin_count(); ci++)
-    if (strcmp(fm_case_builtin_file(ci), "ring8-cond_ot.json") == 0)
-      cr_assert_eq(fm_case_builtin_load(&c, ci, NULL), FM_OK);
-  cr_assert_not_null(c);
+  fm_case *c = fm_test_case_load("ring8-cond_ot.json");
   fm_sched_val v;
   cr_assert_eq(fm_schedule_eval(&v, c->sched, 0.7), FM_OK);
   double x[2] = {1.2, 0.5}, Eref[2], lref;
@@ -247,15 +228,8 @@ Test(gmm_posterior, samples_have_the_posterior_mean)
   fm_gmm *post;
   cr_assert_eq(fm_gmm_posterior(&post, NULL, c->gmm, &v, x), FM_OK);
   fm_welford w[2];
-  fm_welford_init(&w[0]);
-  fm_welford_init(&w[1]);
   fm_rng r = fm_rng_make(99, 3);
-  for (uint64_t i = 0; i < 20000; i++) {
-    double x1[2];
-    fm_gmm_sample(x1, post, &r, i);
-    fm_welford_add(&w[0], x1[0]);
-    fm_welford_add(&w[1], x1[1]);
-  }
+  fm_test_sample_means(w, post, &r, 20000);
   for (int j = 0; j < 2; j++)
     cr_expect_lt(fabs(w[j].mean - Eref[j]), 5.0 * fm_welford_se(&w[j]),
                  "coord %d: %.6g vs %.6g (se %.3g)", j, w[j].mean, Eref[j],

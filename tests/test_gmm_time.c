@@ -4,33 +4,17 @@
  * double Cholesky of C_k formed internally), and its samples must have the
  * mean of x_t = alpha x1 + sigma x0. */
 #include <criterion/criterion.h>
-#include <gsl/gsl_eigen.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "case.h"
+#include "fm_test_case.h"
+#include "fm_test_gmm.h"
 #include "gmm.h"
 #include "mc.h"
 
 #define EPS 0x1p-53
-
-/* Condition number of the SPD d x d matrix A (row-major), by GSL's
- * symmetric eigensolver. */
-static double cond_spd(const double *A, size_t d)
-{
-  gsl_matrix *m = gsl_matrix_alloc(d, d);
-  gsl_vector *ev = gsl_vector_alloc(d);
-  gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(d);
-  for (size_t i = 0; i < d * d; i++)
-    m->data[i] = A[i];
-  gsl_eigen_symm(m, ev, ws);
-  double lo = gsl_vector_min(ev), hi = gsl_vector_max(ev);
-  gsl_eigen_symm_free(ws);
-  gsl_vector_free(ev);
-  gsl_matrix_free(m);
-  return hi / lo;
-}
 
 /* log p_t(x) two ways at t in {1e-3, 0.37, 0.9, 0.999} and x = alpha m_k +
  * (2.385, -1.5, ...) on every built-in case.  Each route forms the
@@ -55,7 +39,7 @@ Test(gmm_time, density_of_pt_gmm_equals_path_marginal)
       cr_assert_eq(fm_gmm_at_time(&pt, g, &v), FM_OK, "%s t=%g", c->name, ts[it]);
       double kappa = 1.0;
       for (size_t k = 0; k < g->K; k++)
-        kappa = fmax(kappa, cond_spd(pt->cov + k * d * d, d));
+        kappa = fmax(kappa, fm_test_cond_spd(pt->cov + k * d * d, d));
       for (size_t k = 0; k < g->K; k++) {
         for (size_t i = 0; i < d; i++)
           x[i] = pt->mean[k * d + i] + (i % 2 ? -1.5 : 2.385);
@@ -91,25 +75,14 @@ Test(gmm_time, density_of_pt_gmm_equals_path_marginal)
  * comparisons: a 5-sigma miss has probability 1e-6). */
 Test(gmm_time, samples_have_the_mean_of_x_t)
 {
-  fm_case *c = NULL;
-  for (size_t ci = 0; ci < fm_case_builtin_count(); ci++)
-    if (strcmp(fm_case_builtin_file(ci), "ring8-vp.json") == 0)
-      cr_assert_eq(fm_case_builtin_load(&c, ci, NULL), FM_OK);
-  cr_assert_not_null(c);
+  fm_case *c = fm_test_case_load("ring8-vp.json");
   fm_sched_val v;
   cr_assert_eq(fm_schedule_eval(&v, c->sched, 0.613), FM_OK);
   fm_gmm *pt;
   cr_assert_eq(fm_gmm_at_time(&pt, c->gmm, &v), FM_OK);
   fm_welford w[2];
-  fm_welford_init(&w[0]);
-  fm_welford_init(&w[1]);
   fm_rng r = fm_rng_make(4242, 1);
-  for (uint64_t i = 0; i < 20000; i++) {
-    double x[2];
-    fm_gmm_sample(x, pt, &r, i);
-    fm_welford_add(&w[0], x[0]);
-    fm_welford_add(&w[1], x[1]);
-  }
+  fm_test_sample_means(w, pt, &r, 20000);
   for (size_t j = 0; j < 2; j++) {
     double m = 0.0;
     for (size_t k = 0; k < c->gmm->K; k++)

@@ -25,6 +25,7 @@
 
 #include "case.h"
 #include "cond.h"
+#include "fm_test_case.h"
 #include "mc.h"
 #include "post_routes.h"
 #include "qmc.h"
@@ -33,18 +34,6 @@
 #define NN 6
 #define T 0.6
 #define SEED 31337u
-
-static fm_case *load(const char *file)
-{
-  for (size_t i = 0; i < fm_case_builtin_count(); i++)
-    if (strcmp(fm_case_builtin_file(i), file) == 0) {
-      fm_case *c;
-      cr_assert_eq(fm_case_builtin_load(&c, i, NULL), FM_OK);
-      return c;
-    }
-  cr_assert_fail("no built-in case %s", file);
-  return NULL;
-}
 
 /* x = alpha x1 + sigma x0 from a seeded draw; u = closed form. */
 static void point(double *x, double *u, fm_sched_val *v, const fm_case *c)
@@ -69,7 +58,7 @@ static double sqdist(const double *a, const double *b, size_t d)
 
 static void fm_test_mc_slope(const char *file, int route)
 {
-  fm_case *c = load(file);
+  fm_case *c = fm_test_case_load(file);
   size_t d = c->gmm->d;
   double x[16], u[16], est[16], N[NN], err[NN];
   fm_sched_val v;
@@ -174,7 +163,7 @@ static int qmc_f(double *y, const double *u, void *p)
 
 static void fm_test_qmc_slope(const char *file, int is)
 {
-  fm_case *c = load(file);
+  fm_case *c = fm_test_case_load(file);
   size_t d = c->gmm->d;
   double x[16], u[16], N[NN], err[NN], logp, mean[17];
   fm_sched_val v;

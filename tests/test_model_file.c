@@ -9,30 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "case.h"
+#include "fm_test_case.h"
+#include "fm_test_fmm.h"
 #include "model_file.h"
 #include "train.h"
 
 #define SEED 20240613u
-
-static size_t fm_builtin_index(const char *file)
-{
-  for (size_t i = 0; i < fm_case_builtin_count(); i++)
-    if (strcmp(fm_case_builtin_file(i), file) == 0)
-      return i;
-  cr_assert_fail("no built-in case %s", file);
-  return 0;
-}
-
-static fm_case *fm_load_case(const char *file)
-{
-  fm_case *c;
-  fm_errmsg e = {{0}};
-  cr_assert_eq(fm_case_builtin_load(&c, fm_builtin_index(file), &e), FM_OK, "%s", e.msg);
-  return c;
-}
 
 /* A small trainer on ring8-cond_ot after 7 steps (so that the loss
  * accumulator is mid-window: 7 mod 5 = 2). */
@@ -94,32 +78,13 @@ static int fm_expect_reject(const unsigned char *buf, size_t len, const char *wh
   return st;
 }
 
-static void fm_put_u32(unsigned char *p, uint32_t v)
-{
-  for (int i = 0; i < 4; i++)
-    p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void fm_put_u64(unsigned char *p, uint64_t v)
-{
-  for (int i = 0; i < 8; i++)
-    p[i] = (unsigned char)(v >> (8 * i));
-}
-
-/* Re-seal an edited image with a correct CRC, as a buggy or malicious
- * writer would. */
-static void fm_reseal(unsigned char *buf, size_t len)
-{
-  fm_put_u32(buf + len - 4, (uint32_t)crc32_z(0L, buf, len - 4));
-}
-
 /* Offset of the first occurrence of the little-endian bytes of x. */
 static size_t fm_find_f64(const unsigned char *buf, size_t len, double x)
 {
   uint64_t u;
   unsigned char b[8];
   memcpy(&u, &x, 8);
-  fm_put_u64(b, u);
+  fm_test_put_u64(b, u);
   for (size_t i = 0; i + 8 <= len; i++)
     if (memcmp(buf + i, b, 8) == 0)
       return i;
@@ -129,7 +94,7 @@ static size_t fm_find_f64(const unsigned char *buf, size_t len, double x)
 
 Test(model_file, round_trip_is_bit_for_bit)
 {
-  fm_case *c = fm_load_case("ring8-cond_ot.json");
+  fm_case *c = fm_test_case_load("ring8-cond_ot.json");
   fm_train *tr = fm_small_run(c);
   fm_make_dir();
   char path[512];
@@ -184,7 +149,7 @@ Test(model_file, round_trip_is_bit_for_bit)
 
 Test(model_file, truncation_at_every_64th_byte_is_a_clear_error)
 {
-  fm_case *c = fm_load_case("ring8-cond_ot.json");
+  fm_case *c = fm_test_case_load("ring8-cond_ot.json");
   fm_train *tr = fm_small_run(c);
   unsigned char *buf;
   size_t len;
@@ -203,7 +168,7 @@ Test(model_file, truncation_at_every_64th_byte_is_a_clear_error)
 
 Test(model_file, single_bit_flips_are_detected)
 {
-  fm_case *c = fm_load_case("ring8-cond_ot.json");
+  fm_case *c = fm_test_case_load("ring8-cond_ot.json");
   fm_train *tr = fm_small_run(c);
   unsigned char *buf;
   size_t len;
@@ -229,7 +194,7 @@ Test(model_file, single_bit_flips_are_detected)
 
 Test(model_file, newer_version_and_bad_fields_under_a_valid_checksum_are_named)
 {
-  fm_case *c = fm_load_case("ring8-cond_ot.json");
+  fm_case *c = fm_test_case_load("ring8-cond_ot.json");
   fm_train *tr = fm_small_run(c);
   unsigned char *buf, *w;
   size_t len;
@@ -253,10 +218,10 @@ Test(model_file, newer_version_and_bad_fields_under_a_valid_checksum_are_named)
   for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
     memcpy(w, buf, len);
     if (edits[i].width == 4)
-      fm_put_u32(w + edits[i].off, (uint32_t)edits[i].value);
+      fm_test_put_u32(w + edits[i].off, (uint32_t)edits[i].value);
     else
-      fm_put_u64(w + edits[i].off, edits[i].value);
-    fm_reseal(w, len);
+      fm_test_put_u64(w + edits[i].off, edits[i].value);
+    fm_test_reseal(w, len);
     cr_expect_eq(fm_expect_reject(w, len, edits[i].expect, &e), FM_EPARSE);
     cr_expect(strstr(e.msg, edits[i].expect) != NULL, "expected \"%s\" in: %s",
               edits[i].expect, e.msg);
@@ -267,24 +232,24 @@ Test(model_file, newer_version_and_bad_fields_under_a_valid_checksum_are_named)
   double nan = NAN;
   uint64_t u;
   memcpy(&u, &nan, 8);
-  fm_put_u64(w + off, u);
-  fm_reseal(w, len);
+  fm_test_put_u64(w + off, u);
+  fm_test_reseal(w, len);
   fm_expect_reject(w, len, "NaN parameter", &e);
   cr_expect(strstr(e.msg, "theta[0] is not finite") != NULL, "message: %s", e.msg);
   memcpy(w, buf, len);
   double neg = -fm_train_adam(tr)->v[3];
   off = fm_find_f64(w, len, fm_train_adam(tr)->v[3]);
   memcpy(&u, &neg, 8);
-  fm_put_u64(w + off, u);
-  fm_reseal(w, len);
+  fm_test_put_u64(w + off, u);
+  fm_test_reseal(w, len);
   fm_expect_reject(w, len, "negative second moment", &e);
   cr_expect(strstr(e.msg, "adam.v[3]") != NULL, "message: %s", e.msg);
   /* Bytes appended after the data (length field and CRC made consistent). */
   unsigned char *big = malloc(len + 8);
   memcpy(big, buf, len - 4);
   memset(big + len - 4, 0, 8);
-  fm_put_u64(big + 12, len + 8);
-  fm_reseal(big, len + 8);
+  fm_test_put_u64(big + 12, len + 8);
+  fm_test_reseal(big, len + 8);
   fm_expect_reject(big, len + 8, "trailing bytes", &e);
   cr_expect(strstr(e.msg, "bytes remain") != NULL, "message: %s", e.msg);
   free(big);
@@ -296,7 +261,7 @@ Test(model_file, newer_version_and_bad_fields_under_a_valid_checksum_are_named)
 
 Test(model_file, wrong_case_is_refused_naming_both)
 {
-  fm_case *c = fm_load_case("ring8-cond_ot.json");
+  fm_case *c = fm_test_case_load("ring8-cond_ot.json");
   fm_train *tr = fm_small_run(c);
   unsigned char *buf;
   size_t len;
@@ -304,14 +269,14 @@ Test(model_file, wrong_case_is_refused_naming_both)
   cr_assert_eq(fm_model_image(&buf, &len, tr, &e), FM_OK);
   fm_model *m;
   cr_assert_eq(fm_model_parse(&m, buf, len, "ring.fmm", &e), FM_OK, "%s", e.msg);
-  fm_case *c1 = fm_load_case("bimodal1d-cond_ot.json");
+  fm_case *c1 = fm_test_case_load("bimodal1d-cond_ot.json");
   cr_expect_eq(fm_model_check_case(m, c1, &e), FM_EDIM);
   cr_expect(strstr(e.msg, "dimension 2") && strstr(e.msg, "dimension 1"), "%s", e.msg);
   fm_train *bad;
   cr_expect_eq(fm_model_resume(&bad, m, c1, &e), FM_EDIM);
   cr_expect_null(bad);
   /* Same dimension, same data, another schedule. */
-  fm_case *c2 = fm_load_case("ring8-cosine.json");
+  fm_case *c2 = fm_test_case_load("ring8-cosine.json");
   cr_expect_eq(fm_model_check_case(m, c2, &e), FM_EINVAL);
   cr_expect(strstr(e.msg, "ring8-cond_ot") && strstr(e.msg, "ring8-cosine"), "%s", e.msg);
   /* The same content in other words (reformatted, renamed) is the same case. */
@@ -353,7 +318,7 @@ Test(model_file, unreadable_or_foreign_files_are_clear_errors)
   fm_expect_reject(junk, sizeof junk, "random bytes", &e);
   cr_expect(strstr(e.msg, "not an fmcheck model file") != NULL, "%s", e.msg);
   /* Saving into a directory that does not exist. */
-  fm_case *c = fm_load_case("ring8-cond_ot.json");
+  fm_case *c = fm_test_case_load("ring8-cond_ot.json");
   fm_train *tr = fm_small_run(c);
   cr_expect_eq(fm_model_save("/nonexistent/dir/m.fmm", tr, &e), FM_EIO);
   cr_expect(strstr(e.msg, "/nonexistent/dir/m.fmm") != NULL, "%s", e.msg);

@@ -13,21 +13,8 @@
 #include <string.h>
 
 #include "cond.h"
+#include "fm_test_case.h"
 #include "points.h"
-
-static fm_case *load_builtin(const char *file)
-{
-  for (size_t i = 0; i < fm_case_builtin_count(); i++)
-    if (strcmp(fm_case_builtin_file(i), file) == 0) {
-      fm_case *c;
-      fm_errmsg e;
-      int st = fm_case_builtin_load(&c, i, &e);
-      cr_assert_eq(st, FM_OK, "loading %s: %s", file, e.msg);
-      return c;
-    }
-  cr_assert_fail("built-in case %s not found", file);
-  return NULL;
-}
 
 static int same_points(const fm_pointset *a, const fm_pointset *b, size_t n)
 {
@@ -41,7 +28,7 @@ static int same_points(const fm_pointset *a, const fm_pointset *b, size_t n)
 
 Test(points, pointset_is_a_function_of_the_seed)
 {
-  fm_case *c = load_builtin("ring8-vp.json");
+  fm_case *c = fm_test_case_load("ring8-vp.json");
   fm_pointset *a, *b, *other, *longer;
   cr_assert_eq(fm_pointset_make(&a, c, 2385, 48), FM_OK);
   cr_assert_eq(fm_pointset_make(&b, c, 2385, 48), FM_OK);
@@ -59,7 +46,7 @@ Test(points, pointset_is_a_function_of_the_seed)
 
 Test(points, pointset_has_every_kind_in_its_time_window)
 {
-  fm_case *c = load_builtin("mix16d-vp.json");
+  fm_case *c = fm_test_case_load("mix16d-vp.json");
   size_t n = 200, count[4] = {0, 0, 0, 0};
   fm_pointset *ps;
   cr_assert_eq(fm_pointset_make(&ps, c, 7, n), FM_OK);
@@ -88,7 +75,7 @@ Test(points, pointset_has_every_kind_in_its_time_window)
 
 Test(points, every_kind_is_present_from_four_points)
 {
-  fm_case *c = load_builtin("gauss1d-cond_ot.json");
+  fm_case *c = fm_test_case_load("gauss1d-cond_ot.json");
   fm_pointset *ps;
   cr_assert_eq(fm_pointset_make(&ps, c, 1, 4), FM_OK);
   int seen[4] = {0, 0, 0, 0};
@@ -105,7 +92,7 @@ Test(points, every_kind_is_present_from_four_points)
  * tolerance is (4 kappa + 3) eps (|sigma x0| + |alpha x1|). */
 Test(points, typical_and_near_end_points_lie_on_the_conditional_flow)
 {
-  fm_case *c = load_builtin("aniso3d-vp.json");
+  fm_case *c = fm_test_case_load("aniso3d-vp.json");
   fm_pointset *ps;
   cr_assert_eq(fm_pointset_make(&ps, c, 11, 60), FM_OK);
   for (size_t i = 0; i < ps->n; i++) {
@@ -131,7 +118,7 @@ Test(points, typical_and_near_end_points_lie_on_the_conditional_flow)
  * point set uses the covariance itself).  k is not exposed: some k must fit. */
 Test(points, tail_points_are_fifty_component_std_out)
 {
-  fm_case *c = load_builtin("ring8-vp.json");
+  fm_case *c = fm_test_case_load("ring8-vp.json");
   const fm_gmm *g = c->gmm;
   size_t d = g->d;
   fm_pointset *ps;
@@ -170,7 +157,7 @@ Test(points, tail_points_are_fifty_component_std_out)
  * 5/sqrt(N) of 0 and the variance within 5 SE = 5 sqrt(2/N) of 1. */
 Test(points, noise_draws_have_unit_normal_moments)
 {
-  fm_case *c = load_builtin("aniso3d-cond_ot.json");
+  fm_case *c = fm_test_case_load("aniso3d-cond_ot.json");
   fm_pointset *ps;
   cr_assert_eq(fm_pointset_make(&ps, c, 99, 4000), FM_OK);
   size_t N = ps->n * ps->d;
@@ -200,7 +187,7 @@ Test(points, maxdiff_reports_the_largest_scaled_difference_and_nan)
 
 Test(points, describe_fits_the_buffer_and_keeps_the_kind)
 {
-  fm_case *c = load_builtin("mix16d-cond_ot.json");
+  fm_case *c = fm_test_case_load("mix16d-cond_ot.json");
   fm_pointset *ps;
   cr_assert_eq(fm_pointset_make(&ps, c, 5, 10), FM_OK);
   size_t lens[] = {256, 80, 48};
@@ -267,7 +254,7 @@ Test(points, observed_order_is_two_for_smooth_and_absent_for_affine)
  * eps/h ~ 2e-11), tolerance 1e-7 relative. */
 Test(points, candidate_schedule_derivatives_match_its_values)
 {
-  fm_case *c = load_builtin("gauss1d-cosine.json");
+  fm_case *c = fm_test_case_load("gauss1d-cosine.json");
   double ts[] = {0.2385, 0.5, 0.77};
   for (size_t i = 0; i < 3; i++)
     for (int rev = 0; rev <= 1; rev++) {
@@ -294,7 +281,7 @@ Test(points, schedule_condition_is_one_plus_the_largest_log)
 
 Test(points, check_options_scale_points_and_override_the_seed)
 {
-  fm_case *c = load_builtin("gauss1d-vp.json");
+  fm_case *c = fm_test_case_load("gauss1d-vp.json");
   fm_check_opts o = fm_check_opts_default();
   cr_expect_eq(fm_check_seed(&o, c), c->seed);
   o.seed = 77;

@@ -11,24 +11,10 @@
 
 #include "fm_test_thm.h"
 
-static size_t fm_components(const char *file)
-{
-  for (size_t i = 0; i < fm_case_builtin_count(); i++)
-    if (strcmp(fm_case_builtin_file(i), file) == 0) {
-      fm_case *c;
-      cr_assert_eq(fm_case_builtin_load(&c, i, NULL), FM_OK);
-      size_t K = c->gmm->K;
-      fm_case_free(c);
-      return K;
-    }
-  cr_assert_fail("no built-in case %s", file);
-  return 0;
-}
-
 /* Mutant 1 (prior weights) is the true field for one component. */
 static int fm_na_expected(const char *file, int mutant)
 {
-  return mutant == 1 && fm_components(file) == 1;
+  return mutant == 1 && fm_test_case_components(file) == 1;
 }
 
 /* The number after `key` in the note, NAN when the key is absent. */

@@ -13,16 +13,10 @@
 /* Schedule type of built-in case `file`. */
 static int fm_is_ve(const char *file)
 {
-  for (size_t i = 0; i < fm_case_builtin_count(); i++)
-    if (strcmp(fm_case_builtin_file(i), file) == 0) {
-      fm_case *c;
-      cr_assert_eq(fm_case_builtin_load(&c, i, NULL), FM_OK);
-      int ve = strcmp(fm_schedule_type_name(c->sched), "ve") == 0;
-      fm_case_free(c);
-      return ve;
-    }
-  cr_assert_fail("no built-in case %s", file);
-  return 0;
+  fm_case *c = fm_test_case_load(file);
+  int ve = strcmp(fm_schedule_type_name(c->sched), "ve") == 0;
+  fm_case_free(c);
+  return ve;
 }
 
 /* Mutant 2 (missing 1/alpha) is invisible where alpha = 1: VE. */

@@ -7,26 +7,11 @@
 #include "fm_test_perturb.h"
 #include "fm_test_thm.h"
 
-/* Components of built-in case `file`. */
-static size_t fm_components(const char *file)
-{
-  for (size_t i = 0; i < fm_case_builtin_count(); i++)
-    if (strcmp(fm_case_builtin_file(i), file) == 0) {
-      fm_case *c;
-      cr_assert_eq(fm_case_builtin_load(&c, i, NULL), FM_OK);
-      size_t K = c->gmm->K;
-      fm_case_free(c);
-      return K;
-    }
-  cr_assert_fail("no built-in case %s", file);
-  return 0;
-}
-
 /* Mutant 2 (prior weights) is the posterior-weighted mean itself when
  * there is one component; 1 and 3 apply everywhere. */
 static int fm_na_expected(const char *file, int mutant)
 {
-  return mutant == 2 && fm_components(file) == 1;
+  return mutant == 2 && fm_test_case_components(file) == 1;
 }
 
 Test(thm_tweedie, true_statement_passes_on_every_builtin_case)

@@ -13,23 +13,11 @@
 #include <unistd.h>
 
 #include "case.h"
+#include "fm_test_case.h"
 #include "model_file.h"
 #include "train.h"
 
 #define SEED 20240614u
-
-static fm_case *fm_load_case(const char *file)
-{
-  fm_errmsg e = {{0}};
-  for (size_t i = 0; i < fm_case_builtin_count(); i++)
-    if (strcmp(fm_case_builtin_file(i), file) == 0) {
-      fm_case *c;
-      cr_assert_eq(fm_case_builtin_load(&c, i, &e), FM_OK, "%s", e.msg);
-      return c;
-    }
-  cr_assert_fail("no built-in case %s", file);
-  return NULL;
-}
 
 /* ------------------------------------------------------------ resume */
 
@@ -51,7 +39,7 @@ static int fm_keep(const fm_train_log *r, void *ctx)
  * be identical bytes.  The records have no padding (one u64, eight doubles). */
 static void fm_test_resume_bit_for_bit(const char *file, const fm_train_config *cfg, uint64_t N)
 {
-  fm_case *c = fm_load_case(file);
+  fm_case *c = fm_test_case_load(file);
   fm_errmsg e = {{0}};
   fm_logbook a = {.n = 0}, b = {.n = 0};
   fm_train *ta, *tb;
@@ -142,7 +130,7 @@ Test(train, resume_is_bit_for_bit_with_logit_normal_t_on_an_expr_schedule)
  * the OT permutation. */
 Test(train, targets_are_the_conditional_velocity_of_the_paired_rows)
 {
-  fm_case *c = fm_load_case("ring8-cond_ot.json");
+  fm_case *c = fm_test_case_load("ring8-cond_ot.json");
   fm_train_config cfg = fm_small_config(2);
   cfg.ot = 1;
   fm_train *tr;
@@ -194,7 +182,7 @@ Test(train, ot_coupling_permutes_the_batch_to_the_optimal_matching)
   fm_errmsg e = {{0}};
   const char *files[] = {"ring8-cond_ot.json", "bimodal1d-cond_ot.json"};
   for (int f = 0; f < 2; f++) {
-    fm_case *c = fm_load_case(files[f]);
+    fm_case *c = fm_test_case_load(files[f]);
     size_t d = c->gmm->d, B = 64;
     fm_train_config cfg = fm_small_config(d);
     cfg.batch = B;
@@ -232,7 +220,7 @@ Test(train, ot_coupling_permutes_the_batch_to_the_optimal_matching)
 
 Test(train, uniform_t_stays_in_its_range)
 {
-  fm_case *c = fm_load_case("bimodal1d-cond_ot.json");
+  fm_case *c = fm_test_case_load("bimodal1d-cond_ot.json");
   fm_train_config cfg = fm_small_config(1);
   cfg.t_lo = 0.2;
   cfg.t_hi = 0.3;
@@ -257,7 +245,7 @@ Test(train, uniform_t_stays_in_its_range)
 
 Test(train, rejects_a_bad_configuration_naming_the_field)
 {
-  fm_case *c = fm_load_case("ring8-cond_ot.json");
+  fm_case *c = fm_test_case_load("ring8-cond_ot.json");
   fm_errmsg e = {{0}};
   fm_train *tr;
   fm_train_config cfg = fm_small_config(3);
@@ -290,7 +278,7 @@ Test(train, rejects_a_bad_configuration_naming_the_field)
  * magnitude (tried as mutants). */
 static void fm_test_learns(const char *file)
 {
-  fm_case *c = fm_load_case(file);
+  fm_case *c = fm_test_case_load(file);
   fm_train_config cfg;
   fm_train_config_default(&cfg, c->gmm->d, SEED);
   cfg.arch.width = 32;

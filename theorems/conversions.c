@@ -76,13 +76,14 @@
 #include <string.h>
 
 #include "convert.h"
+#include "linalg.h"
 #include "mp.h"
 #include "path_err.h"
 #include "perturb.h"
 #include "points.h"
+#include "pointwise.h"
 
 #define FM_CV_EPS DBL_EPSILON
-#define FM_CV_GUARD_BITS 20
 #define FM_CV_MAX_REL 0.1
 #define FM_CV_NP FM_PARAM_COUNT
 #define FM_CV_SCAN_POINTS 10
@@ -113,35 +114,21 @@ typedef struct {
 } fm_cv_route;
 
 typedef struct {
-  const fm_case *c;
+  fm_pointwise pw;           /* case, path, bounds, MPFR x and schedule */
   int mutant;
-  mpfr_prec_t prec;
-  double eps_mp;
-  size_t d;
-  fm_gmm_path *path;
-  fm_path_err *pe;
   double *in[FM_CV_NP], *ref[FM_CV_NP], *cand, *mid, *back;
   double bin[FM_CV_NP];      /* rounding bounds of the double inputs */
-  mpfr_t *xm, *q[FM_CV_NP];  /* x and the analytic quantities in MPFR */
+  mpfr_t *q[FM_CV_NP];       /* the analytic quantities in MPFR */
   mpfr_t a, b, w, tmp, acc;
-  fm_sched_mp vm;
   double cmag[FM_CV_NP][FM_CV_NP][2]; /* |a|, |b| of the exact maps */
   fm_cv_route r[FM_CV_NR];
-  int exact_schedule, alpha_not_one;
+  int alpha_not_one;
   double wfac; /* the scan's 1 + e on W (else 1) */
 } fm_cv_work;
 
 static int fm_cv_uses_w(fm_param to, fm_param from)
 {
   return (to == FM_PARAM_U) != (from == FM_PARAM_U);
-}
-
-static double fm_cv_maxabs(const double *a, size_t d)
-{
-  double m = 0.0;
-  for (size_t i = 0; i < d; i++)
-    m = fmax(m, fabs(a[i]));
-  return m;
 }
 
 /* --- candidates: the library's maps, or a mutant built from its coefficients --- */
@@ -178,14 +165,14 @@ static int fm_cv_candidate(double *out, const fm_cv_work *w, fm_param to, fm_par
                            const fm_sched_val *v, const double *x, const double *in)
 {
   if (w->mutant == FM_CV_TRUE && w->wfac == 1.0)
-    return fm_convert(out, to, from, v, x, in, w->d);
+    return fm_convert(out, to, from, v, x, in, w->pw.d);
   double a, b;
   int st = fm_convert_coef(&a, &b, to, from, v);
   if (st != FM_OK)
     return st;
   fm_cv_mutate(&a, &b, w->mutant, to, from, v);
   fm_cv_scale_w(&a, &b, w->wfac, to, from);
-  for (size_t j = 0; j < w->d; j++)
+  for (size_t j = 0; j < w->pw.d; j++)
     out[j] = a * x[j] + b * in[j];
   return FM_OK;
 }
@@ -279,15 +266,15 @@ static void fm_cv_w_mp(fm_cv_work *w, const fm_sched_mp *v, int mutant)
     mpfr_neg(w->w, w->w, MPFR_RNDN);
 }
 
-/* |a|, |b| of every exact map at v (schedule values in w->vm). */
+/* |a|, |b| of every exact map at v (schedule values in w->pw.vm). */
 static void fm_cv_magnitudes(fm_cv_work *w)
 {
-  fm_cv_w_mp(w, &w->vm, FM_CV_TRUE);
+  fm_cv_w_mp(w, &w->pw.vm, FM_CV_TRUE);
   for (int to = 0; to < FM_CV_NP; to++)
     for (int from = 0; from < FM_CV_NP; from++) {
       if (to == from)
         continue;
-      fm_cv_coef_mp(w, (fm_param)to, (fm_param)from, &w->vm, FM_CV_TRUE);
+      fm_cv_coef_mp(w, (fm_param)to, (fm_param)from, &w->pw.vm, FM_CV_TRUE);
       w->cmag[to][from][0] = fabs(mpfr_get_d(w->a, MPFR_RNDU));
       w->cmag[to][from][1] = fabs(mpfr_get_d(w->b, MPFR_RNDU));
     }
@@ -332,47 +319,26 @@ static void fm_cv_decide(fm_cv_route *r, double err, double bound, double refn,
   fm_cv_record(r, err / refn, bound / refn, kappa, at, t, to, from);
 }
 
-static double fm_cv_diff(const double *a, const double *b, size_t d)
-{
-  double m = 0.0;
-  for (size_t j = 0; j < d; j++) {
-    double e = fabs(a[j] - b[j]);
-    m = isnan(e) ? NAN : fmax(m, e);
-    if (isnan(m))
-      return m;
-  }
-  return m;
-}
-
 /* --- work space --- */
 
 static void fm_cv_work_free(fm_cv_work *w)
 {
-  fm_gmm_path_free(w->path);
-  fm_path_err_free(w->pe);
   free(w->in[0]);
-  fm_mp_vec_free(w->xm, w->d);
   for (int p = 0; p < FM_CV_NP; p++)
-    fm_mp_vec_free(w->q[p], w->d);
+    fm_mp_vec_free(w->q[p], w->pw.d);
   mpfr_clears(w->a, w->b, w->w, w->tmp, w->acc, (mpfr_ptr)0);
-  fm_sched_mp_clear(&w->vm);
+  fm_pointwise_free(&w->pw);
 }
 
 static int fm_cv_work_alloc(fm_cv_work *w, const fm_case *c, const fm_check_opts *o,
                             int mutant)
 {
   size_t d = c->gmm->d;
-  *w = (fm_cv_work){.c = c, .mutant = mutant, .prec = (mpfr_prec_t)o->prec, .d = d,
-                    .wfac = 1.0};
-  w->eps_mp = ldexp(1.0, FM_CV_GUARD_BITS - (int)o->prec);
-  w->exact_schedule = 1;
-  mpfr_inits2(w->prec, w->a, w->b, w->w, w->tmp, w->acc, (mpfr_ptr)0);
-  fm_sched_mp_init(&w->vm, w->prec);
-  int st = fm_gmm_path_alloc(&w->path, c->gmm);
-  st = st ? st : fm_path_err_alloc(&w->pe, c->gmm);
-  st = st ? st : fm_mp_vec_alloc(&w->xm, d, w->prec);
+  *w = (fm_cv_work){.mutant = mutant, .wfac = 1.0};
+  int st = fm_pointwise_alloc(&w->pw, c, o);
+  mpfr_inits2(w->pw.prec, w->a, w->b, w->w, w->tmp, w->acc, (mpfr_ptr)0);
   for (int p = 0; p < FM_CV_NP && st == FM_OK; p++)
-    st = fm_mp_vec_alloc(&w->q[p], d, w->prec);
+    st = fm_mp_vec_alloc(&w->q[p], d, w->pw.prec);
   double *buf = st == FM_OK ? malloc((2 * FM_CV_NP + 3) * d * sizeof *buf) : NULL;
   if (st == FM_OK && buf == NULL)
     st = FM_ENOMEM;
@@ -392,11 +358,11 @@ static int fm_cv_work_alloc(fm_cv_work *w, const fm_case *c, const fm_check_opts
 
 /* --- the analytic quantities at one point --- */
 
-/* epshat = -sigma score in MPFR (w->q), sigma from w->vm. */
+/* epshat = -sigma score in MPFR (w->q), sigma from w->pw.vm. */
 static void fm_cv_eps_mp(fm_cv_work *w)
 {
-  for (size_t j = 0; j < w->d; j++) {
-    mpfr_mul(w->q[FM_PARAM_EPS][j], w->q[FM_PARAM_SCORE][j], w->vm.sigma, MPFR_RNDN);
+  for (size_t j = 0; j < w->pw.d; j++) {
+    mpfr_mul(w->q[FM_PARAM_EPS][j], w->q[FM_PARAM_SCORE][j], w->pw.vm.sigma, MPFR_RNDN);
     mpfr_neg(w->q[FM_PARAM_EPS][j], w->q[FM_PARAM_EPS][j], MPFR_RNDN);
   }
 }
@@ -405,28 +371,25 @@ static void fm_cv_eps_mp(fm_cv_work *w)
  * schedule values (left in w->q and rounded into w->ref). */
 static int fm_cv_analytic(fm_cv_work *w, const fm_sched_val *v, const double *x)
 {
-  size_t d = w->d;
+  size_t d = w->pw.d;
   double *u = w->in[FM_PARAM_U], *m = w->in[FM_PARAM_X1];
   double *e = w->in[FM_PARAM_EPS], *s = w->in[FM_PARAM_SCORE];
-  int st = fm_gmm_path_set(w->path, v);
-  st = st ? st : fm_gmm_path_eval(NULL, s, m, u, w->path, x);
+  int st = fm_gmm_path_set(w->pw.path, v);
+  st = st ? st : fm_gmm_path_eval(NULL, s, m, u, w->pw.path, x);
   if (st != FM_OK)
     return st;
   for (size_t j = 0; j < d; j++)
     e[j] = -v->sigma * s[j];
   fm_path_errb b;
-  fm_path_err_bound(&b, w->pe, w->path, v, x, FM_CV_EPS);
+  fm_path_err_bound(&b, w->pw.pe, w->pw.path, v, x, FM_CV_EPS);
   w->bin[FM_PARAM_U] = b.u;
   w->bin[FM_PARAM_X1] = b.mean;
   w->bin[FM_PARAM_SCORE] = b.score;
-  w->bin[FM_PARAM_EPS] = fabs(v->sigma) * b.score + FM_CV_EPS * fm_cv_maxabs(e, d);
-  mpfr_set_d(w->vm.alpha, v->alpha, MPFR_RNDN);
-  mpfr_set_d(w->vm.sigma, v->sigma, MPFR_RNDN);
-  mpfr_set_d(w->vm.dalpha, v->dalpha, MPFR_RNDN);
-  mpfr_set_d(w->vm.dsigma, v->dsigma, MPFR_RNDN);
-  fm_mp_vec_set_d(w->xm, x, d);
+  w->bin[FM_PARAM_EPS] = fabs(v->sigma) * b.score + FM_CV_EPS * fm_linalg_maxabs(e, d);
+  fm_sched_mp_set_d(&w->pw.vm, v);
+  fm_mp_vec_set_d(w->pw.xm, x, d);
   st = fm_gmm_marginal_mpfr(NULL, w->q[FM_PARAM_SCORE], w->q[FM_PARAM_X1], w->q[FM_PARAM_U],
-                            w->c->gmm, &w->vm, w->xm, w->prec);
+                            w->pw.c->gmm, &w->pw.vm, w->pw.xm, w->pw.prec);
   if (st != FM_OK)
     return st;
   fm_cv_eps_mp(w);
@@ -451,12 +414,12 @@ static int fm_cv_route_analytic(fm_cv_work *w, const fm_sched_val *v, const doub
   if (st != FM_OK)
     return st;
   double A = w->cmag[to][from][0], B = w->cmag[to][from][1];
-  double inn = fm_cv_maxabs(w->in[from], w->d), refn = fm_cv_maxabs(w->ref[to], w->d);
+  double inn = fm_linalg_maxabs(w->in[from], w->pw.d), refn = fm_linalg_maxabs(w->ref[to], w->pw.d);
   double terms = A * xn + B * inn;
   double bound = fm_cv_c(to, from, kW) * FM_CV_EPS * terms + B * w->bin[from] +
                  FM_CV_EPS * refn;
-  fm_cv_decide(&w->r[FM_CV_R_ANALYTIC], fm_cv_diff(w->cand, w->ref[to], w->d), bound, refn,
-               terms / refn, i, t, to, from);
+  fm_cv_decide(&w->r[FM_CV_R_ANALYTIC], fm_linalg_maxdiff(w->cand, w->ref[to], w->pw.d), bound,
+               refn, terms / refn, i, t, to, from);
   return FM_OK;
 }
 
@@ -472,11 +435,11 @@ static int fm_cv_route_round(fm_cv_work *w, const fm_sched_val *v, const double 
     return st;
   double A1 = w->cmag[to][from][0], B1 = w->cmag[to][from][1];
   double A2 = w->cmag[from][to][0], B2 = w->cmag[from][to][1];
-  double yn = fm_cv_maxabs(y, w->d), mn = fm_cv_maxabs(w->mid, w->d);
+  double yn = fm_linalg_maxabs(y, w->pw.d), mn = fm_linalg_maxabs(w->mid, w->pw.d);
   double t1 = A1 * xn + B1 * yn, t2 = A2 * xn + B2 * mn;
   double c1 = fm_cv_c(to, from, kW), c2 = fm_cv_c(from, to, kW);
   double bound = FM_CV_EPS * (c1 * B2 * t1 + c2 * t2);
-  fm_cv_decide(&w->r[FM_CV_R_ROUND], fm_cv_diff(w->back, y, w->d), bound, yn,
+  fm_cv_decide(&w->r[FM_CV_R_ROUND], fm_linalg_maxdiff(w->back, y, w->pw.d), bound, yn,
                (B2 * t1 + t2) / yn, i, t, to, from);
   return FM_OK;
 }
@@ -484,7 +447,7 @@ static int fm_cv_route_round(fm_cv_work *w, const fm_sched_val *v, const double 
 static int fm_cv_routes_double(fm_cv_work *w, const fm_sched_val *v, const double *x,
                                size_t i, double t)
 {
-  double xn = fm_cv_maxabs(x, w->d);
+  double xn = fm_linalg_maxabs(x, w->pw.d);
   double W = fm_convert_w(v);
   double kW = (fabs(v->dalpha * v->sigma) + fabs(v->alpha * v->dsigma)) / fabs(W);
   for (int to = 0; to < FM_CV_NP; to++)
@@ -513,13 +476,13 @@ static void fm_cv_resid_mp(fm_cv_work *w, double *res, double *outn, double *ter
                            fm_param to, fm_param from)
 {
   double r = 0.0, on = 0.0, xn = 0.0, inn = 0.0;
-  for (size_t j = 0; j < w->d; j++) {
-    mpfr_mul(w->acc, w->a, w->xm[j], MPFR_RNDN);
+  for (size_t j = 0; j < w->pw.d; j++) {
+    mpfr_mul(w->acc, w->a, w->pw.xm[j], MPFR_RNDN);
     mpfr_fma(w->acc, w->b, w->q[from][j], w->acc, MPFR_RNDN);
     mpfr_sub(w->acc, w->acc, w->q[to][j], MPFR_RNDN);
     r = fmax(r, fabs(mpfr_get_d(w->acc, MPFR_RNDU)));
     on = fmax(on, fabs(mpfr_get_d(w->q[to][j], MPFR_RNDN)));
-    xn = fmax(xn, fabs(mpfr_get_d(w->xm[j], MPFR_RNDN)));
+    xn = fmax(xn, fabs(mpfr_get_d(w->pw.xm[j], MPFR_RNDN)));
     inn = fmax(inn, fabs(mpfr_get_d(w->q[from][j], MPFR_RNDN)));
   }
   *res = r;
@@ -529,33 +492,31 @@ static void fm_cv_resid_mp(fm_cv_work *w, double *res, double *outn, double *ter
 
 static int fm_cv_route_mp(fm_cv_work *w, const fm_pointset *ps, size_t i)
 {
-  size_t d = w->d;
-  int exact = 1;
-  int st = fm_schedule_eval_mp_or_double(&w->vm, &exact, w->c->sched, ps->t[i]);
+  size_t d = w->pw.d;
+  int st = fm_pointwise_twin(&w->pw.vm, &w->pw, ps->t[i]);
   if (st != FM_OK)
     return st;
-  w->exact_schedule &= exact;
-  fm_mp_vec_set_d(w->xm, ps->x + i * d, d);
+  fm_mp_vec_set_d(w->pw.xm, ps->x + i * d, d);
   st = fm_gmm_marginal_mpfr(NULL, w->q[FM_PARAM_SCORE], w->q[FM_PARAM_X1], w->q[FM_PARAM_U],
-                            w->c->gmm, &w->vm, w->xm, w->prec);
+                            w->pw.c->gmm, &w->pw.vm, w->pw.xm, w->pw.prec);
   if (st != FM_OK)
     return st;
   fm_cv_eps_mp(w);
-  fm_cv_w_mp(w, &w->vm, w->mutant);
+  fm_cv_w_mp(w, &w->pw.vm, w->mutant);
   if (w->wfac != 1.0)
     mpfr_mul_d(w->w, w->w, w->wfac, MPFR_RNDN);
   for (int to = 0; to < FM_CV_NP; to++)
     for (int from = 0; from < FM_CV_NP; from++) {
       if (to == from)
         continue;
-      fm_cv_coef_mp(w, (fm_param)to, (fm_param)from, &w->vm, w->mutant);
+      fm_cv_coef_mp(w, (fm_param)to, (fm_param)from, &w->pw.vm, w->mutant);
       if (!mpfr_number_p(w->a) || !mpfr_number_p(w->b)) {
         w->r[FM_CV_R_MP].singular++;
         continue;
       }
       double res, outn, terms;
       fm_cv_resid_mp(w, &res, &outn, &terms, (fm_param)to, (fm_param)from);
-      double bound = w->eps_mp * (4.0 * terms + outn);
+      double bound = w->pw.eps_mp * (4.0 * terms + outn);
       fm_cv_decide(&w->r[FM_CV_R_MP], res, bound, outn, terms / outn, i, ps->t[i],
                    (fm_param)to, (fm_param)from);
     }
@@ -566,9 +527,9 @@ static int fm_cv_route_mp(fm_cv_work *w, const fm_pointset *ps, size_t i)
 
 static int fm_cv_point(fm_cv_work *w, const fm_pointset *ps, size_t i)
 {
-  const double *x = ps->x + i * w->d;
+  const double *x = ps->x + i * w->pw.d;
   fm_sched_val v;
-  int st = fm_schedule_eval(&v, w->c->sched, ps->t[i]);
+  int st = fm_schedule_eval(&v, w->pw.c->sched, ps->t[i]);
   if (st != FM_OK)
     return st;
   if (v.alpha != 1.0)
@@ -626,10 +587,9 @@ static void fm_cv_report(fm_verdict *v, const fm_cv_work *w, const fm_pointset *
                      "eps*kappa > %.2g, %zu with tolerance > %.2g, %zu singular", r + 1,
                      w->r[r].decided, w->r[r].ill, FM_CV_MAX_REL, w->r[r].loose,
                      FM_CV_MAX_REL, w->r[r].singular);
-  fm_cv_note_end(v, w->c->sched, 0.0);
-  fm_cv_note_end(v, w->c->sched, 1.0);
-  if (!w->exact_schedule)
-    fm_verdict_notef(v, "schedule has no MPFR twin: route 3 takes its double values as exact");
+  fm_cv_note_end(v, w->pw.c->sched, 0.0);
+  fm_cv_note_end(v, w->pw.c->sched, 1.0);
+  fm_pointwise_note(v, &w->pw);
 }
 
 /* The scan's rerun (perturb.h): routes 1 and 3 on the first points with

@@ -5,8 +5,7 @@
  * z_k + s is taken between numbers computed the same way. */
 #include "gmm_post.h"
 
-#include <gsl/gsl_eigen.h>
-#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -28,31 +27,21 @@ void fm_gmm_post_free(fm_gmm_post *pp)
   free(pp);
 }
 
+/* The eigenvalues of every S_k (all positive) and their largest ratio. */
 static int fm_gmm_post_eigen(fm_gmm_post *pp)
 {
   const fm_gmm *g = pp->g;
   size_t d = g->d;
-  fm_gsl_quiet();
-  gsl_matrix *A = gsl_matrix_alloc(d, d);
-  gsl_vector *ev = gsl_vector_alloc(d);
-  gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(d);
-  int st = (A && ev && w) ? FM_OK : FM_ENOMEM;
+  int st = fm_gmm_cov_eigen(pp->lambda, NULL, NULL, g);
   pp->cond_S = 1.0;
   for (size_t k = 0; k < g->K && st == FM_OK; k++) {
-    for (size_t i = 0; i < d; i++)
-      for (size_t j = 0; j < d; j++)
-        gsl_matrix_set(A, i, j, g->cov[k * d * d + i * d + j]);
-    if (gsl_eigen_symm(A, ev, w) != 0 || !(gsl_vector_min(ev) > 0.0)) {
+    gsl_vector_const_view ev = gsl_vector_const_view_array(pp->lambda + k * d, d);
+    if (!(gsl_vector_min(&ev.vector) > 0.0)) {
       st = FM_ECONV;
       break;
     }
-    for (size_t i = 0; i < d; i++)
-      pp->lambda[k * d + i] = gsl_vector_get(ev, i);
-    pp->cond_S = fmax(pp->cond_S, gsl_vector_max(ev) / gsl_vector_min(ev));
+    pp->cond_S = fmax(pp->cond_S, gsl_vector_max(&ev.vector) / gsl_vector_min(&ev.vector));
   }
-  gsl_eigen_symm_free(w);
-  gsl_vector_free(ev);
-  gsl_matrix_free(A);
   return st;
 }
 

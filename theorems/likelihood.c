@@ -89,14 +89,13 @@
 
 #include <float.h>
 #include <gsl/gsl_cdf.h>
-#include <gsl/gsl_eigen.h>
-#include <gsl/gsl_matrix.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fdiff.h"
+#include "linalg.h"
 #include "ode.h"
 #include "path_err.h"
 #include "perturb.h"
@@ -162,34 +161,6 @@ static void fm_lk_free(fm_lk_work *w)
   free(w->pdiv);
 }
 
-/* Eigen-decompositions of every S_k (GSL). */
-static int fm_lk_eigen(fm_lk_work *w)
-{
-  const fm_gmm *g = w->c->gmm;
-  size_t d = w->d;
-  fm_gsl_quiet();
-  gsl_matrix *A = gsl_matrix_alloc(d, d), *V = gsl_matrix_alloc(d, d);
-  gsl_vector *ev = gsl_vector_alloc(d);
-  gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(d);
-  int st = (A && V && ev && ws) ? FM_OK : FM_ENOMEM;
-  for (size_t k = 0; k < w->K && st == FM_OK; k++) {
-    memcpy(A->data, g->cov + k * d * d, d * d * sizeof(double));
-    if (gsl_eigen_symmv(A, ev, V, ws) != 0)
-      st = FM_ECONV;
-    for (size_t i = 0; i < d && st == FM_OK; i++) {
-      w->lam[k * d + i] = gsl_vector_get(ev, i);
-      for (size_t j = 0; j < d; j++)
-        w->Q[k * d * d + i * d + j] = gsl_matrix_get(V, i, j);
-    }
-  }
-  if (ws)
-    gsl_eigen_symmv_free(ws);
-  gsl_vector_free(ev);
-  gsl_matrix_free(V);
-  gsl_matrix_free(A);
-  return st;
-}
-
 static int fm_lk_alloc(fm_lk_work *w, const fm_case *c, const fm_check_opts *o, int mutant,
                        uint64_t seed)
 {
@@ -214,7 +185,7 @@ static int fm_lk_alloc(fm_lk_work *w, const fm_case *c, const fm_check_opts *o, 
     w->E = w->Ek + K * d;
     w->zb = w->E + d;
     w->q = w->zb + d;
-    st = fm_lk_eigen(w);
+    st = fm_gmm_cov_eigvec(w->lam, w->Q, c->gmm);
   }
   if (st == FM_OK) {
     fm_rng r = fm_rng_make(seed, FM_RNG_STREAM(0x4c4b, 2)); /* "LK" probes */
@@ -429,14 +400,6 @@ static double fm_lk_norm1(const double *a, size_t n)
   return s;
 }
 
-static double fm_lk_maxabs(const double *a, size_t n)
-{
-  double s = 0.0;
-  for (size_t i = 0; i < n; i++)
-    s = fmax(s, fabs(a[i]));
-  return s;
-}
-
 static double fm_lk_floor(double a, double b, double c)
 {
   return 1e3 * DBL_EPSILON * (1.0 + fabs(a) + fabs(b) + fabs(c));
@@ -498,11 +461,11 @@ static int fm_lk_trajectories(fm_verdict *v, fm_lk_work *w, uint64_t seed)
     st = fm_lk_logp(&lp1[j], w, FM_LK_T1, x1 + j * d);
     st = st ? st : fm_lk_set_time(w, FM_LK_T0);
     st = st ? st : fm_gmm_path_eval(&lp0[j], sc, NULL, NULL, w->path, a);
-    double s0 = fm_lk_norm1(sc, d), x0n = fm_lk_maxabs(a, d);
+    double s0 = fm_lk_norm1(sc, d), x0n = fm_linalg_maxabs(a, d);
     st = st ? st : fm_lk_logp(&lB0, w, FM_LK_T0, b);
     st = st ? st : fm_lk_set_time(w, FM_LK_T1);
     st = st ? st : fm_gmm_path_eval(&lC1, sc, NULL, NULL, w->path, c);
-    double s1 = fm_lk_norm1(sc, d), x1n = fm_lk_maxabs(c, d);
+    double s1 = fm_lk_norm1(sc, d), x1n = fm_linalg_maxabs(c, d);
     st = st ? st : fm_lk_logp(&lD1, w, FM_LK_T1, e);
     if (st != FM_OK)
       break;

@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "cond.h"
+#include "linalg.h"
 #include "post_routes.h"
 
 enum { FM_MF_TRUE, FM_MF_PRIOR_W, FM_MF_SIGMA_OFF, FM_MF_REVERSED };
@@ -68,14 +69,6 @@ static void fm_mf_comp_mean(double *E, const fm_gmm *g, size_t k, double alpha, 
   }
 }
 
-static double fm_mf_norm_inf(const double *a, size_t d)
-{
-  double m = 0.0;
-  for (size_t i = 0; i < d; i++)
-    m = fmax(m, fabs(a[i]));
-  return m;
-}
-
 static double fm_mf_max_sd(const fm_gmm *g, size_t k)
 {
   double m = 0.0;
@@ -95,13 +88,13 @@ static int fm_mf_cand(double *y, double *scale, double *cond, const fm_post_cand
   for (size_t k = 0; k < in->K; k++) {
     fm_mf_comp_mean(E, in->g, k, v->alpha, in->z);
     double gk = in->gamma[k];
-    S += gk * (fabs(v->dalpha) * fm_mf_norm_inf(E, d) +
-               fabs(v->sigma * v->dsigma) * fm_mf_norm_inf(in->z + k * d, d));
+    S += gk * (fabs(v->dalpha) * fm_linalg_maxabs(E, d) +
+               fabs(v->sigma * v->dsigma) * fm_linalg_maxabs(in->z + k * d, d));
     if (gk >= 1e-14)
-      M = fmax(M, fm_mf_norm_inf(E, d) + 4.0 * fm_mf_max_sd(in->g, k));
+      M = fmax(M, fm_linalg_maxabs(E, d) + 4.0 * fm_mf_max_sd(in->g, k));
   }
   *scale = S;
-  *cond = fabs(v->dsigma / v->sigma) * (fm_mf_norm_inf(in->x, d) + fabs(v->alpha) * M) +
+  *cond = fabs(v->dsigma / v->sigma) * (fm_linalg_maxabs(in->x, d) + fabs(v->alpha) * M) +
           fabs(v->dalpha) * M;
   if (mutant != FM_MF_PRIOR_W) {
     memcpy(y, in->u_c, d * sizeof *y);

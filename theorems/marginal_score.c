@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "cond.h"
+#include "linalg.h"
 #include "post_routes.h"
 
 enum { FM_MS_TRUE, FM_MS_PRIOR_AVG, FM_MS_NO_S2 };
@@ -40,14 +41,6 @@ static const char *const fm_ms_mutants[] = {
     "score missing its 1/sigma^2",
     NULL,
 };
-
-static double fm_ms_norm_inf(const double *a, size_t d)
-{
-  double m = 0.0;
-  for (size_t i = 0; i < d; i++)
-    m = fmax(m, fabs(a[i]));
-  return m;
-}
 
 /* M = max over components with gamma_k >= 1e-14 of |E_k| + 4 sd, E_k the
  * component posterior mean m_k + alpha S_k z_k: the size of the x1 that
@@ -81,9 +74,9 @@ static int fm_ms_cand(double *y, double *scale, double *cond, const fm_post_cand
   const fm_sched_val *v = in->v;
   double S = 0.0, s2 = v->sigma * v->sigma;
   for (size_t k = 0; k < in->K; k++)
-    S += in->gamma[k] * fm_ms_norm_inf(in->z + k * d, d);
+    S += in->gamma[k] * fm_linalg_maxabs(in->z + k * d, d);
   *scale = S;
-  *cond = (fm_ms_norm_inf(in->x, d) + fabs(v->alpha) * fm_ms_posterior_extent(in)) / s2;
+  *cond = (fm_linalg_maxabs(in->x, d) + fabs(v->alpha) * fm_ms_posterior_extent(in)) / s2;
   switch (mutant) {
   case FM_MS_PRIOR_AVG:
     for (size_t i = 0; i < d; i++) {

@@ -36,8 +36,6 @@
  */
 #include "path_err.h"
 
-#include <gsl/gsl_eigen.h>
-#include <gsl/gsl_matrix.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -61,33 +59,8 @@ void fm_path_err_free(fm_path_err *pe)
   free(pe);
 }
 
-static int fm_path_err_eigen(fm_path_err *pe)
-{
-  const fm_gmm *g = pe->g;
-  size_t d = g->d;
-  gsl_matrix *A = gsl_matrix_alloc(d, d);
-  gsl_vector *ev = gsl_vector_alloc(d);
-  gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(d);
-  int st = (A && ev && w) ? FM_OK : FM_ENOMEM;
-  for (size_t k = 0; k < g->K && st == FM_OK; k++) {
-    for (size_t i = 0; i < d * d; i++)
-      A->data[(i / d) * A->tda + i % d] = g->cov[k * d * d + i];
-    if (gsl_eigen_symm(A, ev, w) != 0) {
-      st = FM_ECONV;
-      break;
-    }
-    pe->lmin[k] = gsl_vector_min(ev);
-    pe->lmax[k] = gsl_vector_max(ev);
-  }
-  gsl_eigen_symm_free(w);
-  gsl_vector_free(ev);
-  gsl_matrix_free(A);
-  return st;
-}
-
 int fm_path_err_alloc(fm_path_err **pe, const fm_gmm *g)
 {
-  fm_gsl_quiet();
   fm_path_err *n = calloc(1, sizeof *n);
   if (n == NULL)
     return FM_ENOMEM;
@@ -96,7 +69,8 @@ int fm_path_err_alloc(fm_path_err **pe, const fm_gmm *g)
   n->lmax = malloc(g->K * sizeof *n->lmax);
   n->delta = malloc(g->K * sizeof *n->delta);
   n->Sz = malloc(g->d * sizeof *n->Sz);
-  int st = (n->lmin && n->lmax && n->delta && n->Sz) ? fm_path_err_eigen(n) : FM_ENOMEM;
+  int st = (n->lmin && n->lmax && n->delta && n->Sz) ? fm_gmm_cov_eigen(NULL, n->lmin, n->lmax, g)
+                                                      : FM_ENOMEM;
   if (st != FM_OK) {
     fm_path_err_free(n);
     return st;

@@ -79,7 +79,6 @@
 #include "perturb.h"
 #include "pf_ode_impl.h"
 
-#define FM_PF_GUARD_BITS 20
 #define FM_PF_SCAN_POINTS 10
 
 static const char *const fm_pf_mutants[] = {
@@ -106,48 +105,32 @@ int fm_pf_worst_rose(fm_worst *w, double value, double tol, size_t at)
   return w->margin > m0;
 }
 
-double fm_pf_maxabs(const double *a, size_t d)
-{
-  double m = 0.0;
-  for (size_t i = 0; i < d; i++)
-    m = fmax(m, fabs(a[i]));
-  return m;
-}
-
 static void fm_pf_work_free(fm_pf_work *w)
 {
-  fm_gmm_path_free(w->path);
-  fm_path_err_free(w->pe);
   free(w->score);
-  fm_mp_vec_free(w->xm, w->d);
-  fm_mp_vec_free(w->score_m, w->d);
-  fm_mp_vec_free(w->u_m, w->d);
+  fm_mp_vec_free(w->score_m, w->pw.d);
+  fm_mp_vec_free(w->u_m, w->pw.d);
   mpfr_clears(w->f, w->g2, w->r, w->tmp, (mpfr_ptr)0);
-  fm_sched_mp_clear(&w->vm);
   fm_sched_mp_clear(&w->ve);
+  fm_pointwise_free(&w->pw);
 }
 
 static int fm_pf_work_alloc(fm_pf_work *w, const fm_case *c, const fm_check_opts *o,
                             int mutant)
 {
   size_t d = c->gmm->d;
-  *w = (fm_pf_work){.c = c, .mutant = mutant, .prec = (mpfr_prec_t)o->prec, .d = d};
+  *w = (fm_pf_work){.mutant = mutant};
+  int st = fm_pointwise_alloc(&w->pw, c, o);
   w->cs = mutant == FM_PF_NO_HALF ? 1.0 : 0.5;
   w->g2_factor = 1.0;
-  w->eps_mp = ldexp(1.0, FM_PF_GUARD_BITS - (int)o->prec);
-  w->exact_schedule = 1;
   w->traj_rho = INFINITY;
   w->vp = strcmp(fm_schedule_type_name(c->sched), "vp") == 0 &&
           fm_schedule_param(&w->bmin, c->sched, "beta_min") == FM_OK &&
           fm_schedule_param(&w->bmax, c->sched, "beta_max") == FM_OK;
-  mpfr_inits2(w->prec, w->f, w->g2, w->r, w->tmp, (mpfr_ptr)0);
-  fm_sched_mp_init(&w->vm, w->prec);
-  fm_sched_mp_init(&w->ve, w->prec);
-  int st = fm_gmm_path_alloc(&w->path, c->gmm);
-  st = st ? st : fm_path_err_alloc(&w->pe, c->gmm);
-  st = st ? st : fm_mp_vec_alloc(&w->xm, d, w->prec);
-  st = st ? st : fm_mp_vec_alloc(&w->score_m, d, w->prec);
-  st = st ? st : fm_mp_vec_alloc(&w->u_m, d, w->prec);
+  mpfr_inits2(w->pw.prec, w->f, w->g2, w->r, w->tmp, (mpfr_ptr)0);
+  fm_sched_mp_init(&w->ve, w->pw.prec);
+  st = st ? st : fm_mp_vec_alloc(&w->score_m, d, w->pw.prec);
+  st = st ? st : fm_mp_vec_alloc(&w->u_m, d, w->pw.prec);
   if (st == FM_OK) {
     w->score = malloc(4 * d * sizeof *w->score);
     if (w->score == NULL)
@@ -172,7 +155,7 @@ double fm_pf_cand_time(const fm_pf_work *w, double t)
 
 int fm_pf_coef(double *f, double *g2, fm_sched_val *ve, const fm_pf_work *w, double t)
 {
-  int st = fm_schedule_eval(ve, w->c->sched, fm_pf_cand_time(w, t));
+  int st = fm_schedule_eval(ve, w->pw.c->sched, fm_pf_cand_time(w, t));
   if (st != FM_OK)
     return st;
   *f = fm_sched_drift_f(ve);
@@ -196,20 +179,12 @@ void fm_pf_coef_mp(fm_pf_work *w, const fm_sched_mp *ve)
     mpfr_mul_d(w->g2, w->g2, w->g2_factor, MPFR_RNDN);
 }
 
-static void fm_pf_set_mp(fm_sched_mp *m, const fm_sched_val *v)
-{
-  mpfr_set_d(m->alpha, v->alpha, MPFR_RNDN);
-  mpfr_set_d(m->sigma, v->sigma, MPFR_RNDN);
-  mpfr_set_d(m->dalpha, v->dalpha, MPFR_RNDN);
-  mpfr_set_d(m->dsigma, v->dsigma, MPFR_RNDN);
-}
-
 /* max_i |(f x - c g2 score)_i - ref_i| in MPFR (f, g2 in w). */
 static double fm_pf_resid_mp(fm_pf_work *w, mpfr_t *ref)
 {
   double m = 0.0;
-  for (size_t i = 0; i < w->d; i++) {
-    mpfr_mul(w->r, w->f, w->xm[i], MPFR_RNDN);
+  for (size_t i = 0; i < w->pw.d; i++) {
+    mpfr_mul(w->r, w->f, w->pw.xm[i], MPFR_RNDN);
     mpfr_mul(w->tmp, w->g2, w->score_m[i], MPFR_RNDN);
     mpfr_mul_d(w->tmp, w->tmp, w->cs, MPFR_RNDN);
     mpfr_sub(w->r, w->r, w->tmp, MPFR_RNDN);
@@ -224,27 +199,24 @@ static double fm_pf_resid_mp(fm_pf_work *w, mpfr_t *ref)
 static int fm_pf_route_mp(fm_pf_work *w, double t, double xn, double sn, double U,
                           const fm_path_errb *bm, size_t i)
 {
-  int exact = 1, ex2 = 1;
-  int st = fm_schedule_eval_mp_or_double(&w->vm, &exact, w->c->sched, t);
-  if (st == FM_OK)
-    st = fm_schedule_eval_mp_or_double(&w->ve, &ex2, w->c->sched, fm_pf_cand_time(w, t));
+  int st = fm_pointwise_twin(&w->pw.vm, &w->pw, t);
+  st = st ? st : fm_pointwise_twin(&w->ve, &w->pw, fm_pf_cand_time(w, t));
   if (st != FM_OK)
     return st;
-  w->exact_schedule &= exact & ex2;
   if (mpfr_zero_p(w->ve.alpha))
     return FM_OK;
-  st = fm_gmm_marginal_mpfr(NULL, w->score_m, NULL, w->u_m, w->c->gmm, &w->vm, w->xm,
-                            w->prec);
+  st = fm_gmm_marginal_mpfr(NULL, w->score_m, NULL, w->u_m, w->pw.c->gmm, &w->pw.vm, w->pw.xm,
+                            w->pw.prec);
   if (st != FM_OK)
     return st;
   fm_pf_coef_mp(w, &w->ve);
   double res = fm_pf_resid_mp(w, w->u_m);
   double f = fabs(mpfr_get_d(w->f, MPFR_RNDN)), g2 = fabs(mpfr_get_d(w->g2, MPFR_RNDN));
   /* the twin's u is the literal (s'/s) x + (a' - s' a/s) E: its terms */
-  double a = mpfr_get_d(w->vm.alpha, MPFR_RNDN), sg = mpfr_get_d(w->vm.sigma, MPFR_RNDN);
-  double da = mpfr_get_d(w->vm.dalpha, MPFR_RNDN), ds = mpfr_get_d(w->vm.dsigma, MPFR_RNDN);
+  double a = mpfr_get_d(w->pw.vm.alpha, MPFR_RNDN), sg = mpfr_get_d(w->pw.vm.sigma, MPFR_RNDN);
+  double da = mpfr_get_d(w->pw.vm.dalpha, MPFR_RNDN), ds = mpfr_get_d(w->pw.vm.dsigma, MPFR_RNDN);
   double lit = sg != 0.0 ? fabs(ds / sg) * xn + fabs(da - ds * a / sg) * bm->mean_scale : 0.0;
-  double tol = 4.0 * w->eps_mp * (f * xn + w->cs * g2 * sn + U + lit) +
+  double tol = 4.0 * w->pw.eps_mp * (f * xn + w->cs * g2 * sn + U + lit) +
                w->cs * g2 * bm->score + bm->u;
   fm_worst_add(&w->w[FM_PF_R_MP], res / U, tol / U, i);
   return FM_OK;
@@ -252,23 +224,23 @@ static int fm_pf_route_mp(fm_pf_work *w, double t, double xn, double sn, double 
 
 static int fm_pf_point(fm_pf_work *w, const fm_pointset *ps, size_t i)
 {
-  size_t d = w->d;
+  size_t d = w->pw.d;
   double t = ps->t[i];
   const double *x = ps->x + i * d;
   fm_sched_val v, ve;
-  int st = fm_schedule_eval(&v, w->c->sched, t);
-  st = st ? st : fm_gmm_path_set(w->path, &v);
-  st = st ? st : fm_gmm_path_eval(NULL, w->score, NULL, w->u, w->path, x);
+  int st = fm_schedule_eval(&v, w->pw.c->sched, t);
+  st = st ? st : fm_gmm_path_set(w->pw.path, &v);
+  st = st ? st : fm_gmm_path_eval(NULL, w->score, NULL, w->u, w->pw.path, x);
   if (st != FM_OK)
     return st;
   fm_path_errb b, bm;
-  fm_path_err_bound(&b, w->pe, w->path, &v, x, FM_PF_EPS);
-  fm_path_err_bound(&bm, w->pe, w->path, &v, x, w->eps_mp);
-  double xn = fm_pf_maxabs(x, d), sn = fm_pf_maxabs(w->score, d);
-  double un = fm_pf_maxabs(w->u, d);
+  fm_path_err_bound(&b, w->pw.pe, w->pw.path, &v, x, FM_PF_EPS);
+  fm_path_err_bound(&bm, w->pw.pe, w->pw.path, &v, x, w->pw.eps_mp);
+  double xn = fm_linalg_maxabs(x, d), sn = fm_linalg_maxabs(w->score, d);
+  double un = fm_linalg_maxabs(w->u, d);
   double U = fmax(fmax(un, fabs(v.dalpha) * b.mean_scale +
                                fabs(v.sigma * v.dsigma) * b.score_scale), DBL_MIN);
-  fm_mp_vec_set_d(w->xm, x, d);
+  fm_mp_vec_set_d(w->pw.xm, x, d);
   double f, g2;
   st = fm_pf_coef(&f, &g2, &ve, w, t);
   if (st != FM_OK)
@@ -277,10 +249,10 @@ static int fm_pf_point(fm_pf_work *w, const fm_pointset *ps, size_t i)
     w->skip_alpha0++;
   } else {
     /* routes 1 and 2, same double schedule values on both sides */
-    fm_pf_set_mp(&w->vm, &v);
-    fm_pf_set_mp(&w->ve, &ve);
-    st = fm_gmm_marginal_mpfr(NULL, w->score_m, NULL, w->u_m, w->c->gmm, &w->vm, w->xm,
-                              w->prec);
+    fm_sched_mp_set_d(&w->pw.vm, &v);
+    fm_sched_mp_set_d(&w->ve, &ve);
+    st = fm_gmm_marginal_mpfr(NULL, w->score_m, NULL, w->u_m, w->pw.c->gmm, &w->pw.vm, w->pw.xm,
+                              w->pw.prec);
     if (st != FM_OK)
       return st;
     fm_mp_vec_get_d(w->tmpd, w->u_m, d);             /* MPFR u, for route 2 */
@@ -288,7 +260,7 @@ static int fm_pf_point(fm_pf_work *w, const fm_pointset *ps, size_t i)
     fm_mp_vec_set_d(w->u_m, w->u, d);                /* route 1: against the double u */
     double e1 = fm_pf_resid_mp(w, w->u_m);
     double af = fabs(f), ag = fabs(g2);
-    double tol1 = b.u + FM_PF_EPS * un + 4.0 * w->eps_mp * (af * xn + w->cs * ag * sn);
+    double tol1 = b.u + FM_PF_EPS * un + 4.0 * w->pw.eps_mp * (af * xn + w->cs * ag * sn);
     fm_worst_add(&w->w[FM_PF_R_U], e1 / U, tol1 / U, i);
     for (size_t j = 0; j < d; j++)
       w->rhs[j] = f * x[j] - w->cs * g2 * w->score[j];
@@ -326,8 +298,7 @@ static void fm_pf_report(fm_verdict *v, fm_pf_work *w, const fm_pointset *ps)
   if (w->skip_alpha0 > 0)
     fm_verdict_notef(v, "%zu point(s) with alpha = 0 in double skipped by routes 1-2",
                      w->skip_alpha0);
-  if (!w->exact_schedule)
-    fm_verdict_notef(v, "schedule has no MPFR twin: route 3 takes its double values as exact");
+  fm_pointwise_note(v, &w->pw);
 }
 
 /* The scan's rerun (perturb.h): the point routes 1, 2, 3 and 5 on the

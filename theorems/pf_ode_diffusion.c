@@ -66,17 +66,17 @@ static int fm_pf_dcoef_ref(fm_pf_dcoef *r, const fm_pf_work *w, double s)
     *r = (fm_pf_dcoef){-0.5 * beta, beta, FM_PF_EPS * beta, 2.0 * FM_PF_EPS * beta};
     return FM_OK;
   }
-  double t = 1.0 - s, h0 = fmin(fm_sched_fd_hmax(w->c->sched), 0.25 * fmin(t, s));
+  double t = 1.0 - s, h0 = fmin(fm_sched_fd_hmax(w->pw.c->sched), 0.25 * fmin(t, s));
   if (!(h0 > 0.0))
     return FM_EDOM;
   double D[2], err[2];
   fm_fdiff_info info;
-  int st = fm_fdiff_central(D, err, &info, fm_pf_fd_fn, (void *)w->c->sched, 2, t, h0,
+  int st = fm_fdiff_central(D, err, &info, fm_pf_fd_fn, (void *)w->pw.c->sched, 2, t, h0,
                             FM_PF_FD_LEVELS);
   if (st != FM_OK)
     return st;
   fm_sched_val v;
-  st = fm_schedule_eval(&v, w->c->sched, t);
+  st = fm_schedule_eval(&v, w->pw.c->sched, t);
   if (st != FM_OK)
     return st;
   double kappa = fm_sched_cond(&v), s2 = v.sigma * v.sigma;
@@ -108,10 +108,10 @@ int fm_pf_route_drift(fm_pf_work *w, double t, const double *x, double xn, doubl
   int st = fm_pf_dcoef_cand(&r, w, 1.0 - t);
   if (st != FM_OK)
     return st;
-  for (size_t j = 0; j < w->d; j++)
+  for (size_t j = 0; j < w->pw.d; j++)
     w->tmpd[j] = r.fbar * x[j] - w->cs * r.gbar2 * w->score[j] + w->u[j];
-  double err = fm_pf_maxabs(w->tmpd, w->d);
-  double g = fabs(r.gbar2), un = fm_pf_maxabs(w->u, w->d);
+  double err = fm_linalg_maxabs(w->tmpd, w->pw.d);
+  double g = fabs(r.gbar2), un = fm_linalg_maxabs(w->u, w->pw.d);
   double tol = xn * r.dfbar + w->cs * (sn * r.dgbar2 + g * b->score) + b->u +
                2.0 * FM_PF_EPS * (fabs(r.fbar) * xn + w->cs * g * sn) + FM_PF_EPS * un;
   fm_worst_add(&w->w[FM_PF_R_DRIFT], err / U, tol / U, i);
@@ -126,7 +126,7 @@ static int fm_pf_vp_mp(double *rel, double *tol, fm_pf_work *w, double s, double
 {
   int exact = 0;
   double te = w->mutant == FM_PF_BACKWARDS ? s : 1.0 - s;
-  int st = fm_schedule_eval_mp_or_double(&w->ve, &exact, w->c->sched, te);
+  int st = fm_schedule_eval_mp_or_double(&w->ve, &exact, w->pw.c->sched, te);
   if (st != FM_OK)
     return st;
   if (!exact)
@@ -143,7 +143,7 @@ static int fm_pf_vp_mp(double *rel, double *tol, fm_pf_work *w, double s, double
   double eg = fabs(mpfr_get_d(w->tmp, MPFR_RNDU));
   double g2 = fabs(mpfr_get_d(w->g2, MPFR_RNDN)), f = fabs(mpfr_get_d(w->f, MPFR_RNDN));
   *rel = fmax(ef, eg) / beta;
-  *tol = 4.0 * w->eps_mp * (g2 + 2.0 * f + beta) / beta;
+  *tol = 4.0 * w->pw.eps_mp * (g2 + 2.0 * f + beta) / beta;
   return FM_OK;
 }
 

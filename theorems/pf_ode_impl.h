@@ -14,8 +14,10 @@
 
 #include <mpfr.h>
 
+#include "linalg.h"
 #include "path_err.h"
 #include "points.h"
+#include "pointwise.h"
 #include "worst.h"
 
 #define FM_PF_EPS DBL_EPSILON
@@ -29,24 +31,18 @@ enum {
 };
 
 typedef struct {
-  const fm_case *c;
+  fm_pointwise pw;     /* case, path, bounds, MPFR x and schedule (vm) */
   int mutant;
   double cs;           /* coefficient of the score term: 1/2, or 1 */
   double g2_factor;    /* the scan's 1 + e on the candidate's g^2, gbar^2 (else 1) */
   int vp;
   double bmin, bmax;
-  mpfr_prec_t prec;
-  double eps_mp;
-  size_t d;
-  fm_gmm_path *path;
-  fm_path_err *pe;
   double *score, *u, *rhs, *tmpd;   /* d each */
-  mpfr_t *xm, *score_m, *u_m;       /* d each */
+  mpfr_t *score_m, *u_m;            /* d each */
   mpfr_t f, g2, r, tmp;
-  fm_sched_mp vm, ve;
+  fm_sched_mp ve;                   /* the candidate's schedule values */
   fm_worst w[FM_PF_NR];
   size_t skip_alpha0;
-  int exact_schedule;
   double traj_eFM, traj_ePF, traj_rho;
   size_t ntraj;                     /* trajectories stacked in route 6 */
 } fm_pf_work;
@@ -59,7 +55,6 @@ typedef struct {
 } fm_pf_dcoef;
 
 /* --- pf_ode.c --- */
-double fm_pf_maxabs(const double *a, size_t d);
 /* fm_worst_add, returning whether the route's margin rose (routes not
  * located at a point write their where only then). */
 int fm_pf_worst_rose(fm_worst *w, double value, double tol, size_t at);

@@ -37,10 +37,10 @@ static int fm_pf_rhs_fm(double *dx, double t, const double *x, void *ctx)
 {
   fm_pf_work *w = ctx;
   fm_sched_val v;
-  int st = fm_schedule_eval(&v, w->c->sched, t);
-  st = st ? st : fm_gmm_path_set(w->path, &v);
+  int st = fm_schedule_eval(&v, w->pw.c->sched, t);
+  st = st ? st : fm_gmm_path_set(w->pw.path, &v);
   for (size_t i = 0; i < w->ntraj && st == FM_OK; i++)
-    st = fm_gmm_path_eval(NULL, NULL, NULL, dx + i * w->d, w->path, x + i * w->d);
+    st = fm_gmm_path_eval(NULL, NULL, NULL, dx + i * w->pw.d, w->pw.path, x + i * w->pw.d);
   return st;
 }
 
@@ -65,13 +65,13 @@ static int fm_pf_rhs_pf(double *dx, double s, const double *x, void *ctx)
     gbar2 = -g2;
   }
   fm_sched_val v;
-  int st = fm_schedule_eval(&v, w->c->sched, 1.0 - s);
-  st = st ? st : fm_gmm_path_set(w->path, &v);
+  int st = fm_schedule_eval(&v, w->pw.c->sched, 1.0 - s);
+  st = st ? st : fm_gmm_path_set(w->pw.path, &v);
   for (size_t i = 0; i < w->ntraj && st == FM_OK; i++) {
-    const double *xi = x + i * w->d;
-    st = fm_gmm_path_eval(NULL, w->score, NULL, NULL, w->path, xi);
-    for (size_t j = 0; j < w->d && st == FM_OK; j++)
-      dx[i * w->d + j] = fbar * xi[j] - w->cs * gbar2 * w->score[j];
+    const double *xi = x + i * w->pw.d;
+    st = fm_gmm_path_eval(NULL, w->score, NULL, NULL, w->pw.path, xi);
+    for (size_t j = 0; j < w->pw.d && st == FM_OK; j++)
+      dx[i * w->pw.d + j] = fbar * xi[j] - w->cs * gbar2 * w->score[j];
   }
   return st;
 }
@@ -86,7 +86,7 @@ static int fm_pf_rhs_pf(double *dx, double s, const double *x, void *ctx)
 static int fm_pf_integrate(double *x, double *err, double *rho, fm_ode_fn f, fm_pf_work *w,
                            const double *x0, double a, double b, size_t steps)
 {
-  size_t d = w->d, n = w->ntraj * d;
+  size_t d = w->pw.d, n = w->ntraj * d;
   int st = FM_OK;
   for (int j = 0; j < 3 && st == FM_OK; j++) {
     memcpy(x + j * n, x0, n * sizeof *x);
@@ -115,7 +115,7 @@ static int fm_pf_integrate(double *x, double *err, double *rho, fm_ode_fn f, fm_
 static void fm_pf_traj_compare(fm_pf_work *w, const fm_pointset *ps, size_t i,
                                const double *a, const double *b, double eFM, double ePF)
 {
-  size_t d = w->d;
+  size_t d = w->pw.d;
   double diff = 0.0, xn = 1.0;
   for (size_t j = 0; j < d; j++) {
     diff = fmax(diff, fabs(a[j] - b[j]));
@@ -138,7 +138,7 @@ static void fm_pf_traj_compare(fm_pf_work *w, const fm_pointset *ps, size_t i,
 
 int fm_pf_route_traj(fm_pf_work *w, const fm_pointset *ps)
 {
-  size_t d = w->d, nt = ps->n < FM_PF_NTRAJ ? ps->n : FM_PF_NTRAJ, n = nt * d;
+  size_t d = w->pw.d, nt = ps->n < FM_PF_NTRAJ ? ps->n : FM_PF_NTRAJ, n = nt * d;
   double ta = FM_PF_TA, tb = 1.0 - FM_PF_TA;
   double *buf = malloc((7 * n + 4 * nt) * sizeof *buf);
   if (buf == NULL)
@@ -147,7 +147,7 @@ int fm_pf_route_traj(fm_pf_work *w, const fm_pointset *ps)
   double *rFM = ePF + nt, *rPF = rFM + nt;
   w->ntraj = nt;
   fm_sched_val v;
-  int st = fm_schedule_eval(&v, w->c->sched, ta);
+  int st = fm_schedule_eval(&v, w->pw.c->sched, ta);
   for (size_t j = 0; j < n && st == FM_OK; j++)
     xs[j] = v.alpha * ps->x1[j] + v.sigma * ps->x0[j];
   if (st == FM_OK)

@@ -47,6 +47,8 @@
  * y = x/s (eps |y_j| per component, times the measured column sensitivity of
  * u_A -- d more evaluations); s |t'| B_u (path_err.h) for u_A's own rounding;
  * 2 eps (|s'/s| |x| + |s t' u_A|) for the final axpy.
+ * (The models of combine and of y = x/s are transform_err.c, shared with
+ * item 4 of validate-schedule.)
  * Statistics are relative to U = |s'/s| |x|_inf + |s t'| |u_A|_inf (the
  * terms of the transform); a point is decided where tol <= 0.1 U.
  *
@@ -87,14 +89,16 @@
 #include <string.h>
 
 #include "fdiff.h"
+#include "linalg.h"
 #include "path_err.h"
 #include "perturb.h"
 #include "points.h"
-#include "transform.h"
 #include "sched_fd.h"
+#include "transform.h"
+#include "transform_err.h"
 
 #define FM_ST_EPS DBL_EPSILON
-#define FM_ST_PROBE 0x1p-20
+#define FM_ST_PROBE FM_TRANSFORM_ERR_PROBE
 #define FM_ST_MAX_REL 0.1
 #define FM_ST_FD_LEVELS 5
 #define FM_ST_FD_HMAX 0x1p-7
@@ -142,8 +146,9 @@ typedef struct {
 /* The evaluation of one (r, x) pair: the transform, A's and B's values, the
  * nine scalars and their bounds, the base field. */
 typedef struct {
-  double r, L_A, kLA, kLB, gA, gB;
+  double r, L_A;
   fm_transform_val tv;
+  fm_transform_err e;   /* combine's rounding model at (t_r, r) */
   fm_sched_val vA, vB;
   double p[FM_ST_NP], dp[FM_ST_NP];
   double errF, errs, errdt, errds, U;
@@ -170,26 +175,6 @@ typedef struct {
   double dt_factor;      /* the scan's 1 + e on t_r' in the candidate (else 1) */
   fm_st_route scan[FM_PERTURB_NDECADES][3]; /* routes 1, 2, 3 (t_r') at each e */
 } fm_st_work;
-
-static double fm_st_maxabs(const double *a, size_t d)
-{
-  double m = 0.0;
-  for (size_t i = 0; i < d; i++)
-    m = fmax(m, fabs(a[i]));
-  return m;
-}
-
-static double fm_st_diff(const double *a, const double *b, size_t d)
-{
-  double m = 0.0;
-  for (size_t j = 0; j < d; j++) {
-    double e = fabs(a[j] - b[j]);
-    if (isnan(e))
-      return NAN;
-    m = fmax(m, e);
-  }
-  return m;
-}
 
 /* --- A's analytic field through the library's callback interface --- */
 
@@ -273,14 +258,6 @@ static void fm_st_pack(fm_sched_val *v, const double *p)
   *v = (fm_sched_val){p[0], p[1], p[2], p[3]};
 }
 
-/* kL = (|alpha'/alpha| + |sigma'/sigma|) / |L'|: how much L' = alpha'/alpha -
- * sigma'/sigma cancels. */
-static double fm_st_kL(const fm_sched_val *v)
-{
-  double a = v->dalpha / v->alpha, s = v->dsigma / v->sigma;
-  return (fabs(a) + fabs(s)) / fabs(a - s);
-}
-
 /* The nine scalars, their bounds, and the base evaluation. */
 static int fm_st_setup(fm_st_work *w, fm_st_pt *q, double r)
 {
@@ -302,21 +279,8 @@ static int fm_st_setup(fm_st_work *w, fm_st_pt *q, double r)
               FM_ST_EPS * (2.0 + fabs(q->L_A));
   double LA1 = q->vA.dalpha / q->vA.alpha - q->vA.dsigma / q->vA.sigma;
   q->dp[0] = q->tv.t_width + dL / fabs(LA1);
-  q->kLA = fm_st_kL(&q->vA);
-  q->kLB = fm_st_kL(&q->vB);
-  int ba = q->tv.by_alpha;
-  q->gA = ba ? q->vA.dalpha / q->vA.alpha : q->vA.dsigma / q->vA.sigma;
-  q->gB = ba ? q->vB.dalpha / q->vB.alpha : q->vB.dsigma / q->vB.sigma;
+  fm_transform_err_combine(&q->e, &q->tv, &q->vA, &q->vB);
   return FM_OK;
-}
-
-/* The step actually taken when p moves by about delta: p + delta is
- * rounded, and t_r near 1 has only ulp(t) resolution -- at least 4 ulps. */
-static double fm_st_step(double p, double delta)
-{
-  double ulp = nextafter(fabs(p), INFINITY) - fabs(p);
-  double q = p + fmax(delta, 4.0 * ulp);
-  return q - p; /* exact (Sterbenz) */
 }
 
 /* G at p + Delta e_k: the field into w->Fk, the transform into *tv. */
@@ -345,13 +309,13 @@ static int fm_st_sensitivities(fm_st_work *w, fm_st_pt *q, const double *x)
     double base = k == 0 ? fmin(t, 1.0 - t) : fabs(q->p[k]);
     if (!(base > 0.0) || !(q->dp[k] > 0.0))
       continue;
-    double delta = fm_st_step(q->p[k], FM_ST_PROBE * base);
+    double delta = fm_fdiff_step(q->p[k], FM_ST_PROBE * base);
     fm_transform_val tv;
     int st = fm_st_perturbed(w, q, k, delta, &tv, x);
     if (st != FM_OK)
       return st;
     double f = q->dp[k] / delta;
-    q->errF += fm_st_diff(w->Fk, w->F, w->d) * f;
+    q->errF += fm_linalg_maxdiff(w->Fk, w->F, w->d) * f;
     q->errs += fabs(tv.s - q->tv.s) * f;
     q->errdt += fabs(tv.dt - q->tv.dt) * f;
     q->errds += fabs(tv.ds - q->tv.ds) * f;
@@ -365,11 +329,9 @@ static int fm_st_roundings(fm_st_work *w, fm_st_pt *q, const double *x)
 {
   size_t d = w->d;
   const fm_transform_val *tv = &q->tv;
-  double xn = fm_st_maxabs(x, d), un = fm_st_maxabs(w->uA, d);
+  double xn = fm_linalg_maxabs(x, d), un = fm_linalg_maxabs(w->uA, d);
   double sdt = fabs(tv->s * tv->dt);
-  double dt_rel = (2.0 * (q->kLA + q->kLB) + 1.0) * FM_ST_EPS;
-  double tg = fabs(tv->dt * q->gA);
-  double ddlogs = 2.0 * FM_ST_EPS * (fabs(q->gB) + tg) + tg * dt_rel;
+  double dt_rel = q->e.dt_rel, ddlogs = q->e.ddlogs;
   /* sensitivity to s alone (y = x/s and the factor s) */
   fm_transform_val ts = *tv;
   ts.s = tv->s * (1.0 + FM_ST_PROBE);
@@ -377,24 +339,13 @@ static int fm_st_roundings(fm_st_work *w, fm_st_pt *q, const double *x)
   int st = fm_transform_field(w->Fk, &ts, fm_st_uA, &cb, x, 1, d, w->work);
   if (st != FM_OK)
     return st;
-  double sens_s = fm_st_diff(w->Fk, w->F, d) / FM_ST_PROBE; /* |dF/ds| s */
+  double sens_s = fm_linalg_maxdiff(w->Fk, w->F, d) / FM_ST_PROBE; /* |dF/ds| s */
   q->errF += xn * ddlogs + sdt * un * dt_rel + sens_s * FM_ST_EPS;
   q->errs += FM_ST_EPS * fabs(tv->s);
   q->errdt += fabs(tv->dt) * dt_rel;
   q->errds += fabs(tv->s) * ddlogs + 2.0 * FM_ST_EPS * fabs(tv->ds);
   /* y rounding, column by column */
-  for (size_t j = 0; j < d; j++) {
-    if (w->y[j] == 0.0)
-      continue;
-    double delta = fm_st_step(w->y[j], FM_ST_PROBE * fabs(w->y[j]));
-    memcpy(w->ys, w->y, d * sizeof *w->ys);
-    w->ys[j] += delta;
-    st = fm_gmm_path_eval(NULL, NULL, NULL, w->Fk, w->pA, w->ys);
-    if (st != FM_OK)
-      return st;
-    q->errF += sdt * fm_st_diff(w->Fk, w->uA, d) / delta * FM_ST_EPS * fabs(w->y[j]);
-  }
-  return FM_OK;
+  return fm_transform_err_rescale(&q->errF, w->pA, w->y, w->uA, sdt, d, w->ys, w->Fk);
 }
 
 /* Base evaluation: F, u_A at y = x/s, B_u, U. */
@@ -411,7 +362,7 @@ static int fm_st_base(fm_st_work *w, fm_st_pt *q, const double *x)
   fm_path_errb b;
   fm_path_err_bound(&b, w->pe, w->pA, &q->vA, w->y, FM_ST_EPS);
   double sdt = fabs(q->tv.s * q->tv.dt);
-  double xn = fm_st_maxabs(x, d), un = fm_st_maxabs(w->uA, d);
+  double xn = fm_linalg_maxabs(x, d), un = fm_linalg_maxabs(w->uA, d);
   q->U = fabs(q->tv.dlogs) * xn + sdt * un;
   q->errF = sdt * b.u + 2.0 * FM_ST_EPS * q->U;
   q->errs = q->errdt = q->errds = 0.0;
@@ -445,7 +396,7 @@ static int fm_st_ref_double(fm_st_work *w, const fm_st_pt *q, const double *x, d
   for (int k = 0; k < 4; k++) {
     if (!(q->p[5 + k] != 0.0) || !(q->dp[5 + k] > 0.0))
       continue;
-    double p[4], delta = fm_st_step(q->p[5 + k], FM_ST_PROBE * fabs(q->p[5 + k]));
+    double p[4], delta = fm_fdiff_step(q->p[5 + k], FM_ST_PROBE * fabs(q->p[5 + k]));
     memcpy(p, q->p + 5, sizeof p);
     p[k] += delta;
     fm_sched_val v;
@@ -454,7 +405,7 @@ static int fm_st_ref_double(fm_st_work *w, const fm_st_pt *q, const double *x, d
     st = st ? st : fm_gmm_path_eval(NULL, NULL, NULL, w->uBk, w->pB, x);
     if (st != FM_OK)
       return st;
-    *err += fm_st_diff(w->uBk, w->uBd, d) / delta * q->dp[5 + k];
+    *err += fm_linalg_maxdiff(w->uBk, w->uBd, d) / delta * q->dp[5 + k];
   }
   return FM_OK;
 }
@@ -521,7 +472,7 @@ static int fm_st_route_fd(fm_st_work *w, const fm_st_pt *q, const fm_st_at *at)
     return st;
   double tol_t = err[0] + 4.0 * q->dp[0] / info.h_used + q->errdt;
   double tol_s = err[1] + 4.0 * q->errs / info.h_used + q->errds;
-  double scale_s = fabs(q->tv.s) * (fabs(q->gB) + fabs(q->tv.dt * q->gA));
+  double scale_s = fabs(q->tv.s) * (fabs(q->e.gB) + fabs(q->tv.dt * q->e.gA));
   fm_st_record(&w->r[FM_ST_R_FD_T], fabs(D[0] - q->tv.dt), tol_t, fabs(q->tv.dt), at);
   fm_st_record(&w->r[FM_ST_R_FD_S], fabs(D[1] - q->tv.ds), tol_s, scale_s, at);
   for (int k = 0; k < FM_PERTURB_NDECADES; k++) /* the scan: t_r' x (1 + e) */
@@ -559,10 +510,10 @@ static int fm_st_point(fm_st_work *w, const fm_pointset *ps, size_t i, int b)
   if (st != FM_OK)
     return st;
   w->dlogs_max[b] = fmax(w->dlogs_max[b], fabs(q.tv.dlogs));
-  double mpn = fm_st_maxabs(w->uBm, d);
-  fm_st_record(&w->r[FM_ST_R_DOUBLE], fm_st_diff(w->Fc, w->uBd, d), q.errF + errd, q.U, &at);
+  double mpn = fm_linalg_maxabs(w->uBm, d);
+  fm_st_record(&w->r[FM_ST_R_DOUBLE], fm_linalg_maxdiff(w->Fc, w->uBd, d), q.errF + errd, q.U, &at);
   double tol2 = q.errF + FM_ST_EPS * mpn;
-  fm_st_record(&w->r[FM_ST_R_MP], fm_st_diff(w->Fc, w->uBm, d), tol2, q.U, &at);
+  fm_st_record(&w->r[FM_ST_R_MP], fm_linalg_maxdiff(w->Fc, w->uBm, d), tol2, q.U, &at);
   if (q.U > 0.0 && tol2 <= FM_ST_MAX_REL * q.U)
     w->cond_max = fmax(w->cond_max, tol2 / (FM_ST_EPS * q.U));
   if (w->mutant != FM_ST_TRUE)
@@ -571,8 +522,8 @@ static int fm_st_point(fm_st_work *w, const fm_pointset *ps, size_t i, int b)
   for (int k = 0; k < FM_PERTURB_NDECADES && st == FM_OK; k++) {
     w->dt_factor = 1.0 + fm_perturb_decades[k];
     st = fm_st_candidate(w, &q, x);
-    fm_st_record(&w->scan[k][0], fm_st_diff(w->Fc, w->uBd, d), q.errF + errd, q.U, &at);
-    fm_st_record(&w->scan[k][1], fm_st_diff(w->Fc, w->uBm, d), tol2, q.U, &at);
+    fm_st_record(&w->scan[k][0], fm_linalg_maxdiff(w->Fc, w->uBd, d), q.errF + errd, q.U, &at);
+    fm_st_record(&w->scan[k][1], fm_linalg_maxdiff(w->Fc, w->uBm, d), tol2, q.U, &at);
   }
   w->dt_factor = 1.0;
   return st ? st : fm_st_route_fd(w, &q, &at);

@@ -83,8 +83,6 @@
  */
 #include "theorems.h"
 
-#include <gsl/gsl_eigen.h>
-#include <gsl/gsl_matrix.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,26 +158,19 @@ static int fm_sm_drift(double *B, double t, const double *X, size_t np, size_t n
   return st;
 }
 
-/* Extreme eigenvalues of every S_k (2 per component). */
+/* Extreme eigenvalues of every S_k (2 per component: min, max). */
 static int fm_sm_eigs(double *lam, const fm_gmm *g)
 {
-  size_t d = g->d;
-  fm_gsl_quiet();
-  gsl_matrix *A = gsl_matrix_alloc(d, d);
-  gsl_vector *ev = gsl_vector_alloc(d);
-  gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(d);
-  int st = (A && ev && ws) ? FM_OK : FM_ENOMEM;
+  double *lo = malloc(2 * g->K * sizeof *lo);
+  if (lo == NULL)
+    return FM_ENOMEM;
+  double *hi = lo + g->K;
+  int st = fm_gmm_cov_eigen(NULL, lo, hi, g);
   for (size_t k = 0; k < g->K && st == FM_OK; k++) {
-    memcpy(A->data, g->cov + k * d * d, d * d * sizeof(double));
-    if (gsl_eigen_symm(A, ev, ws) != 0)
-      st = FM_ECONV;
-    lam[2 * k] = gsl_vector_min(ev);
-    lam[2 * k + 1] = gsl_vector_max(ev);
+    lam[2 * k] = lo[k];
+    lam[2 * k + 1] = hi[k];
   }
-  if (ws)
-    gsl_eigen_symm_free(ws);
-  gsl_vector_free(ev);
-  gsl_matrix_free(A);
+  free(lo);
   return st;
 }
 

@@ -19,6 +19,8 @@
  * field only through fm_gmm_path (Cholesky factors, posterior mean); the
  * reference uses GSL's symmetric eigensolver and libm: two routes that
  * share no code.
+ * The workspace (eigenpairs, exact starts and images, the stacked field)
+ * is theorems/gauss_flow.c, shared with the `ode` sweep of `fmcheck report`.
  *
  * The data.  A single-component case is used as it is.  For a mixture the
  * check uses the moment-matched Gaussian N(E x1, Cov x1) of the case's data
@@ -87,13 +89,11 @@
 #include "points.h"
 
 #include <float.h>
-#include <gsl/gsl_eigen.h>
-#include <gsl/gsl_matrix.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "gauss_flow.h"
 #include "ode.h"
 #include "perturb.h"
 
@@ -102,8 +102,7 @@
 #define FM_SO_LEVELS 5
 #define FM_SO_NTRAJ 4
 #define FM_SO_NCHK 8
-#define FM_SO_GRID 1024
-#define FM_SO_HL 8.0
+#define FM_SO_HL 8.0 /* N0 of gauss_flow.c: h L <= 1/8 (for the note) */
 #define FM_SO_TOL 0.3
 #define FM_SO_ADAPT_TOL 1e-10
 
@@ -128,202 +127,14 @@ static const fm_ode_tableau fm_so_mid_tab = {fm_so_mid_a, fm_so_mid_b, fm_so_mid
 static const fm_ode_method fm_so_bad_mid = {"midpoint", 2, 2, fm_ode_erk_step,
                                             &fm_so_mid_tab};
 
-typedef struct {
-  const fm_schedule *s;
-  size_t d, n;         /* dimension; n = NTRAJ d, the stacked system */
-  fm_gmm *g1;          /* N(m, S) */
-  fm_gmm_path *path;
-  double *lam, *Q;     /* eigenvalues, eigenvectors (columns, row-major d x d) */
-  double *xa, *xe;     /* starts at t_a, exact values at t_b (n each) */
-  double *tmp;         /* 3d scratch */
-  double L, G;         /* stiffness, amplification */
-  size_t N0;
-} fm_so_work;
-
-static void fm_so_free(fm_so_work *w)
-{
-  fm_gmm_free(w->g1);
-  fm_gmm_path_free(w->path);
-  free(w->lam);
-}
-
-/* N(E x1, Cov x1) of the case's data (the data itself when K = 1). */
-static int fm_so_gaussian(fm_gmm **g1, const fm_gmm *g)
-{
-  if (g->K == 1)
-    return fm_gmm_copy(g1, g);
-  size_t d = g->d;
-  int st = fm_gmm_alloc(g1, d, 1);
-  if (st != FM_OK)
-    return st;
-  fm_gmm *h = *g1;
-  h->w[0] = 1.0;
-  for (size_t k = 0; k < g->K; k++)
-    for (size_t i = 0; i < d; i++)
-      h->mean[i] += g->w[k] * g->mean[k * d + i];
-  for (size_t k = 0; k < g->K; k++)
-    for (size_t i = 0; i < d; i++)
-      for (size_t j = 0; j < d; j++) {
-        double ri = g->mean[k * d + i] - h->mean[i], rj = g->mean[k * d + j] - h->mean[j];
-        h->cov[i * d + j] += g->w[k] * (g->cov[k * d * d + i * d + j] + ri * rj);
-      }
-  for (size_t i = 0; i < d; i++) /* symmetrise the rounding */
-    for (size_t j = 0; j < i; j++)
-      h->cov[i * d + j] = h->cov[j * d + i];
-  return fm_gmm_finalize(h, NULL, NULL);
-}
-
-static int fm_so_eigen(fm_so_work *w)
-{
-  size_t d = w->d;
-  fm_gsl_quiet();
-  gsl_matrix *A = gsl_matrix_alloc(d, d), *V = gsl_matrix_alloc(d, d);
-  gsl_vector *ev = gsl_vector_alloc(d);
-  gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(d);
-  int st = (A && V && ev && ws) ? FM_OK : FM_ENOMEM;
-  if (st == FM_OK) {
-    memcpy(A->data, w->g1->cov, d * d * sizeof(double));
-    if (gsl_eigen_symmv(A, ev, V, ws) != 0)
-      st = FM_ECONV;
-  }
-  for (size_t i = 0; i < d && st == FM_OK; i++) {
-    w->lam[i] = gsl_vector_get(ev, i);
-    if (!(w->lam[i] > 0.0))
-      st = FM_ENOTPD;
-    for (size_t j = 0; j < d; j++)
-      w->Q[i * d + j] = gsl_matrix_get(V, i, j);
-  }
-  if (ws)
-    gsl_eigen_symmv_free(ws);
-  gsl_vector_free(ev);
-  gsl_matrix_free(V);
-  gsl_matrix_free(A);
-  return st;
-}
-
-/* y = alpha_b m + Q diag(sqrt(c(b)/c(a))) Q' (x - alpha_a m) for one
- * trajectory; also the amplification factors' max. */
-static void fm_so_exact_map(double *y, const fm_so_work *w, const fm_sched_val *va,
-                            const fm_sched_val *vb, const double *x)
-{
-  size_t d = w->d;
-  const double *m = w->g1->mean;
-  double *r = w->tmp, *q = w->tmp + d;
-  for (size_t i = 0; i < d; i++)
-    r[i] = x[i] - va->alpha * m[i];
-  for (size_t j = 0; j < d; j++) { /* q = Q' r, scaled */
-    double s = 0.0;
-    for (size_t i = 0; i < d; i++)
-      s += w->Q[i * d + j] * r[i];
-    double ca = va->alpha * va->alpha * w->lam[j] + va->sigma * va->sigma;
-    double cb = vb->alpha * vb->alpha * w->lam[j] + vb->sigma * vb->sigma;
-    q[j] = s * sqrt(cb / ca);
-  }
-  for (size_t i = 0; i < d; i++) {
-    double s = 0.0;
-    for (size_t j = 0; j < d; j++)
-      s += w->Q[i * d + j] * q[j];
-    y[i] = vb->alpha * m[i] + s;
-  }
-}
-
-/* Stiffness L and amplification G on a grid of times. */
-static int fm_so_scales(fm_so_work *w)
-{
-  fm_sched_val vb;
-  int st = fm_schedule_eval(&vb, w->s, FM_SO_TB);
-  w->L = 0.0;
-  w->G = 1.0;
-  for (int k = 0; k <= FM_SO_GRID && st == FM_OK; k++) {
-    double t = FM_SO_TA + (FM_SO_TB - FM_SO_TA) * k / FM_SO_GRID;
-    fm_sched_val v;
-    st = fm_schedule_eval(&v, w->s, t);
-    for (size_t i = 0; i < w->d && st == FM_OK; i++) {
-      double c = v.alpha * v.alpha * w->lam[i] + v.sigma * v.sigma;
-      double cb = vb.alpha * vb.alpha * w->lam[i] + vb.sigma * vb.sigma;
-      w->L = fmax(w->L, fabs(v.alpha * v.dalpha * w->lam[i] + v.sigma * v.dsigma) / c);
-      w->G = fmax(w->G, sqrt(cb / c));
-    }
-  }
-  if (st == FM_OK && !isfinite(w->L))
-    st = FM_ENONFIN;
-  double need = fmax(8.0, FM_SO_HL * w->L * (FM_SO_TB - FM_SO_TA));
-  w->N0 = 8;
-  while ((double)w->N0 < need && w->N0 < ((size_t)1 << 20))
-    w->N0 <<= 1;
-  return st;
-}
-
-/* Starts: exact draws of p_{t_a}, x = alpha m + A z (A in the eigenbasis). */
-static int fm_so_starts(fm_so_work *w, uint64_t seed)
-{
-  size_t d = w->d;
-  fm_sched_val va, vb;
-  int st = fm_schedule_eval(&va, w->s, FM_SO_TA);
-  st = st ? st : fm_schedule_eval(&vb, w->s, FM_SO_TB);
-  if (st != FM_OK)
-    return st;
-  fm_rng r = fm_rng_make(seed, FM_RNG_STREAM(0x534f, 1)); /* "SO" */
-  for (size_t p = 0; p < FM_SO_NTRAJ; p++) {
-    double *x = w->xa + p * d, *z = w->tmp;
-    fm_rng_normals(z, d, &r, (uint64_t)(p * d));
-    for (size_t i = 0; i < d; i++) {
-      double s = 0.0;
-      for (size_t j = 0; j < d; j++)
-        s += w->Q[i * d + j] *
-             sqrt(va.alpha * va.alpha * w->lam[j] + va.sigma * va.sigma) * z[j];
-      x[i] = va.alpha * w->g1->mean[i] + s;
-    }
-    fm_so_exact_map(w->xe + p * d, w, &va, &vb, x);
-  }
-  return FM_OK;
-}
-
-static int fm_so_alloc(fm_so_work *w, const fm_case *c, uint64_t seed)
-{
-  size_t d = c->gmm->d;
-  *w = (fm_so_work){.s = c->sched, .d = d, .n = FM_SO_NTRAJ * d};
-  int st = fm_so_gaussian(&w->g1, c->gmm);
-  st = st ? st : fm_gmm_path_alloc(&w->path, w->g1);
-  if (st == FM_OK) {
-    w->lam = malloc((d + d * d + 2 * w->n + 3 * d) * sizeof *w->lam);
-    if (w->lam == NULL)
-      st = FM_ENOMEM;
-  }
-  if (st == FM_OK) {
-    w->Q = w->lam + d;
-    w->xa = w->Q + d * d;
-    w->xe = w->xa + w->n;
-    w->tmp = w->xe + w->n;
-    st = fm_so_eigen(w);
-  }
-  st = st ? st : fm_so_scales(w);
-  st = st ? st : fm_so_starts(w, seed);
-  if (st != FM_OK)
-    fm_so_free(w);
-  return st;
-}
-
-/* The stacked field: every trajectory at one t (one path_set per stage). */
-static int fm_so_field(double *dx, double t, const double *x, void *ctx)
-{
-  fm_so_work *w = ctx;
-  fm_sched_val v;
-  int st = fm_schedule_eval(&v, w->s, t);
-  st = st ? st : fm_gmm_path_set(w->path, &v);
-  for (size_t p = 0; p < FM_SO_NTRAJ && st == FM_OK; p++)
-    st = fm_gmm_path_eval(NULL, NULL, NULL, dx + p * w->d, w->path, x + p * w->d);
-  return st;
-}
-
 /* Integrate from t_a to t_b with N steps in FM_SO_NCHK equal segments and
  * return the largest relative error at the segment ends (the exact flow at
  * each checkpoint).  Checking along the trajectory, not only at t_b, keeps
  * a method's leading error term from hiding behind a cancellation at one
  * time. */
-static int fm_so_traj_err(double *err, fm_so_work *w, const fm_ode_method *m, double *x,
-                          size_t N)
+static int fm_so_traj_err(double *err, fm_gauss_flow *w, const fm_ode_method *m, size_t N)
 {
+  double *x = w->x;
   fm_sched_val va, vb;
   int st = fm_schedule_eval(&va, w->s, FM_SO_TA);
   memcpy(x, w->xa, w->n * sizeof *x);
@@ -331,14 +142,14 @@ static int fm_so_traj_err(double *err, fm_so_work *w, const fm_ode_method *m, do
   for (int j = 1; j <= FM_SO_NCHK && st == FM_OK; j++) {
     double t0 = FM_SO_TA + (FM_SO_TB - FM_SO_TA) * (j - 1) / FM_SO_NCHK;
     double t1 = FM_SO_TA + (FM_SO_TB - FM_SO_TA) * j / FM_SO_NCHK;
-    st = fm_ode_integrate(x, m, fm_so_field, w, w->n, t0, t1, N / FM_SO_NCHK);
+    st = fm_ode_integrate(x, m, fm_gauss_flow_field, w, w->n, t0, t1, N / FM_SO_NCHK);
     if (st == FM_ENONFIN) {
       *err = INFINITY;
       return FM_OK;
     }
     st = st ? st : fm_schedule_eval(&vb, w->s, t1);
     for (size_t p = 0; p < FM_SO_NTRAJ && st == FM_OK; p++) {
-      fm_so_exact_map(w->tmp + 2 * w->d, w, &va, &vb, w->xa + p * w->d);
+      fm_gauss_flow_map(w->tmp + 2 * w->d, w, &va, &vb, w->xa + p * w->d);
       double de = 0.0, sc = 1.0;
       for (size_t i = 0; i < w->d; i++) {
         de = fmax(de, fabs(x[p * w->d + i] - w->tmp[2 * w->d + i]));
@@ -357,13 +168,13 @@ typedef struct {
 
 /* Errors at N0 2^k and their least-squares slope (levels under the
  * round-off floor dropped). */
-static int fm_so_order(fm_so_fit *f, fm_so_work *w, const fm_ode_method *m, double *x)
+static int fm_so_order(fm_so_fit *f, fm_gauss_flow *w, const fm_ode_method *m)
 {
   double sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0;
   f->used = 0;
   for (int k = 0; k < FM_SO_LEVELS; k++) {
     size_t N = w->N0 << k;
-    int st = fm_so_traj_err(&f->err[k], w, m, x, N);
+    int st = fm_so_traj_err(&f->err[k], w, m, N);
     if (st != FM_OK)
       return st;
     double floor = 100.0 * (double)N * DBL_EPSILON;
@@ -390,12 +201,13 @@ static const fm_ode_method *fm_so_method(const fm_ode_method *m, int mutant)
   return m;
 }
 
-static int fm_so_adaptive(fm_verdict *v, fm_so_work *w, double *x)
+static int fm_so_adaptive(fm_verdict *v, fm_gauss_flow *w)
 {
+  double *x = w->x;
   memcpy(x, w->xa, w->n * sizeof *x);
   fm_ode_adaptive_opts o = {FM_SO_ADAPT_TOL, FM_SO_ADAPT_TOL, 0.0, 0};
   fm_ode_adaptive_stats s;
-  int st = fm_ode_adaptive(x, &s, fm_so_field, w, w->n, FM_SO_TA, FM_SO_TB, &o);
+  int st = fm_ode_adaptive(x, &s, fm_gauss_flow_field, w, w->n, FM_SO_TA, FM_SO_TB, &o);
   if (st != FM_OK)
     return st;
   double xn = 0.0, e = 0.0;
@@ -412,14 +224,9 @@ static int fm_so_adaptive(fm_verdict *v, fm_so_work *w, double *x)
 }
 
 /* The scan's rerun (perturb.h): RK4 with weights (1 - e) b_rk4 + e b_euler. */
-typedef struct {
-  fm_so_work *w;
-  double *x;
-} fm_so_scan_ctx;
-
 static int fm_so_fails(int *fails, double e, void *vctx)
 {
-  fm_so_scan_ctx *s = vctx;
+  fm_gauss_flow *w = vctx;
   const fm_ode_tableau *rk4 = fm_ode_rk4.tab;
   double b[4];
   for (int i = 0; i < 4; i++)
@@ -428,18 +235,17 @@ static int fm_so_fails(int *fails, double e, void *vctx)
   fm_ode_method m = fm_ode_rk4;
   m.tab = &tab;
   fm_so_fit f;
-  int st = fm_so_order(&f, s->w, &m, s->x);
+  int st = fm_so_order(&f, w, &m);
   fails[0] = st == FM_OK && !(fm_ode_rk4.order - f.slope <= FM_SO_TOL);
   return st;
 }
 
-static int fm_so_scan(fm_verdict *v, fm_so_work *w, double *x)
+static int fm_so_scan(fm_verdict *v, fm_gauss_flow *w)
 {
   static const char *const names[1] = {"rk4"};
-  fm_so_scan_ctx s = {w, x};
   double found;
   int st = fm_perturb_scan(&found, 1, fm_perturb_decades, FM_PERTURB_NDECADES,
-                           FM_PERTURB_BISECT, fm_so_fails, &s);
+                           FM_PERTURB_BISECT, fm_so_fails, w);
   if (st == FM_OK)
     fm_perturb_note(v, "RK4 weight (toward Euler)", FM_PERTURB_DECADES_RANGE, 1, names,
                     &found);
@@ -448,18 +254,14 @@ static int fm_so_scan(fm_verdict *v, fm_so_work *w, double *x)
 
 static int fm_so_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o, int mutant)
 {
-  fm_so_work w;
-  int st = fm_so_alloc(&w, c, fm_check_seed(o, c));
+  fm_gauss_flow w;
+  fm_rng rng = fm_rng_make(fm_check_seed(o, c), FM_RNG_STREAM(0x534f, 1)); /* "SO" */
+  int st = fm_gauss_flow_alloc(&w, c->gmm, c->sched, FM_SO_TA, FM_SO_TB, FM_SO_NTRAJ, &rng);
   if (st != FM_OK)
     return st;
-  double *x = malloc(w.n * sizeof *x);
-  if (x == NULL) {
-    fm_so_free(&w);
-    return FM_ENOMEM;
-  }
   for (const fm_ode_method *const *m = fm_ode_methods; *m != NULL && st == FM_OK; m++) {
     fm_so_fit f;
-    st = fm_so_order(&f, &w, fm_so_method(*m, mutant), x);
+    st = fm_so_order(&f, &w, fm_so_method(*m, mutant));
     if (st != FM_OK)
       break;
     char name[64], where[160];
@@ -476,17 +278,16 @@ static int fm_so_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o, 
                        f.used, FM_SO_LEVELS);
   }
   if (st == FM_OK)
-    st = fm_so_adaptive(v, &w, x);
+    st = fm_so_adaptive(v, &w);
   if (st == FM_OK && mutant == FM_SO_TRUE)
-    st = fm_so_scan(v, &w, x);
+    st = fm_so_scan(v, &w);
   if (st == FM_OK) {
     fm_verdict_notef(v, "stiffness L = %.3g, N0 = %zu (h L <= 1/%g)", w.L, w.N0, FM_SO_HL);
     if (c->gmm->K > 1)
       fm_verdict_notef(v, "mixture: checked on its moment-matched Gaussian N(E x1, Cov x1) "
                        "with the case's schedule");
   }
-  free(x);
-  fm_so_free(&w);
+  fm_gauss_flow_free(&w);
   return st;
 }
 

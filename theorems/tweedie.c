@@ -61,13 +61,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linalg.h"
 #include "mp.h"
 #include "path_err.h"
 #include "perturb.h"
 #include "points.h"
+#include "pointwise.h"
+#include "worst.h"
 
 #define FM_TW_EPS DBL_EPSILON
-#define FM_TW_GUARD_BITS 20
 #define FM_TW_MAX_REL_TOL 0.1
 #define FM_TW_SCAN_POINTS 10
 
@@ -87,67 +89,36 @@ static const char *const fm_tw_route_names[FM_TW_NR] = {
     "identity at prec bits (MPFR twin)",
 };
 
-/* The worst point of one route. */
 typedef struct {
-  double margin, value, tol;
-  size_t at;
-  int have;
-} fm_tw_worst;
-
-static void fm_tw_worst_add(fm_tw_worst *w, double value, double tol, size_t at)
-{
-  double m = isnan(value) ? INFINITY : value / tol;
-  if (!w->have || m > w->margin) {
-    *w = (fm_tw_worst){m, value, tol, at, 1};
-  }
-}
-
-typedef struct {
-  const fm_case *c;
+  fm_pointwise pw;    /* case, path, bounds, MPFR point and schedule */
   int mutant;
-  mpfr_prec_t prec;
-  double eps_mp;
-  size_t d;
-  fm_gmm_path *path;
-  fm_path_err *pe;
   double *score, *mean, *cand, *ref, *rhs;  /* d each */
-  mpfr_t *xm, *score_m, *mean_m;             /* d each */
+  mpfr_t *score_m, *mean_m;                 /* d each */
   mpfr_t coef, tmp;
-  fm_sched_mp vm;
-  fm_tw_worst w[FM_TW_NR];
+  fm_worst w[FM_TW_NR];
   size_t skip_ill, skip_alpha0;
   double kappa_max;
-  int exact_schedule;
   double coef_factor; /* the scan's 1 + e on the score's coefficient (else 1) */
 } fm_tw_work;
 
 static void fm_tw_work_free(fm_tw_work *w)
 {
-  fm_gmm_path_free(w->path);
-  fm_path_err_free(w->pe);
   free(w->score);
-  fm_mp_vec_free(w->xm, w->d);
-  fm_mp_vec_free(w->score_m, w->d);
-  fm_mp_vec_free(w->mean_m, w->d);
+  fm_mp_vec_free(w->score_m, w->pw.d);
+  fm_mp_vec_free(w->mean_m, w->pw.d);
   mpfr_clears(w->coef, w->tmp, (mpfr_ptr)0);
-  fm_sched_mp_clear(&w->vm);
+  fm_pointwise_free(&w->pw);
 }
 
 static int fm_tw_work_alloc(fm_tw_work *w, const fm_case *c, const fm_check_opts *o,
                             int mutant)
 {
   size_t d = c->gmm->d;
-  *w = (fm_tw_work){.c = c, .mutant = mutant, .prec = (mpfr_prec_t)o->prec, .d = d,
-                    .coef_factor = 1.0};
-  w->eps_mp = ldexp(1.0, FM_TW_GUARD_BITS - (int)o->prec);
-  w->exact_schedule = 1;
-  mpfr_inits2(w->prec, w->coef, w->tmp, (mpfr_ptr)0);
-  fm_sched_mp_init(&w->vm, w->prec);
-  int st = fm_gmm_path_alloc(&w->path, c->gmm);
-  st = st ? st : fm_path_err_alloc(&w->pe, c->gmm);
-  st = st ? st : fm_mp_vec_alloc(&w->xm, d, w->prec);
-  st = st ? st : fm_mp_vec_alloc(&w->score_m, d, w->prec);
-  st = st ? st : fm_mp_vec_alloc(&w->mean_m, d, w->prec);
+  *w = (fm_tw_work){.mutant = mutant, .coef_factor = 1.0};
+  int st = fm_pointwise_alloc(&w->pw, c, o);
+  mpfr_inits2(w->pw.prec, w->coef, w->tmp, (mpfr_ptr)0);
+  st = st ? st : fm_mp_vec_alloc(&w->score_m, d, w->pw.prec);
+  st = st ? st : fm_mp_vec_alloc(&w->mean_m, d, w->pw.prec);
   if (st == FM_OK) {
     w->score = malloc(5 * d * sizeof *w->score);
     if (w->score == NULL)
@@ -164,24 +135,16 @@ static int fm_tw_work_alloc(fm_tw_work *w, const fm_case *c, const fm_check_opts
   return st;
 }
 
-static double fm_tw_maxabs(const double *a, size_t d)
-{
-  double m = 0.0;
-  for (size_t i = 0; i < d; i++)
-    m = fmax(m, fabs(a[i]));
-  return m;
-}
-
 /* The candidate mean: E itself, or the prior-weighted mutant. */
 static void fm_tw_candidate_mean(fm_tw_work *w, double alpha)
 {
-  const fm_gmm *g = w->c->gmm;
-  size_t d = w->d;
+  const fm_gmm *g = w->pw.c->gmm;
+  size_t d = w->pw.d;
   if (w->mutant != FM_TW_PRIOR_W) {
     memcpy(w->cand, w->mean, d * sizeof *w->cand);
     return;
   }
-  const double *z = fm_gmm_path_z(w->path);
+  const double *z = fm_gmm_path_z(w->pw.path);
   for (size_t i = 0; i < d; i++) {
     double acc = 0.0;
     for (size_t k = 0; k < g->K; k++) {
@@ -228,25 +191,23 @@ static double fm_tw_rhs_bound(double xn, double sn, double coef, double alpha, d
 /* Route 3: R - E in MPFR with the schedule twin; returns |R - E|_inf. */
 static int fm_tw_route_mp(double *res, fm_tw_work *w, double t)
 {
-  int exact = 1;
-  int st = fm_schedule_eval_mp_or_double(&w->vm, &exact, w->c->sched, t);
+  int st = fm_pointwise_twin(&w->pw.vm, &w->pw, t);
   if (st != FM_OK)
     return st;
-  w->exact_schedule &= exact;
-  st = fm_gmm_marginal_mpfr(NULL, w->score_m, w->mean_m, NULL, w->c->gmm, &w->vm, w->xm,
-                            w->prec);
+  st = fm_gmm_marginal_mpfr(NULL, w->score_m, w->mean_m, NULL, w->pw.c->gmm, &w->pw.vm,
+                            w->pw.xm, w->pw.prec);
   if (st != FM_OK)
     return st;
-  if (mpfr_zero_p(w->vm.alpha)) {
+  if (mpfr_zero_p(w->pw.vm.alpha)) {
     *res = NAN; /* not defined: the caller skips */
     return FM_OK;
   }
-  fm_tw_coef_mp(w->coef, w, &w->vm);
+  fm_tw_coef_mp(w->coef, w, &w->pw.vm);
   double m = 0.0;
-  for (size_t i = 0; i < w->d; i++) {
+  for (size_t i = 0; i < w->pw.d; i++) {
     mpfr_mul(w->tmp, w->coef, w->score_m[i], MPFR_RNDN);
-    mpfr_add(w->tmp, w->tmp, w->xm[i], MPFR_RNDN);
-    mpfr_div(w->tmp, w->tmp, w->vm.alpha, MPFR_RNDN);
+    mpfr_add(w->tmp, w->tmp, w->pw.xm[i], MPFR_RNDN);
+    mpfr_div(w->tmp, w->tmp, w->pw.vm.alpha, MPFR_RNDN);
     mpfr_sub(w->tmp, w->tmp, w->mean_m[i], MPFR_RNDN);
     m = fmax(m, fabs(mpfr_get_d(w->tmp, MPFR_RNDU)));
   }
@@ -256,34 +217,32 @@ static int fm_tw_route_mp(double *res, fm_tw_work *w, double t)
 
 static int fm_tw_point(fm_tw_work *w, const fm_pointset *ps, size_t i)
 {
-  size_t d = w->d;
+  size_t d = w->pw.d;
   const double *x = ps->x + i * d;
   fm_sched_val v;
-  int st = fm_schedule_eval(&v, w->c->sched, ps->t[i]);
-  st = st ? st : fm_gmm_path_set(w->path, &v);
-  st = st ? st : fm_gmm_path_eval(NULL, w->score, w->mean, NULL, w->path, x);
+  int st = fm_schedule_eval(&v, w->pw.c->sched, ps->t[i]);
+  st = st ? st : fm_gmm_path_set(w->pw.path, &v);
+  st = st ? st : fm_gmm_path_eval(NULL, w->score, w->mean, NULL, w->pw.path, x);
   if (st != FM_OK)
     return st;
   fm_path_errb b, bm;
-  fm_path_err_bound(&b, w->pe, w->path, &v, x, FM_TW_EPS);
-  fm_path_err_bound(&bm, w->pe, w->path, &v, x, w->eps_mp);
+  fm_path_err_bound(&b, w->pw.pe, w->pw.path, &v, x, FM_TW_EPS);
+  fm_path_err_bound(&bm, w->pw.pe, w->pw.path, &v, x, w->pw.eps_mp);
   /* MPFR reference with the same schedule values */
-  mpfr_set_d(w->vm.alpha, v.alpha, MPFR_RNDN);
-  mpfr_set_d(w->vm.sigma, v.sigma, MPFR_RNDN);
-  mpfr_set_d(w->vm.dalpha, v.dalpha, MPFR_RNDN);
-  mpfr_set_d(w->vm.dsigma, v.dsigma, MPFR_RNDN);
-  fm_mp_vec_set_d(w->xm, x, d);
-  st = fm_gmm_marginal_mpfr(NULL, NULL, w->mean_m, NULL, w->c->gmm, &w->vm, w->xm, w->prec);
+  fm_sched_mp_set_d(&w->pw.vm, &v);
+  fm_mp_vec_set_d(w->pw.xm, x, d);
+  st = fm_gmm_marginal_mpfr(NULL, NULL, w->mean_m, NULL, w->pw.c->gmm, &w->pw.vm, w->pw.xm,
+                            w->pw.prec);
   if (st != FM_OK)
     return st;
   fm_mp_vec_get_d(w->ref, w->mean_m, d);
-  double En = fm_tw_maxabs(w->ref, d), xn = fm_tw_maxabs(x, d);
-  double sn = fm_tw_maxabs(w->score, d);
+  double En = fm_linalg_maxabs(w->ref, d), xn = fm_linalg_maxabs(x, d);
+  double sn = fm_linalg_maxabs(w->score, d);
   double M = fmax(fmax(b.mean_scale, En), DBL_MIN);
   /* route 1 */
   fm_tw_candidate_mean(w, v.alpha);
-  fm_tw_worst_add(&w->w[FM_TW_R_MEAN], fm_maxdiff(w->cand, w->ref, d, M, NULL),
-                  (b.mean + FM_TW_EPS * En) / M, i);
+  fm_worst_add(&w->w[FM_TW_R_MEAN], fm_maxdiff(w->cand, w->ref, d, M, NULL),
+               (b.mean + FM_TW_EPS * En) / M, i);
   /* route 2 */
   double s2 = v.sigma * v.sigma;
   double kappa = (xn + s2 * sn) / (fabs(v.alpha) * M);
@@ -296,20 +255,21 @@ static int fm_tw_point(fm_tw_work *w, const fm_pointset *ps, size_t i)
     double coef = fm_tw_coef(w, v.alpha, v.sigma);
     for (size_t j = 0; j < d; j++)
       w->rhs[j] = (x[j] + coef * w->score[j]) / v.alpha;
-    double tol = fm_tw_rhs_bound(xn, sn, coef, v.alpha, fm_tw_maxabs(w->rhs, d), b.score,
+    double tol = fm_tw_rhs_bound(xn, sn, coef, v.alpha, fm_linalg_maxabs(w->rhs, d), b.score,
                                  FM_TW_EPS) + FM_TW_EPS * En;
-    fm_tw_worst_add(&w->w[FM_TW_R_RHS], fm_maxdiff(w->rhs, w->ref, d, M, NULL), tol / M, i);
+    fm_worst_add(&w->w[FM_TW_R_RHS], fm_maxdiff(w->rhs, w->ref, d, M, NULL), tol / M, i);
   }
   /* route 3 */
   double res;
   st = fm_tw_route_mp(&res, w, ps->t[i]);
   if (st != FM_OK || isnan(res))
     return st;
-  double a = mpfr_get_d(w->vm.alpha, MPFR_RNDN), sg = mpfr_get_d(w->vm.sigma, MPFR_RNDN);
+  double a = mpfr_get_d(w->pw.vm.alpha, MPFR_RNDN);
+  double sg = mpfr_get_d(w->pw.vm.sigma, MPFR_RNDN);
   double coef = fm_tw_coef(w, a, sg);
   double rn = (xn + fabs(coef) * sn) / fabs(a);
-  double tol = fm_tw_rhs_bound(xn, sn, coef, a, rn, bm.score, w->eps_mp) + bm.mean;
-  fm_tw_worst_add(&w->w[FM_TW_R_MP], res / M, tol / M, i);
+  double tol = fm_tw_rhs_bound(xn, sn, coef, a, rn, bm.score, w->pw.eps_mp) + bm.mean;
+  fm_worst_add(&w->w[FM_TW_R_MP], res / M, tol / M, i);
   return FM_OK;
 }
 
@@ -329,8 +289,7 @@ static void fm_tw_report(fm_verdict *v, fm_tw_work *w, const fm_pointset *ps)
   if (w->skip_alpha0 > 0)
     fm_verdict_notef(v, "%zu point(s) with alpha = 0 in double skipped by route 2",
                      w->skip_alpha0);
-  if (!w->exact_schedule)
-    fm_verdict_notef(v, "schedule has no MPFR twin: route 3 takes its double values as exact");
+  fm_pointwise_note(v, &w->pw);
 }
 
 /* The scan's rerun: routes 2 and 3 on the first points with the score's
