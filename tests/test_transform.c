@@ -169,7 +169,7 @@ Test(transform, range_is_where_the_snr_ranges_overlap)
  * there; 1 - r rounds to 1).  The transform is evaluated next to the high
  * end; next to the subnormal low end L_B' = 1/r overflows and FM_ESING is
  * the right answer, so it is evaluated at r = 1e-300 there. */
-static void expect_range_end(const char *alpha, const char *sigma, int end, double want)
+static void fm_test_expect_range_end(const char *alpha, const char *sigma, int end, double want)
 {
   fm_schedule *A, *B;
   fm_transform *tr;
@@ -192,8 +192,8 @@ static void expect_range_end(const char *alpha, const char *sigma, int end, doub
 
 Test(transform, range_end_beyond_double_resolution_of_an_infinite_snr_end)
 {
-  expect_range_end("sin(pi*t/2)", "cos(pi*t/2)", 1, 1.0 - 0x1p-53);
-  expect_range_end("t + 1e-320", "1 - t", 0, 1e-320);
+  fm_test_expect_range_end("sin(pi*t/2)", "cos(pi*t/2)", 1, 1.0 - 0x1p-53);
+  fm_test_expect_range_end("t + 1e-320", "1 - t", 0, 1e-320);
 }
 
 Test(transform, disjoint_snr_ranges_are_rejected_with_a_message)
