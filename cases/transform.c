@@ -67,14 +67,14 @@ static double fm_tr_resid(double t, void *p)
 /* A point of [0,1] where L_X - ell has sign `sign` (+1 or -1), searched from
  * 1/2 toward the end where that sign lives: 2^-2, 2^-4, ..., 2^-1024, 0
  * (or 1 - 2^-2, ..., 1 - 2^-32, 1 - 2^-53, 1).  *t, *f: that point and its
- * residual; *t_prev: the candidate before it (1/2 for the first), where the
- * residual has the other sign -- the other end of the tightest bracket the
- * search has seen.  FM_EDOM if there is none. */
-static int fm_tr_bracket_end(double *t, double *f, double *t_prev, fm_tr_root_ctx *c,
-                             int sign)
+ * residual; *t_prev, *f_prev: the candidate before it and its residual
+ * (on entry: 1/2 and the residual there), where the residual has the other
+ * sign -- the other end of the tightest bracket the search has seen.
+ * FM_EDOM if there is none. */
+static int fm_tr_bracket_end(double *t, double *f, double *t_prev, double *f_prev,
+                             fm_tr_root_ctx *c, int sign)
 {
   static const int up_exp[] = {2, 4, 8, 16, 32, 53};
-  *t_prev = 0.5;
   for (int k = 0;; k++) {
     double cand;
     if (sign < 0)
@@ -92,6 +92,7 @@ static int fm_tr_bracket_end(double *t, double *f, double *t_prev, fm_tr_root_ct
     if ((sign < 0 && cand == 0.0) || (sign > 0 && cand == 1.0))
       return FM_EDOM;
     *t_prev = cand;
+    *f_prev = y;
   }
 }
 
@@ -186,19 +187,15 @@ static int fm_tr_invert(double *t, double *width, int *iter, const fm_schedule *
     *t = 0.5;
     return FM_OK;
   }
-  double lo, hi, flo = y, fhi = y; /* the end at 1/2 keeps y */
+  double lo = 0.5, hi = 0.5, flo = y, fhi = y;
   int st;
   if (y < 0.0)
-    st = fm_tr_bracket_end(&hi, &fhi, &lo, &c, +1);
+    st = fm_tr_bracket_end(&hi, &fhi, &lo, &flo, &c, +1);
   else
-    st = fm_tr_bracket_end(&lo, &flo, &hi, &c, -1);
+    st = fm_tr_bracket_end(&lo, &flo, &hi, &fhi, &c, -1);
   if (st != FM_OK)
     return st;
-  if (y < 0.0 && lo != 0.5)
-    flo = fm_tr_resid(lo, &c);
-  else if (y > 0.0 && hi != 0.5)
-    fhi = fm_tr_resid(hi, &c);
-  st = c.st != FM_OK ? c.st : fm_tr_finite_ends(&lo, &hi, &flo, &fhi, &c);
+  st = fm_tr_finite_ends(&lo, &hi, &flo, &fhi, &c);
   if (st != FM_OK)
     return st;
   if (flo == 0.0 || fhi == 0.0) {
