@@ -43,6 +43,14 @@ static double fm_post_quad_stat(const fm_post_work *w, double factor, size_t *wo
   return s;
 }
 
+/* The estimate moved toward ex by the rounding allowance r (post_routes.h):
+ * ex itself when they differ by no more than r. */
+static double fm_post_shrink(double est, double ex, double r)
+{
+  double diff = est - ex, excess = fabs(diff) - r;
+  return excess > 0.0 ? ex + copysign(excess, diff) : ex;
+}
+
 /* z-test of MC route r over the points with ESS >= FM_POST_ESS_MIN; the
  * candidate scaled by factor.  Returns the number of deciding points. */
 static size_t fm_post_mc_ztest(fm_ztest *z, const fm_post_work *w, int r, double factor,
@@ -63,9 +71,9 @@ static size_t fm_post_mc_ztest(fm_ztest *z, const fm_post_work *w, int r, double
       continue;
     npt++;
     for (size_t j = 0; j < d; j++, m++) {
-      est[m] = w->est[r][i * d + j];
       se[m] = w->se[r][i * d + j];
       ex[m] = factor * w->mcand[i * d + j];
+      est[m] = fm_post_shrink(w->est[r][i * d + j], ex[m], w->rnd[i]);
       pt[m] = i;
     }
   }

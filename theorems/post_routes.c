@@ -67,7 +67,7 @@ static int fm_post_work_alloc(fm_post_work *w, const fm_case *c, const fm_check_
   if (st != FM_OK)
     return st;
   size_t n = w->n, nmc = w->nmc;
-  w->cand = malloc((2 * n * d + n + 4 * nmc * d + 5 * nmc + nmc * d) * sizeof(double));
+  w->cand = malloc((2 * n * d + n + 4 * nmc * d + 6 * nmc + nmc * d) * sizeof(double));
   w->qdec = malloc(n * sizeof *w->qdec);
   if (w->cand == NULL || w->qdec == NULL)
     return FM_ENOMEM;
@@ -83,6 +83,7 @@ static int fm_post_work_alloc(fm_post_work *w, const fm_case *c, const fm_check_
   }
   w->mcand = p;
   w->skew = p + nmc * d;
+  w->rnd = w->skew + nmc;
   return FM_OK;
 }
 
@@ -212,7 +213,8 @@ static int fm_post_point(fm_post_work *w, size_t i, uint64_t seed)
   st = st ? st : fm_post_candidate(&scale, &cond, &logp, w, i, &v, &vc);
   if (st != FM_OK)
     return st;
-  w->tolq[i] = FM_POST_QUAD_REL * scale + DBL_EPSILON * cond * (16.0 + fabs(logp));
+  double rnd = DBL_EPSILON * cond * (16.0 + fabs(logp));
+  w->tolq[i] = FM_POST_QUAD_REL * scale + rnd;
   fm_gmm *post = NULL;
   double *logZ = w->s.lk;
   st = fm_gmm_posterior(&post, logZ, w->c->gmm, &v, w->ps->x + i * d);
@@ -221,6 +223,7 @@ static int fm_post_point(fm_post_work *w, size_t i, uint64_t seed)
     st = fm_post_population_ess(w, i, &v, logp, logZ);
   if (st == FM_OK && i < w->nmc) {
     memcpy(w->mcand + i * d, w->cand + i * d, d * sizeof(double));
+    w->rnd[i] = rnd;
     st = fm_post_mc_point(w, i, post, &v, seed);
   }
   fm_gmm_free(post);

@@ -52,10 +52,18 @@
  * resolved point, tol = 1e-10 S + eps cond (16 + |log p_t(x)|): S is the
  * scale of the candidate's terms, cond the size of the terms in evaluating
  * f (x - alpha x1 cancels; the log-weights' rounding grows with their
- * magnitude ~ |log p_t|).  MC: z_ij = (est - cand)/se over the deciding
- * points i and components j, family-wise level FM_POST_ALPHA, Holm (= the
- * Bonferroni critical value for the global decision, see mc.h): the route
- * statistic is max |z| against z_crit.
+ * magnitude ~ |log p_t|).  MC: z_ij = (|est - cand| - r_i)_+ / se over the
+ * deciding points i and components j, r_i = eps cond (16 + |log p_t(x)|)
+ * the rounding part of the quadrature tolerance (the estimators evaluate
+ * the same f with the same log-weights), family-wise level FM_POST_ALPHA,
+ * Holm (= the Bonferroni critical value for the global decision, see mc.h):
+ * the route statistic is max |z| against z_crit.  Without r_i a point where
+ * every draw's f rounds to the same double (alpha x1 below ulp(x) near
+ * t = 0: se = 0 exactly) would be judged on the last ulp of est and cand --
+ * z = inf for a one-ulp difference (seen under valgrind, whose 64-bit
+ * emulation of long double moves the closed form by an ulp).  The rounding
+ * of the weighted sums themselves (relative to the spread of f, <= N eps
+ * sqrt(ESS) se ~ 1e-11 se at N = 2048) is negligible against z_crit se.
  */
 #ifndef FM_POST_ROUTES_H
 #define FM_POST_ROUTES_H

@@ -37,6 +37,7 @@ typedef struct {
   double *essp[2];           /* population ESS: exact (plain), lower bound (IS); nmc */
   double *skew;              /* plain route: E w^3 / (E w^2)^{3/2} / sqrt N, exact; nmc */
   double *mcand;             /* nmc*d: candidate for the MC points */
+  double *rnd;               /* nmc: rounding allowance of the MC z-test (post_routes.h) */
 } fm_post_work;
 
 /* --- post_mc.c --- */
