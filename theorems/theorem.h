@@ -23,10 +23,15 @@ typedef enum {
   FM_OUTCOME_WARN,  /* passes, with a reported non-fatal defect (e.g. a small
                        boundary break) */
   FM_OUTCOME_FAIL,
-  FM_OUTCOME_NA     /* mutant not applicable to this case */
+  FM_OUTCOME_NA,    /* a hypothesis does not hold on this case (reason given) */
+  FM_OUTCOME_UNDECIDED /* the budget could not buy the stated power; the
+                          smallest perturbation reached is reported */
 } fm_outcome;
 
+/* "PASS", "WARN", "FAIL", "n/a", "UNDECIDED" (tables for people). */
 const char *fm_outcome_name(fm_outcome o);
+/* "pass", "warn", "fail", "n/a", "undecided" (JSON). */
+const char *fm_outcome_key(fm_outcome o);
 
 typedef struct {
   const char *theorem;       /* theorem id */

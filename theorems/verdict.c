@@ -9,8 +9,14 @@
 
 const char *fm_outcome_name(fm_outcome o)
 {
-  static const char *const names[] = {"PASS", "WARN", "FAIL", "n/a"};
-  return (unsigned)o < 4 ? names[o] : "?";
+  static const char *const names[] = {"PASS", "WARN", "FAIL", "n/a", "UNDECIDED"};
+  return (unsigned)o < 5 ? names[o] : "?";
+}
+
+const char *fm_outcome_key(fm_outcome o)
+{
+  static const char *const keys[] = {"pass", "warn", "fail", "n/a", "undecided"};
+  return (unsigned)o < 5 ? keys[o] : "?";
 }
 
 fm_check_opts fm_check_opts_default(void)
