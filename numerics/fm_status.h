@@ -25,7 +25,8 @@
   X(FM_EDIM,      8, "dimension mismatch")                                \
   X(FM_ESING,     9, "singular point (the quantity is not defined there)")\
   X(FM_ENOTAVAIL, 10, "not available for this object")                    \
-  X(FM_ECONV,     11, "iteration did not converge")
+  X(FM_ECONV,     11, "iteration did not converge")                       \
+  X(FM_ERANGE,    12, "more results than the fixed-size record holds")
 
 enum fm_status {
 #define FM_X_ENUM(name, value, msg) name = value,

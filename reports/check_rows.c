@@ -43,14 +43,42 @@ static json_t *fm_json_num(double x)
   return isfinite(x) ? json_real(x) : json_null();
 }
 
+static json_t *fm_json_routes(const fm_verdict *v)
+{
+  json_t *arr = json_array();
+  for (size_t i = 0; i < v->nroutes; i++) {
+    const fm_route *r = &v->routes[i];
+    json_array_append_new(
+        arr, json_pack("{s:s, s:s, s:o, s:o, s:o, s:b, s:s}", "key", r->key, "label",
+                       r->label, "value", fm_json_num(r->value), "tol", fm_json_num(r->tol),
+                       "err", fm_json_num(r->err), "decided", r->decided, "worst", r->worst));
+  }
+  return arr;
+}
+
+/* Facts as one object {key: value}; non-finite values as strings ("inf"),
+ * since a detection level of "none on the grid" is information too. */
+static json_t *fm_json_facts(const fm_verdict *v)
+{
+  json_t *obj = json_object();
+  for (size_t i = 0; i < v->nfacts; i++) {
+    double x = v->facts[i].value;
+    json_object_set_new(obj, v->facts[i].key,
+                        isfinite(x) ? json_real(x)
+                                    : json_string(isnan(x) ? "nan" : (x > 0 ? "inf" : "-inf")));
+  }
+  return obj;
+}
+
 static json_t *fm_json_verdict(const fm_verdict *v)
 {
-  return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:s}", "theorem",
+  return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:s}", "theorem",
                    v->theorem ? v->theorem : "", "case", v->case_name, "outcome",
-                   fm_outcome_name(v->outcome), "statistic", v->statistic, "value",
+                   fm_outcome_key(v->outcome), "statistic", v->statistic, "value",
                    fm_json_num(v->value), "tol", fm_json_num(v->tol), "err",
                    fm_json_num(v->err), "margin", fm_json_num(v->margin), "worst", v->worst,
-                   "routes", v->note);
+                   "routes", fm_json_routes(v), "facts", fm_json_facts(v), "summary",
+                   v->note);
 }
 
 static json_t *fm_json_row(const fm_check_row *r)

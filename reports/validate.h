@@ -183,17 +183,6 @@ void fm_val_note_add(fm_val_result *res, int reason, int item, const char *key,
 #endif
     ;
 
-/* validate_routes.c: the "name value/tol" entries of a verdict note. */
-typedef struct {
-  char name[128];
-  double value, tol;
-} fm_val_route;
-/* Parse up to max routes from a verdict's note (entries of the form
- * "name value/tol"); returns how many. */
-size_t fm_val_routes_parse(fm_val_route *r, size_t max, const char *note);
-/* 1 when a route fails (value > tol, or value NaN). */
-int fm_val_route_fails(const fm_val_route *r);
-
 /* validate_admissible.c: item 1. */
 int fm_val_item_admissible(fm_val_result *res, fm_case **cases, size_t n,
                            const fm_val_opts *o);

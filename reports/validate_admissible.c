@@ -25,7 +25,6 @@
 #include <string.h>
 
 #define FM_VAL_GRID 4096
-#define FM_VAL_MAXROUTES 32
 
 typedef struct {
   fm_sched_val v0, v1;
@@ -112,41 +111,25 @@ typedef struct {
   const fm_case *c;
   const fm_val_scan *sc;
   const fm_verdict *v;
-  const fm_val_route *r;
-  size_t nr;
 } fm_val_ctx;
 
-static const fm_val_route *fm_val_find(const fm_val_ctx *x, const char *name)
-{
-  for (size_t i = 0; i < x->nr; i++)
-    if (strcmp(x->r[i].name, name) == 0)
-      return &x->r[i];
-  return NULL;
-}
-
-static double fm_val_margin(const fm_val_route *r)
-{
-  double m = r->value / r->tol;
-  return isnan(m) ? INFINITY : m;
-}
-
-static void fm_val_reason_noise(const fm_val_ctx *x, const fm_val_route *r)
+static void fm_val_reason_noise(const fm_val_ctx *x, const fm_route *r)
 {
   const fm_val_scan *sc = x->sc;
-  const fm_val_route *kl = fm_val_find(x, "KL cost of the noise-end break (upper bound)");
-  double a0 = sc->v0.alpha, s0 = sc->v0.sigma, m = fm_val_margin(r);
+  const fm_route *kl = fm_verdict_route_get(x->v, FM_R_SC_KL0, NULL);
+  double a0 = sc->v0.alpha, s0 = sc->v0.sigma, m = fm_route_margin(r);
   char cost[128] = "";
   if (kl != NULL)
     snprintf(cost, sizeof cost, "costs KL <= %.2g nats %s %.0e", kl->value,
-             fm_val_route_fails(kl) ? ">" : "<=", FM_VAL_KL_MAX);
+             fm_route_fails(kl) ? ">" : "<=", FM_VAL_KL_MAX);
   if (kl != NULL)
-    m = fmax(m, fm_val_margin(kl));
+    m = fmax(m, fm_route_margin(kl));
   if (sc->ve_like) {
     fm_val_note_add(x->res, 1, 1, "noise-end", m, x->c->name,
                     "schedule: variance-exploding path (alpha = 1 throughout): its noise end "
                     "N(x1, sigma_0^2 I) is not N(0, I) -- the noise-end break alpha_0 = %.3g, "
                     "sigma_0 = %.3g %s", a0, s0, cost);
-  } else if (kl != NULL && fm_val_route_fails(kl)) {
+  } else if (kl != NULL && fm_route_fails(kl)) {
     fm_val_note_add(x->res, 1, 1, "noise-end", m, x->c->name,
                     "schedule: noise-end break alpha_0 = %.3g, sigma_0 - 1 = %.2g %s", a0,
                     s0 - 1.0, cost);
@@ -169,20 +152,20 @@ static const char *fm_val_deriv_kind(const fm_schedule *s)
 }
 
 /* "near t = ..." from the verdict's worst point when route r decided it. */
-static void fm_val_near(char *buf, size_t n, const fm_val_ctx *x, const char *route)
+static void fm_val_near(char *buf, size_t n, const fm_val_ctx *x, const fm_route *r)
 {
   const char *w = x->v->worst;
   buf[0] = '\0';
-  if (strcmp(x->v->statistic, route) == 0 && strncmp(w, "t=", 2) == 0)
+  if (fm_verdict_decider(x->v) == r && strncmp(w, "t=", 2) == 0)
     snprintf(buf, n, " near t = %.6g", strtod(w + 2, NULL));
 }
 
-static void fm_val_reason_deriv(const fm_val_ctx *x, const fm_val_route *r, int claimed)
+static void fm_val_reason_deriv(const fm_val_ctx *x, const fm_route *r, int claimed)
 {
   char near[64];
   const fm_val_scan *sc = x->sc;
-  fm_val_near(near, sizeof near, x, r->name);
-  double m = fm_val_margin(r);
+  fm_val_near(near, sizeof near, x, r);
+  double m = fm_route_margin(r);
   if (!claimed) {
     fm_val_note_add(x->res, 1, 1, "fd", m, x->c->name,
                     "schedule: %s derivatives inconsistent with the values%s (vs Richardson "
@@ -202,56 +185,73 @@ static void fm_val_reason_deriv(const fm_val_ctx *x, const fm_val_route *r, int 
                   "|sigma'| at t = %.4g)", which, m, d, dt);
 }
 
-static void fm_val_reason_route(const fm_val_ctx *x, const fm_val_route *r)
+static void fm_val_reason_route(const fm_val_ctx *x, const fm_route *r)
 {
   const fm_val_scan *sc = x->sc;
-  double m = fm_val_margin(r);
-  const char *n = r->name, *cn = x->c->name;
+  double m = fm_route_margin(r);
+  const char *n = r->label, *cn = x->c->name;
   fm_val_result *res = x->res;
-  if (strstr(n, "(noise end)") != NULL || strstr(n, "noise-end break") != NULL) {
+  switch (r->id) {
+  case FM_R_SC_ALPHA0:
+  case FM_R_SC_SIGMA0:
+  case FM_R_SC_KL0:
     fm_val_reason_noise(x, r);
-  } else if (strcmp(n, "|alpha_1 - 1| (data end)") == 0) {
+    break;
+  case FM_R_SC_ALPHA1:
     fm_val_note_add(res, 1, 1, "data-end", m, cn,
                     "schedule: data-end break alpha_1 = %.6g (|alpha_1 - 1| = %.2g > %.0e): "
                     "the path does not end at the data", sc->v1.alpha, r->value, r->tol);
-  } else if (strcmp(n, "sigma_1 (sigma_min)") == 0) {
+    break;
+  case FM_R_SC_SIGMA1:
     fm_val_note_add(res, 1, 1, "sigma-min", m, cn,
                     "schedule: sigma_1 = sigma_min = %.3g > %.2g: the path ends at the data "
                     "smoothed by N(0, %.3g^2 I)", r->value, r->tol, r->value);
-  } else if (strcmp(n, "points with sigma <= 0 on [0,1)") == 0) {
+    break;
+  case FM_R_SC_POS:
     fm_val_note_add(res, 1, 1, "positivity", m, cn,
                     "schedule: sigma <= 0 inside [0,1): %.0f of %d grid points, first at "
                     "t = %.4g (sigma = %.3g)", r->value, FM_VAL_GRID, sc->nonpos_t,
                     sc->nonpos_sigma);
-  } else if (strcmp(n, "interior points not evaluable or not differentiable") == 0) {
+    break;
+  case FM_R_SC_EVAL:
     fm_val_note_add(res, 1, 1, "evaluable", m, cn,
                     "schedule: not evaluable or not differentiable at %.0f interior grid "
                     "points, first at t = %.6g (%s)", r->value, sc->bad_t,
                     fm_strerror(sc->bad_st));
-  } else if (strncmp(n, "SNR relative decrease", 21) == 0) {
+    break;
+  case FM_R_SC_SNR:
+  case FM_R_SC_SNR_MP:
     fm_val_note_add(res, 1, 1, "snr", m, cn,
                     "schedule: SNR alpha/sigma not increasing near t = %.4g (relative "
                     "decrease %.2g per grid step > tol %.2g)", sc->snr_t, r->value, r->tol);
-  } else if (strcmp(n, "values and derivatives vs MPFR twin") == 0) {
+    break;
+  case FM_R_SC_MP:
     fm_val_note_add(res, 1, 1, "twin", m, cn,
                     "schedule: double evaluation differs from its MPFR twin (%.2g > tol %.2g)",
                     r->value, r->tol);
-  } else if (strcmp(n, "closed-form derivatives vs FD") == 0) {
+    break;
+  case FM_R_SC_FD:
     fm_val_reason_deriv(x, r, 0);
-  } else if (strcmp(n, "claimed derivatives vs FD") == 0) {
+    break;
+  case FM_R_SC_CLAIM:
     fm_val_reason_deriv(x, r, 1);
-  } else if (strncmp(n, "cond_field vs", 13) == 0) {
-    const fm_val_route *f = fm_val_find(x, "cond_field vs (sigma'/sigma)(x - alpha x1) + alpha' x1");
-    const fm_val_route *p = fm_val_find(x, "cond_field vs d/dt psi_t");
+    break;
+  case FM_R_SC_UF:
+  case FM_R_SC_UF_PATH: {
+    const fm_route *f = fm_verdict_route_get(x->v, FM_R_SC_UF, NULL);
+    const fm_route *p = fm_verdict_route_get(x->v, FM_R_SC_UF_PATH, NULL);
     fm_val_note_add(res, 1, 1, "cond-field", m, cn,
                     "cond-field: user cond_field does not generate the path (vs d/dt psi_t: "
                     "margin %.2g; vs (sigma'/sigma)(x - alpha x1) + alpha' x1: margin %.2g)",
-                    p ? fm_val_margin(p) : NAN, f ? fm_val_margin(f) : NAN);
-  } else {
+                    p ? fm_route_margin(p) : NAN, f ? fm_route_margin(f) : NAN);
+    break;
+  }
+  default: {
     char key[96];
     snprintf(key, sizeof key, "schedule:%.80s", n);
     fm_val_note_add(res, 1, 1, key, m, cn, "schedule: %s = %.3g > tol %.3g", n, r->value,
                     r->tol);
+  }
   }
 }
 
@@ -259,10 +259,10 @@ static void fm_val_reason_route(const fm_val_ctx *x, const fm_val_route *r)
  * threshold (VP), a data-end break within 1e-9. */
 static void fm_val_warnings(const fm_val_ctx *x)
 {
-  const fm_val_route *kl = fm_val_find(x, "KL cost of the noise-end break (upper bound)");
+  const fm_route *kl = fm_verdict_route_get(x->v, FM_R_SC_KL0, NULL);
   const fm_val_scan *sc = x->sc;
-  if (kl != NULL && !fm_val_route_fails(kl))
-    fm_val_note_add(x->res, 0, 1, "noise-end", fm_val_margin(kl), x->c->name,
+  if (kl != NULL && !fm_route_fails(kl))
+    fm_val_note_add(x->res, 0, 1, "noise-end", fm_route_margin(kl), x->c->name,
                     "schedule: noise-end break alpha_0 = %.3g, sigma_0 - 1 = %.2g costs KL <= "
                     "%.2g nats <= %.0e: accepted with a warning", sc->v0.alpha,
                     sc->v0.sigma - 1.0, kl->value, FM_VAL_KL_MAX);
@@ -273,24 +273,17 @@ static void fm_val_warnings(const fm_val_ctx *x)
 }
 
 static void fm_val_case_notes(fm_val_result *res, const fm_check_row *row, const fm_case *c,
-                              const fm_val_scan *sc, fm_val_route *r, size_t nr)
+                              const fm_val_scan *sc)
 {
   const fm_verdict *v = &row->truth;
-  fm_val_ctx x = {res, c, sc, v, r, nr};
-  if (strstr(v->note, "check could not run") != NULL)
+  fm_val_ctx x = {res, c, sc, v};
+  if (v->status != FM_OK)
     fm_val_note_add(res, 1, 1, "schedule-error", INFINITY, c->name,
-                    "schedule: the check could not run (%s)", strstr(v->note, "check could"));
-  int any = 0;
-  for (size_t i = 0; i < nr; i++)
-    if (fm_val_route_fails(&r[i])) {
-      fm_val_reason_route(&x, &r[i]);
-      any = 1;
-    }
-  if (v->outcome == FM_OUTCOME_FAIL && !any && isfinite(v->value)) {
-    fm_val_route d = {"", v->value, v->tol};
-    snprintf(d.name, sizeof d.name, "%s", v->statistic);
-    fm_val_reason_route(&x, &d); /* the deciding route, lost from a truncated note */
-  }
+                    "schedule: the check could not run (check could not run: %s)",
+                    fm_strerror(v->status));
+  for (size_t i = 0; i < v->nroutes; i++)
+    if (fm_route_fails(&v->routes[i]))
+      fm_val_reason_route(&x, &v->routes[i]);
   if (sc->ve_like && v->outcome != FM_OUTCOME_FAIL)
     fm_val_note_add(res, 1, 1, "noise-end", INFINITY, c->name,
                     "schedule: variance-exploding path (alpha = 1 throughout): outside the "
@@ -310,27 +303,30 @@ static void fm_val_case_notes(fm_val_result *res, const fm_check_row *row, const
   }
 }
 
-/* One table line per route: the worst case's value and tolerance. */
-static void fm_val_route_lines(fm_val_item *it, const fm_val_route (*r)[FM_VAL_MAXROUTES],
-                               const size_t *nr, fm_case **cases, size_t n)
+/* One table line per route (by key): the worst case's value and tolerance.
+ * The rows are the item's last n rows, one per case. */
+static void fm_val_route_lines(fm_val_item *it, fm_case **cases, size_t n)
 {
-  for (size_t i = 0; i < nr[0]; i++) {
-    const char *name = r[0][i].name;
-    size_t best = 0, bj = i;
+  const fm_check_row *rows = &it->rows[it->nrows - n];
+  for (size_t i = 0; i < rows[0].truth.nroutes; i++) {
+    const fm_route *first = &rows[0].truth.routes[i], *best = first;
+    size_t bc = 0;
     double bm = -INFINITY;
     int fails = 0;
     for (size_t c = 0; c < n; c++)
-      for (size_t j = 0; j < nr[c]; j++)
-        if (strcmp(r[c][j].name, name) == 0) {
-          double m = fm_val_margin(&r[c][j]);
-          fails |= fm_val_route_fails(&r[c][j]);
-          if (m > bm) {
-            bm = m;
-            best = c;
-            bj = j;
-          }
+      for (size_t j = 0; j < rows[c].truth.nroutes; j++) {
+        const fm_route *r = &rows[c].truth.routes[j];
+        if (strcmp(r->key, first->key) != 0)
+          continue;
+        double m = fm_route_margin(r);
+        fails |= fm_route_fails(r);
+        if (m > bm) {
+          bm = m;
+          best = r;
+          bc = c;
         }
-    fm_val_item_line(it, name, cases[best]->name, r[best][bj].value, r[best][bj].tol,
+      }
+    fm_val_item_line(it, first->label, cases[bc]->name, best->value, best->tol,
                      fails ? FM_OUTCOME_FAIL : FM_OUTCOME_PASS);
   }
 }
@@ -370,9 +366,7 @@ int fm_val_item_admissible(fm_val_result *res, fm_case **cases, size_t n,
     return FM_EINVAL;
   fm_val_scan sc;
   fm_val_scan_run(&sc, cases[0]->sched);
-  fm_val_route(*r)[FM_VAL_MAXROUTES] = calloc(n, sizeof *r);
-  size_t *nr = calloc(n, sizeof *nr);
-  int st = r != NULL && nr != NULL ? FM_OK : FM_ENOMEM;
+  int st = FM_OK;
   size_t nreasons0 = res->nreasons, nwarn0 = res->nwarnings;
   for (size_t c = 0; c < n && st == FM_OK; c++) {
     if (o->progress != NULL)
@@ -381,17 +375,14 @@ int fm_val_item_admissible(fm_val_result *res, fm_case **cases, size_t n,
     if (st != FM_OK)
       break;
     const fm_check_row *row = &it->rows[it->nrows - 1];
-    nr[c] = fm_val_routes_parse(r[c], FM_VAL_MAXROUTES, row->truth.note);
-    fm_val_case_notes(res, row, cases[c], &sc, r[c], nr[c]);
+    fm_val_case_notes(res, row, cases[c], &sc);
   }
   if (st == FM_OK) {
-    fm_val_route_lines(it, (const fm_val_route(*)[FM_VAL_MAXROUTES])r, nr, cases, n);
+    fm_val_route_lines(it, cases, n);
     fm_val_controls_line(it);
     fm_val_claim_line(it, &sc);
     st = fm_val_ends(it, cases[0]->sched);
   }
-  free(r);
-  free(nr);
   it->outcome = res->nreasons > nreasons0 ? FM_OUTCOME_FAIL
                 : res->nwarnings > nwarn0 ? FM_OUTCOME_WARN : FM_OUTCOME_PASS;
   for (size_t i = 0; i < it->nrows; i++)

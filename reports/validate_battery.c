@@ -23,24 +23,17 @@
 #include <stdio.h>
 #include <string.h>
 
-#define FM_VAL_MAXROUTES 32
-
 /* solver-order failing only by order shortfall (see the header). */
 static int fm_val_order_only(const fm_check_row *row)
 {
-  if (strcmp(row->truth.theorem, "solver-order") != 0 ||
-      strstr(row->truth.note, "check could not run") != NULL)
+  const fm_verdict *v = &row->truth;
+  const fm_route *d = fm_verdict_decider(v);
+  if (v->status != FM_OK || d == NULL || d->id != FM_R_SO_ORDER)
     return 0;
-  fm_val_route r[FM_VAL_MAXROUTES];
-  size_t nr = fm_val_routes_parse(r, FM_VAL_MAXROUTES, row->truth.note);
-  int any = 0;
-  for (size_t i = 0; i < nr; i++)
-    if (fm_val_route_fails(&r[i])) {
-      if (strstr(r[i].name, "order shortfall") == NULL)
-        return 0;
-      any = 1;
-    }
-  return any && strstr(row->truth.statistic, "order shortfall") != NULL;
+  for (size_t i = 0; i < v->nroutes; i++)
+    if (fm_route_fails(&v->routes[i]) && v->routes[i].id != FM_R_SO_ORDER)
+      return 0;
+  return fm_route_fails(d);
 }
 
 static void fm_val_row_notes(fm_val_result *res, int item, const fm_check_row *row)
@@ -49,10 +42,10 @@ static void fm_val_row_notes(fm_val_result *res, int item, const fm_check_row *r
   const char *th = v->theorem, *cn = v->case_name;
   char key[160];
   if (v->outcome == FM_OUTCOME_FAIL) {
-    const char *err = strstr(v->note, "check could not run");
-    if (err != NULL) {
+    if (v->status != FM_OK) {
       snprintf(key, sizeof key, "%s:error", th);
-      fm_val_note_add(res, 1, item, key, INFINITY, cn, "%s: the %s", th, err);
+      fm_val_note_add(res, 1, item, key, INFINITY, cn, "%s: the check could not run: %s", th,
+                      fm_strerror(v->status));
     } else if (fm_val_order_only(row)) {
       snprintf(key, sizeof key, "%s:order", th);
       fm_val_note_add(res, 0, item, key, v->margin, cn,

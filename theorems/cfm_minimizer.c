@@ -74,11 +74,8 @@ static const char *const fm_cm_mutants[] = {
     NULL,
 };
 
-static const char *const fm_cm_route_names[FM_CM_NR] = {
-    "R1 mean of u(x|x1) vs minimiser max|z|",
-    "R2 min value vs tr Cov max|z|",
-    "R3 E|u - v|^2 vs trCov + |v - u|^2 max|z|",
-    "R4 CRN excess vs |v - u|^2 max|z|",
+static const fm_route_id fm_cm_route_ids[FM_CM_NR] = {
+    FM_R_CM_MEAN, FM_R_CM_MIN, FM_R_CM_ID, FM_R_CM_EXCESS,
 };
 
 typedef struct {
@@ -348,7 +345,7 @@ static int fm_cm_report(fm_verdict *v, const fm_cm_work *w)
     if (st != FM_OK)
       return st;
     fm_point_describe(where, sizeof where, w->ps, w->pt[r][z.imax]);
-    fm_verdict_route(v, fm_cm_route_names[r], z.zmax, z.zcrit, 0.0, where);
+    fm_verdict_route(v, fm_cm_route_ids[r], z.zmax, z.zcrit, 0.0, where);
   }
   double cmin, cmed;
   fm_min_median(&cmin, &cmed, w->ctr, w->n);

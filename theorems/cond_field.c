@@ -102,10 +102,8 @@ static const char *const fm_cf_mutants[] = {
     NULL,
 };
 
-static const char *const fm_cf_route_names[FM_CF_NROUTES] = {
-    "vs MPFR |u - u_mp|/scale",
-    "vs FD d/dt psi_t |D - u|/tol",
-    "vs Lipman VP closed form |u - u_L|/scale",
+static const fm_route_id fm_cf_route_ids[FM_CF_NROUTES] = {
+    FM_R_CF_MP, FM_R_CF_FD, FM_R_CF_VP,
 };
 
 /* The candidate field: which formula, and the sigma' factor. */
@@ -460,7 +458,7 @@ static void fm_cf_record(fm_verdict *v, const fm_cf_ref *r, const fm_pointset *p
     if (q == FM_CF_R_VP && !k->vp)
       continue;
     fm_point_describe(where, sizeof where, ps, worst[q]);
-    fm_verdict_route(v, fm_cf_route_names[q], val[q], tol[q], 0.0, where);
+    fm_verdict_route(v, fm_cf_route_ids[q], val[q], tol[q], 0.0, where);
   }
 }
 

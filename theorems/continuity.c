@@ -69,11 +69,8 @@ static const char *const fm_ct_mutants[] = {
     NULL,
 };
 
-static const char *const fm_ct_route_names[FM_CT_NR] = {
-    "log form |d/dt log p + u.grad log p + div u|/tol (FD in t)",
-    "density form |d/dt p + p div u + u.grad p|/(p tol) (FD in t)",
-    "div u closed form vs FD in x |diff|/tol",
-    "MPFR residual |R|/terms (h = 1e-20)",
+static const fm_route_id fm_ct_route_ids[FM_CT_NR] = {
+    FM_R_CT_LOG, FM_R_CT_DENS, FM_R_CT_DIV, FM_R_CT_MP,
 };
 
 /* ------------------------- bookkeeping ------------------------- */
@@ -211,7 +208,7 @@ static void fm_ct_record(fm_verdict *v, const fm_ct_stats *s, const fm_pointset 
       continue;
     char where[256];
     fm_point_describe(where, sizeof where, ps, s->worst[r]);
-    fm_verdict_route(v, fm_ct_route_names[r], s->val[r], s->tol[r], 0.0, where);
+    fm_verdict_route(v, fm_ct_route_ids[r], s->val[r], s->tol[r], 0.0, where);
   }
 }
 

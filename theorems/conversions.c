@@ -98,10 +98,8 @@ static const char *const fm_cv_mutants[] = {
     NULL,
 };
 
-static const char *const fm_cv_route_names[FM_CV_NR] = {
-    "maps of the analytic quantities (double) vs MPFR",
-    "round trips A -> B -> A (double)",
-    "maps at prec bits (MPFR twin)",
+static const fm_route_id fm_cv_route_ids[FM_CV_NR] = {
+    FM_R_CV_ANALYTIC, FM_R_CV_ROUND, FM_R_CV_MP,
 };
 
 /* The worst decided pair of one route, and what was left undecided. */
@@ -570,14 +568,14 @@ static void fm_cv_report(fm_verdict *v, const fm_cv_work *w, const fm_pointset *
   for (int r = 0; r < FM_CV_NR; r++) {
     const fm_cv_route *q = &w->r[r];
     if (!q->have) {
-      fm_verdict_route(v, fm_cv_route_names[r], NAN, 1.0, 0.0, "no decidable point");
+      fm_verdict_route(v, fm_cv_route_ids[r], NAN, 1.0, 0.0, "no decidable point");
       continue;
     }
     char where[256], pt[200];
     fm_point_describe(pt, sizeof pt, ps, q->at);
     snprintf(where, sizeof where, "%s<-%s at %s", fm_param_name(q->to),
              fm_param_name(q->from), pt);
-    fm_verdict_route(v, fm_cv_route_names[r], q->value, q->tol, 0.0, where);
+    fm_verdict_route(v, fm_cv_route_ids[r], q->value, q->tol, 0.0, where);
   }
   const fm_cv_route *a = &w->r[FM_CV_R_ANALYTIC];
   fm_verdict_notef(v, "max condition number of the maps %.3g (%s<-%s at t=%.10g)",

@@ -114,10 +114,8 @@ static const char *const fm_fg_mutants[] = {
     NULL,
 };
 
-static const char *const fm_fg_route_names[FM_FG_NR] = {
-    "quadrature |grad L_FM - grad L_CFM|/tol (3 random Theta)",
-    "quadrature |L_CFM - L_FM - C|/tol (3 random Theta)",
-    "MC with common random numbers max |z|/crit (Holm, 2 families, FWER 1e-3)",
+static const fm_route_id fm_fg_route_ids[FM_FG_NR] = {
+    FM_R_FG_QGRAD, FM_R_FG_QGAP, FM_R_FG_MC,
 };
 
 /* ------------------------------ verdict ------------------------------ */
@@ -165,9 +163,9 @@ static int fm_fg_route_quad(fm_verdict *v, fm_fg_work *w, int truth, double *C, 
   *eC = q.eCgap;
   char where[128];
   fm_fg_describe_grad(where, sizeof where, w, s.grad_at);
-  fm_verdict_route(v, fm_fg_route_names[FM_FG_R_QGRAD], s.grad, 1.0, 0.0, where);
+  fm_verdict_route(v, fm_fg_route_ids[FM_FG_R_QGRAD], s.grad, 1.0, 0.0, where);
   snprintf(where, sizeof where, "Theta_%zu", s.gap_at + 1);
-  fm_verdict_route(v, fm_fg_route_names[FM_FG_R_QGAP], s.gap, 1.0, 0.0, where);
+  fm_verdict_route(v, fm_fg_route_ids[FM_FG_R_QGAP], s.gap, 1.0, 0.0, where);
   fm_verdict_notef(v, "C = %.12g (quadrature); L_CFM - L_FM at the 3 Theta: %.12g %.12g "
                       "%.12g", q.Cgap, s.lgap[0], s.lgap[1], s.lgap[2]);
   fm_verdict_notef(v, "quadrature accuracy reached %.2g of the terms (target %.0e; %s, "
@@ -202,7 +200,7 @@ static int fm_fg_route_mc(fm_verdict *v, fm_fg_work *w, uint64_t seed, int multi
     snprintf(where, sizeof where, "loss gap at Theta_%zu", r.i_gap + 1);
   else
     fm_fg_describe_grad(where, sizeof where, w, r.i_grad);
-  fm_verdict_route(v, fm_fg_route_names[FM_FG_R_MC], gap ? r.z_gap : r.z_grad,
+  fm_verdict_route(v, fm_fg_route_ids[FM_FG_R_MC], gap ? r.z_gap : r.z_grad,
                    gap ? r.zcrit_gap : r.zcrit_grad, 0.0, where);
   fm_verdict_notef(v, "MC: %zu draws (groups of %d sharing t); gradient family %zu tests "
                       "max |z| %.2f (crit %.2f), gap family 3 tests max |z| %.2f (crit "

@@ -621,11 +621,10 @@ int fm_fgm_route(fm_verdict *v, const fm_case *c, uint64_t seed, int multiplier,
   fm_mlp_free(m);
   if (st != FM_OK)
     return st;
-  const char *name = "MLP at its own theta (MC, common random numbers, FWER 1e-3)";
   if (r.grad_decides)
-    fm_verdict_route(v, name, r.fstat, r.fcrit, 0.0, "MLP gradient, Hotelling F");
+    fm_verdict_route(v, FM_R_FG_MLP, r.fstat, r.fcrit, 0.0, "MLP gradient, Hotelling F");
   else
-    fm_verdict_route(v, name, fmax(fabs(r.z_gapc), isnan(r.z_gapq) ? 0.0 : r.z_gapq),
+    fm_verdict_route(v, FM_R_FG_MLP, fmax(fabs(r.z_gapc), isnan(r.z_gapq) ? 0.0 : r.z_gapq),
                      r.zcrit_gap, 0.0, "MLP loss gap");
   fm_fgm_note(v, &r);
   return FM_OK;

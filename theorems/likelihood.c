@@ -493,20 +493,20 @@ static int fm_lk_trajectories(fm_verdict *v, fm_lk_work *w, uint64_t seed)
     char where[160];
     snprintf(where, sizeof where, "trajectory %zu from x[0]=%.6g at t=%g", r1.at,
              x1[r1.at * d], FM_LK_T1);
-    fm_verdict_route(v, "backward CNF log p (exact trace, rk8pd) vs analytic", r1.value,
+    fm_verdict_route(v, FM_R_LK_BACKWARD, r1.value,
                      r1.tol, 0.0, where);
     snprintf(where, sizeof where, "trajectory %zu", r2.at);
-    fm_verdict_route(v, "forward identity log p_t0 - int div = log p_t1", r2.value, r2.tol,
+    fm_verdict_route(v, FM_R_LK_FORWARD, r2.value, r2.tol,
                      0.0, where);
     snprintf(where, sizeof where, "trajectory %zu", r3.at);
-    fm_verdict_route(v, "round trip backward then forward (relative x)", r3.value, r3.tol,
+    fm_verdict_route(v, FM_R_LK_ROUND, r3.value, r3.tol,
                      0.0, where);
     double n = (double)(J * w->P), mean = sumD / n;
     double var = n > 1.0 ? fmax(0.0, (sumD2 - n * mean * mean) / (n - 1.0)) : 0.0;
     double se = sqrt(var / n), tq = gsl_cdf_tdist_Qinv(0.5 * FM_LK_ALPHA, n - 1.0);
     snprintf(where, sizeof where, "%zu trajectories x %zu fixed Rademacher probes, mean "
              "%.3g, SE %.3g, t = %.2f", J, w->P, mean, se, tq);
-    fm_verdict_route(v, "Hutchinson - exact trace (t-test, alpha 1e-4)", fabs(mean),
+    fm_verdict_route(v, FM_R_LK_HUTCH, fabs(mean),
                      tq * se + flH, se, where);
     fm_verdict_notef(v, "rk8pd steps: backward %zu (loose %zu), forward %zu (loose %zu); "
                      "%zu evaluations", stA, stB, stC, stD, w->nfe);
@@ -593,7 +593,7 @@ static int fm_lk_pointwise(fm_verdict *v, fm_lk_work *w, uint64_t seed, size_t n
     char where[256];
     fm_lk_route5(&r, w, 1.0);
     fm_point_describe(where, sizeof where, ps, r.at);
-    fm_verdict_route(v, "closed-form div u vs central differences", r.value, r.tol, 0.0,
+    fm_verdict_route(v, FM_R_LK_DIV, r.value, r.tol, 0.0,
                      where);
   }
   free(buf);

@@ -88,14 +88,8 @@ static const char *const fm_pf_mutants[] = {
     NULL,
 };
 
-static const char *const fm_pf_route_names[FM_PF_NR] = {
-    "u (double) vs f x - g^2/2 score (MPFR)",
-    "f x - g^2/2 score (double) vs u (MPFR)",
-    "identity at prec bits (MPFR twin)",
-    "VP-SDE fbar, gbar^2 vs Song (double)",
-    "VP-SDE fbar, gbar^2 vs Song (MPFR twin)",
-    "diffusion drift vs -u_{1-s}",
-    "FM ODE vs diffusion PF-ODE endpoints",
+static const fm_route_id fm_pf_route_ids[FM_PF_NR] = {
+    FM_R_PF_U, FM_R_PF_RHS, FM_R_PF_MP, FM_R_PF_VP, FM_R_PF_VP_MP, FM_R_PF_DRIFT, FM_R_PF_TRAJ,
 };
 
 int fm_pf_worst_rose(fm_worst *w, double value, double tol, size_t at)
@@ -287,7 +281,7 @@ static void fm_pf_report(fm_verdict *v, fm_pf_work *w, const fm_pointset *ps)
       snprintf(where, sizeof where, "%s", x->where);
     else
       fm_point_describe(where, sizeof where, ps, x->at);
-    fm_verdict_route(v, fm_pf_route_names[r], x->value, x->tol, 0.0, where);
+    fm_verdict_route(v, fm_pf_route_ids[r], x->value, x->tol, 0.0, where);
   }
   fm_verdict_notef(v, "RK4 Richardson error estimates: FM %.2g, PF %.2g (N = %d, M = %d "
                    "steps x 1, 2, 4; smallest observed error ratio %.3g, 16 expected)",

@@ -9,10 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const fm_post_route_names[FM_POST_NR] = {
-    "quadrature |Q - cand|/tol",
-    "MC-plain (x1 ~ q) max|z|",
-    "MC-IS (posterior comps, prior w) max|z|",
+static const fm_route_id fm_post_route_ids[FM_POST_NR] = {
+    FM_R_POST_QUAD, FM_R_POST_PLAIN, FM_R_POST_IS,
 };
 
 /* MC route r decides at point i iff both the sample ESS and the population
@@ -158,7 +156,7 @@ void fm_post_verdict(fm_verdict *v, const fm_post_report *rep, const fm_post_wor
   const fm_post_route_rep *q = &rep->r[FM_POST_R_QUAD];
   if (q->ndecided > 0) {
     fm_point_describe(where, sizeof where, w->ps, q->worst);
-    fm_verdict_route(v, fm_post_route_names[FM_POST_R_QUAD], q->stat, q->tol, 0.0, where);
+    fm_verdict_route(v, fm_post_route_ids[FM_POST_R_QUAD], q->stat, q->tol, 0.0, where);
   }
   size_t apriori = 0, est = 0;
   for (size_t i = 0; i < w->n; i++) {
@@ -183,7 +181,7 @@ void fm_post_verdict(fm_verdict *v, const fm_post_report *rep, const fm_post_wor
     const char *nm = r == FM_POST_R_PLAIN ? "MC-plain" : "MC-IS";
     if (m->ndecided > 0) {
       fm_point_describe(where, sizeof where, w->ps, m->worst);
-      fm_verdict_route(v, fm_post_route_names[r], m->stat, m->tol, 0.0, where);
+      fm_verdict_route(v, fm_post_route_ids[r], m->stat, m->tol, 0.0, where);
     }
     double pmin, pmed;
     fm_min_median(&pmin, &pmed, w->essp[r - 1], w->nmc);

@@ -91,10 +91,8 @@ static const char *const fm_pf_mutants[] = {
     NULL,
 };
 
-static const char *const fm_pf_route_names[FM_PF_NROUTES] = {
-    "change of variables vs fm_cond_logpdf |diff|/scale",
-    "change of variables vs MPFR log p |diff|/scale",
-    "continuity |d/dt log p + u.grad log p + div u|/tol",
+static const fm_route_id fm_pf_route_ids[FM_PF_NROUTES] = {
+    FM_R_PUSH_COV_D, FM_R_PUSH_COV_MP, FM_R_PUSH_CONT,
 };
 
 /* The candidate: schedule changes and whether the Jacobian is kept. */
@@ -417,7 +415,7 @@ static void fm_pf_record(fm_verdict *v, const fm_pf_ref *r, const fm_pointset *p
   char where[256];
   for (int q = 0; q < FM_PF_NROUTES; q++) {
     fm_point_describe(where, sizeof where, ps, worst[q]);
-    fm_verdict_route(v, fm_pf_route_names[q], val[q], tol[q], 0.0, where);
+    fm_verdict_route(v, fm_pf_route_ids[q], val[q], tol[q], 0.0, where);
   }
   fm_verdict_notef(v, "largest continuity residual relative to its terms %.3g", relres);
 }

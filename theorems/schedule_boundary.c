@@ -64,14 +64,14 @@ int fm_sc_boundary(fm_verdict *vd, fm_sc_work *w)
                      "[%.3g, %.3g], KL(prior||p_0) <= %.3g nats", v0.alpha, v0.sigma, klow,
                      kpq, kqp);
   } else {
-    fm_verdict_route(vd, "|alpha_0| (noise end)", ba0, FM_SC_ALPHA0_WARN, 0.0, "t=0");
-    fm_verdict_route(vd, "|sigma_0 - 1| (noise end)", bs0, FM_SC_SIGMA0_WARN, 0.0, "t=0");
+    fm_verdict_route(vd, FM_R_SC_ALPHA0, ba0, FM_SC_ALPHA0_WARN, 0.0, "t=0");
+    fm_verdict_route(vd, FM_R_SC_SIGMA0, bs0, FM_SC_SIGMA0_WARN, 0.0, "t=0");
     if (ba0 > tiny || bs0 > tiny) {
       st = fm_boundary_kl(&kpq, &kqp, &klow, w->c->gmm, v0.alpha, v0.sigma, 1.0);
       if (st != FM_OK)
         return st;
       double cost = fmax(kpq, kqp);
-      fm_verdict_route(vd, "KL cost of the noise-end break (upper bound)", cost,
+      fm_verdict_route(vd, FM_R_SC_KL0, cost,
                        FM_SC_KL_MAX, 0.0, "t=0");
       fm_verdict_warn(vd);
       fm_verdict_notef(vd, "noise-end break: alpha_0 = %.6g, sigma_0 - 1 = %.3g; cost "
@@ -82,12 +82,12 @@ int fm_sc_boundary(fm_verdict *vd, fm_sc_work *w)
     }
   }
   double ba1 = fabs(v1.alpha - 1.0);
-  fm_verdict_route(vd, "|alpha_1 - 1| (data end)", ba1, FM_SC_ALPHA1_TOL, 0.0, "t=1");
+  fm_verdict_route(vd, FM_R_SC_ALPHA1, ba1, FM_SC_ALPHA1_TOL, 0.0, "t=1");
   if (ba1 > tiny) {
     fm_verdict_warn(vd);
     fm_verdict_notef(vd, "data-end break: alpha_1 - 1 = %.3g", v1.alpha - 1.0);
   }
-  fm_verdict_route(vd, "sigma_1 (sigma_min)", fabs(v1.sigma), FM_SC_SIGMA_MIN_MAX, 0.0, "t=1");
+  fm_verdict_route(vd, FM_R_SC_SIGMA1, fabs(v1.sigma), FM_SC_SIGMA_MIN_MAX, 0.0, "t=1");
   fm_verdict_notef(vd, "sigma_min = sigma_1 = %.6g", v1.sigma);
   return FM_OK;
 }

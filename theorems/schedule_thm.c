@@ -73,16 +73,8 @@ static const char *const fm_sc_mutants[] = {
     NULL,
 };
 
-static const char *const fm_sc_route_names[FM_SC_NR] = {
-    "interior points not evaluable or not differentiable",
-    "points with sigma <= 0 on [0,1)",
-    "SNR relative decrease (double)",
-    "SNR relative decrease (MPFR twin)",
-    "values and derivatives vs MPFR twin",
-    "closed-form derivatives vs FD",
-    "claimed derivatives vs FD",
-    "cond_field vs (sigma'/sigma)(x - alpha x1) + alpha' x1",
-    "cond_field vs d/dt psi_t",
+static const fm_route_id fm_sc_route_ids[FM_SC_NR] = {
+    FM_R_SC_EVAL, FM_R_SC_POS, FM_R_SC_SNR, FM_R_SC_SNR_MP, FM_R_SC_MP, FM_R_SC_FD, FM_R_SC_CLAIM, FM_R_SC_UF, FM_R_SC_UF_PATH,
 };
 
 /* --- the candidate schedule --- */
@@ -251,13 +243,13 @@ static int fm_sc_setup(fm_sc_work *w, const fm_case *c, const fm_check_opts *o, 
 static void fm_sc_report(fm_verdict *vd, fm_sc_work *w)
 {
   fm_worst *e = &w->w[FM_SC_R_EVAL], *p = &w->w[FM_SC_R_POS];
-  fm_verdict_route(vd, fm_sc_route_names[FM_SC_R_EVAL], (double)w->n_eval_bad, 0.5, 0.0,
+  fm_verdict_route(vd, fm_sc_route_ids[FM_SC_R_EVAL], (double)w->n_eval_bad, 0.5, 0.0,
                    e->where);
-  fm_verdict_route(vd, fm_sc_route_names[FM_SC_R_POS], (double)w->n_nonpos, 0.5, 0.0,
+  fm_verdict_route(vd, fm_sc_route_ids[FM_SC_R_POS], (double)w->n_nonpos, 0.5, 0.0,
                    p->where);
   for (int r = FM_SC_R_SNR; r < FM_SC_NR; r++)
     if (w->w[r].have)
-      fm_verdict_route(vd, fm_sc_route_names[r], w->w[r].value, w->w[r].tol, 0.0,
+      fm_verdict_route(vd, fm_sc_route_ids[r], w->w[r].value, w->w[r].tol, 0.0,
                        w->w[r].where);
   fm_verdict_notef(vd, "grid of %zu intervals", w->N);
   if (!w->has_twin)

@@ -115,11 +115,8 @@ static const char *const fm_st_mutants[] = {
     NULL,
 };
 
-static const char *const fm_st_route_names[FM_ST_NR] = {
-    "transformed field vs B's field (double)",
-    "transformed field vs B's field (MPFR)",
-    "t_r' vs Richardson differences",
-    "s_r' vs Richardson differences",
+static const fm_route_id fm_st_route_ids[FM_ST_NR] = {
+    FM_R_ST_DOUBLE, FM_R_ST_MP, FM_R_ST_FD_T, FM_R_ST_FD_S,
 };
 
 static const char *const fm_st_b_names[FM_ST_NB] = {"cond_ot", "vp", "cosine",
@@ -623,10 +620,10 @@ static void fm_st_report(fm_verdict *v, const fm_st_work *w)
     if (w->mutant != FM_ST_TRUE && r >= FM_ST_R_FD_T)
       continue;
     if (!q->have) {
-      fm_verdict_route(v, fm_st_route_names[r], NAN, 1.0, 0.0, "no decidable point");
+      fm_verdict_route(v, fm_st_route_ids[r], NAN, 1.0, 0.0, "no decidable point");
       continue;
     }
-    fm_verdict_route(v, fm_st_route_names[r], q->value, q->tol, 0.0, q->worst);
+    fm_verdict_route(v, fm_st_route_ids[r], q->value, q->tol, 0.0, q->worst);
   }
   fm_verdict_notef(v, "max tol/(eps U) %.3g", w->cond_max);
   for (int b = 0; b < FM_ST_NB; b++)
@@ -636,7 +633,7 @@ static void fm_st_report(fm_verdict *v, const fm_st_work *w)
   for (int r = 0; r < FM_ST_NR; r++)
     if (w->r[r].loose > 0)
       fm_verdict_notef(v, "%s: %zu point(s) not decidable (tol > %.2g of the terms)",
-                       fm_st_route_names[r], w->r[r].loose, FM_ST_MAX_REL);
+                       fm_route_label(fm_st_route_ids[r]), w->r[r].loose, FM_ST_MAX_REL);
   if (w->mutant == FM_ST_TRUE) {
     static const char *const names[3] = {"double", "MPFR", "FD"};
     double found[3] = {NAN, NAN, NAN};

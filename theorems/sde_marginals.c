@@ -116,6 +116,7 @@ static const char *const fm_sm_mutants[] = {
 
 static const double fm_sm_times[FM_SM_NT] = {0.5, 0.875, 0.9375};
 static const char *const fm_sm_fam_names[FM_SM_NFAM] = {"eps=0", "eps=1/2", "eps=sigma_t"};
+static const char *const fm_sm_fam_keys[FM_SM_NFAM] = {"eps0", "eps-half", "eps-sigma"};
 static const double fm_sm_scan_e[FM_SM_NSCAN] = {0.03, 0.1, 0.3, 1.0};
 
 typedef struct {
@@ -328,14 +329,15 @@ static void fm_sm_report(fm_verdict *v, const fm_sm_run *r, const fm_case *c, in
         }
       if (!isfinite(best))
         continue;
-      char name[64], where[128];
+      char name[64], where[128], qual[32];
       snprintf(name, sizeof name, "%s at t=%g: -log10 Holm p", fm_sm_fam_names[fam],
                fm_sm_times[ti]);
       snprintf(where, sizeof where, "%s stat %.3g, p %.3g (Holm-adjusted %.3g over %zu tests)",
                r->res[at].name, r->res[at].stat, r->res[at].pvalue, best, r->nt);
       /* -log10 1 would print as -0 */
       double val = best >= 1.0 ? 0.0 : (best > 0.0 ? -log10(best) : INFINITY);
-      fm_verdict_route(v, name, val, -log10(FM_SM_ALPHA), 0.0, where);
+      snprintf(qual, sizeof qual, "%s-t%g", fm_sm_fam_keys[fam], fm_sm_times[ti]);
+      fm_verdict_route_q(v, FM_R_SM_HOLM, qual, name, val, -log10(FM_SM_ALPHA), 0.0, where);
     }
   fm_verdict_notef(v, "%zu paths from exact draws of p_%g, EM with N = %zu steps per unit "
                    "time (predicted EM variance bias %.2g%%, <= %g%%)", r->n,

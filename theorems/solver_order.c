@@ -219,7 +219,7 @@ static int fm_so_adaptive(fm_verdict *v, fm_gauss_flow *w)
   char where[128];
   snprintf(where, sizeof where, "%zu steps, %zu rejected, %zu nfe", s.steps, s.rejected,
            s.nfe);
-  fm_verdict_route(v, "adaptive rk8pd vs exact flow (abs)", e, tol, 0.0, where);
+  fm_verdict_route(v, FM_R_SO_ADAPTIVE, e, tol, 0.0, where);
   return FM_OK;
 }
 
@@ -270,7 +270,7 @@ static int fm_so_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o, 
              f.slope, w.N0, w.N0 << (f.used > 0 ? f.used - 1 : 0), f.err[0],
              f.err[f.used > 0 ? f.used - 1 : 0]);
     double shortfall = isnan(f.slope) ? NAN : fmax(0.0, (*m)->order - f.slope);
-    fm_verdict_route(v, name, shortfall, FM_SO_TOL, 0.0, where);
+    fm_verdict_route_q(v, FM_R_SO_ORDER, (*m)->name, name, shortfall, FM_SO_TOL, 0.0, where);
     fm_verdict_notef(v, "%s observed order %.3f%s", (*m)->name, f.slope,
                      f.slope > (*m)->order + FM_SO_TOL ? " (superconvergent, see header)" : "");
     if (f.used < FM_SO_LEVELS)

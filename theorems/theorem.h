@@ -8,8 +8,11 @@
  * to a case (e.g. the VP misprint on a cond_ot case) gives FM_OUTCOME_NA.
  *
  * Every check compares one or more *routes* with a tolerance each; the
- * verdict keeps the route with the largest margin = value / tol (a route
- * fails when margin > 1) and lists all routes in `note`.
+ * verdict records every route (fm_route: stable key, label, value, tol,
+ * error estimate, worst point), keeps a copy of the one with the largest
+ * margin = value / tol (a route fails when margin > 1), and writes the same
+ * routes and its remarks as text in `note` for people.  Programs read the
+ * records, never the note.
  */
 #ifndef FM_THEOREM_H
 #define FM_THEOREM_H
@@ -17,6 +20,7 @@
 #include <stdint.h>
 
 #include "case.h"
+#include "route_keys.h"
 
 typedef enum {
   FM_OUTCOME_PASS = 0,
@@ -33,18 +37,49 @@ const char *fm_outcome_name(fm_outcome o);
 /* "pass", "warn", "fail", "n/a", "undecided" (JSON). */
 const char *fm_outcome_key(fm_outcome o);
 
+/* One route: a statistic against its tolerance (fails when value > tol or
+ * value is NaN).  `decided` is 0 when the route could not buy the power it
+ * claims on this case (its value then decides nothing). */
+typedef struct {
+  fm_route_id id;
+  char key[48];              /* fm_route_key(id), "-<qualifier>" appended */
+  char label[128];           /* for people */
+  double value, tol, err;
+  int decided;
+  char worst[256];           /* where the route was worst */
+} fm_route;
+
+/* A number reported for information (route_keys.h). */
+typedef struct {
+  fm_fact_id id;
+  char key[48];              /* fm_fact_key(id), ".<qualifier>" appended */
+  double value;
+} fm_fact;
+
+#define FM_VERDICT_MAX_ROUTES 24
+#define FM_VERDICT_MAX_FACTS 24
+
 typedef struct {
   const char *theorem;       /* theorem id */
   char case_name[96];
   char mutant[96];           /* "" for the true statement */
-  char statistic[128];       /* what `value` measures (the deciding route) */
-  double value;              /* the statistic */
-  double tol;                /* its tolerance */
-  double err;                /* error estimate of the statistic (0 if none) */
-  double margin;             /* value / tol of the deciding route */
   fm_outcome outcome;
-  char worst[256];           /* where the deciding route was worst */
-  char note[4096];           /* every route: name value/tol; warnings */
+  int status;                /* FM_OK, or why the check could not run (then
+                                outcome is FAIL) */
+  /* the deciding route (largest margin): copies of its fields */
+  char statistic[128];       /* its label */
+  double value;
+  double tol;
+  double err;
+  double margin;             /* value / tol */
+  char worst[256];
+  int decider;               /* index of the deciding route, -1 before any */
+  fm_route routes[FM_VERDICT_MAX_ROUTES];
+  size_t nroutes;
+  fm_fact facts[FM_VERDICT_MAX_FACTS];
+  size_t nfacts;
+  char note[4096];           /* for people: every route "label value/tol" and
+                                every remark, in the order recorded */
 } fm_verdict;
 
 typedef struct {
@@ -78,11 +113,27 @@ int fm_theorem_run(fm_verdict *v, const fm_theorem *t, const fm_case *c,
 
 /* --- helpers for check implementations (verdict.c) --- */
 void fm_verdict_init(fm_verdict *v);
-/* Record one route: value against tol (fails when value > tol or value is
- * NaN).  Keeps the largest margin as the deciding route; appends
- * "name: value/tol" to note.  `worst` may be NULL. */
-void fm_verdict_route(fm_verdict *v, const char *name, double value, double tol,
-                      double err, const char *worst);
+/* Record route `id` (its fixed label): value against tol.  Keeps the largest
+ * margin as the deciding route; appends "label value/tol" to note.  `worst`
+ * may be NULL. */
+void fm_verdict_route(fm_verdict *v, fm_route_id id, double value, double tol, double err,
+                      const char *worst);
+/* The same with a qualifier appended to the key ("order-rk4") and an explicit
+ * label (either may be NULL: no qualifier; the fixed label). */
+void fm_verdict_route_q(fm_verdict *v, fm_route_id id, const char *qual, const char *label,
+                        double value, double tol, double err, const char *worst);
+/* Record a fact (qual may be NULL).  Recording the same (id, qual) again
+ * replaces the value. */
+void fm_verdict_fact(fm_verdict *v, fm_fact_id id, const char *qual, double value);
+/* The recorded route / fact with this id and qualifier (NULL qual: the first
+ * with this id), or NULL. */
+const fm_route *fm_verdict_route_get(const fm_verdict *v, fm_route_id id, const char *qual);
+const fm_fact *fm_verdict_fact_get(const fm_verdict *v, fm_fact_id id, const char *qual);
+/* The deciding route (largest margin), NULL when none was recorded. */
+const fm_route *fm_verdict_decider(const fm_verdict *v);
+/* margin of a route: value/tol, INFINITY when it produced no number */
+double fm_route_margin(const fm_route *r);
+int fm_route_fails(const fm_route *r);
 /* Append free text to note (warnings, ESS, observed orders). */
 void fm_verdict_notef(fm_verdict *v, const char *fmt, ...)
 #if defined(__GNUC__)

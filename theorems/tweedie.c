@@ -83,10 +83,8 @@ static const char *const fm_tw_mutants[] = {
     NULL,
 };
 
-static const char *const fm_tw_route_names[FM_TW_NR] = {
-    "mean: double vs MPFR",
-    "(x + sigma^2 score)/alpha (double) vs MPFR mean",
-    "identity at prec bits (MPFR twin)",
+static const fm_route_id fm_tw_route_ids[FM_TW_NR] = {
+    FM_R_TW_MEAN, FM_R_TW_RHS, FM_R_TW_MP,
 };
 
 typedef struct {
@@ -280,7 +278,7 @@ static void fm_tw_report(fm_verdict *v, fm_tw_work *w, const fm_pointset *ps)
       continue;
     char where[256];
     fm_point_describe(where, sizeof where, ps, w->w[r].at);
-    fm_verdict_route(v, fm_tw_route_names[r], w->w[r].value, w->w[r].tol, 0.0, where);
+    fm_verdict_route(v, fm_tw_route_ids[r], w->w[r].value, w->w[r].tol, 0.0, where);
   }
   fm_verdict_notef(v, "max condition number of (x + sigma^2 score)/alpha %.3g", w->kappa_max);
   if (w->skip_ill > 0)

@@ -1,6 +1,7 @@
 /* verdict.c -- bookkeeping shared by every theorem check: routes, margins,
  * notes, and the run wrapper that stamps theorem/case/mutant names. */
 #include "theorem.h"
+#include "fm_status.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -32,6 +33,7 @@ void fm_verdict_init(fm_verdict *v)
   v->margin = -INFINITY;
   v->value = NAN;
   v->tol = NAN;
+  v->decider = -1;
 }
 
 static void fm_verdict_append(fm_verdict *v, const char *text)
@@ -52,25 +54,106 @@ void fm_verdict_notef(fm_verdict *v, const char *fmt, ...)
   fm_verdict_append(v, buf);
 }
 
-void fm_verdict_route(fm_verdict *v, const char *name, double value, double tol,
-                      double err, const char *worst)
+double fm_route_margin(const fm_route *r)
 {
   /* NaN never passes: a route that produced no number (value NaN, or a
    * margin inf/inf, 0/0) has failed, and so has a non-positive tolerance. */
-  double margin = value / tol;
-  if (isnan(value) || isnan(margin) || !(tol > 0.0))
+  double margin = r->value / r->tol;
+  if (isnan(r->value) || isnan(margin) || !(r->tol > 0.0))
     margin = INFINITY;
-  fm_verdict_notef(v, "%s %.3g/%.3g", name, value, tol);
+  return margin;
+}
+
+int fm_route_fails(const fm_route *r)
+{
+  return fm_route_margin(r) > 1.0;
+}
+
+static void fm_key_make(char *key, size_t len, const char *base, char sep, const char *qual)
+{
+  if (qual != NULL && qual[0] != '\0')
+    snprintf(key, len, "%s%c%s", base, sep, qual);
+  else
+    snprintf(key, len, "%s", base);
+}
+
+void fm_verdict_route_q(fm_verdict *v, fm_route_id id, const char *qual, const char *label,
+                        double value, double tol, double err, const char *worst)
+{
+  fm_route r = {.id = id, .value = value, .tol = tol, .err = err, .decided = 1};
+  fm_key_make(r.key, sizeof r.key, fm_route_key(id), '-', qual);
+  snprintf(r.label, sizeof r.label, "%s", label != NULL ? label : fm_route_label(id));
+  snprintf(r.worst, sizeof r.worst, "%s", worst != NULL ? worst : "");
+  int at = -1;
+  if (v->nroutes < FM_VERDICT_MAX_ROUTES) {
+    at = (int)v->nroutes;
+    v->routes[v->nroutes++] = r;
+  } else
+    v->status = FM_ERANGE; /* a check with more routes than the record holds: a
+                              defect the tests catch, never a silent loss */
+  double margin = fm_route_margin(&r);
+  fm_verdict_notef(v, "%s %.3g/%.3g", r.label, value, tol);
   if (margin > 1.0 && v->outcome != FM_OUTCOME_NA)
     v->outcome = FM_OUTCOME_FAIL;
   if (margin > v->margin || isnan(v->value)) {
     v->margin = margin;
+    v->decider = at;
     v->value = value;
     v->tol = tol;
     v->err = err;
-    snprintf(v->statistic, sizeof v->statistic, "%s", name);
-    snprintf(v->worst, sizeof v->worst, "%s", worst != NULL ? worst : "");
+    snprintf(v->statistic, sizeof v->statistic, "%s", r.label);
+    snprintf(v->worst, sizeof v->worst, "%s", r.worst);
   }
+}
+
+void fm_verdict_route(fm_verdict *v, fm_route_id id, double value, double tol, double err,
+                      const char *worst)
+{
+  fm_verdict_route_q(v, id, NULL, NULL, value, tol, err, worst);
+}
+
+void fm_verdict_fact(fm_verdict *v, fm_fact_id id, const char *qual, double value)
+{
+  char key[sizeof v->facts[0].key];
+  fm_key_make(key, sizeof key, fm_fact_key(id), '.', qual);
+  for (size_t i = 0; i < v->nfacts; i++)
+    if (strcmp(v->facts[i].key, key) == 0) {
+      v->facts[i].value = value;
+      return;
+    }
+  if (v->nfacts >= FM_VERDICT_MAX_FACTS) {
+    v->status = FM_ERANGE;
+    return;
+  }
+  fm_fact *f = &v->facts[v->nfacts++];
+  f->id = id;
+  snprintf(f->key, sizeof f->key, "%s", key);
+  f->value = value;
+}
+
+const fm_route *fm_verdict_route_get(const fm_verdict *v, fm_route_id id, const char *qual)
+{
+  char key[sizeof v->routes[0].key];
+  fm_key_make(key, sizeof key, fm_route_key(id), '-', qual);
+  for (size_t i = 0; i < v->nroutes; i++)
+    if (v->routes[i].id == id && (qual == NULL || strcmp(v->routes[i].key, key) == 0))
+      return &v->routes[i];
+  return NULL;
+}
+
+const fm_route *fm_verdict_decider(const fm_verdict *v)
+{
+  return v->decider >= 0 ? &v->routes[v->decider] : NULL;
+}
+
+const fm_fact *fm_verdict_fact_get(const fm_verdict *v, fm_fact_id id, const char *qual)
+{
+  char key[sizeof v->facts[0].key];
+  fm_key_make(key, sizeof key, fm_fact_key(id), '.', qual);
+  for (size_t i = 0; i < v->nfacts; i++)
+    if (v->facts[i].id == id && (qual == NULL || strcmp(v->facts[i].key, key) == 0))
+      return &v->facts[i];
+  return NULL;
 }
 
 void fm_verdict_warn(fm_verdict *v)
@@ -110,6 +193,9 @@ int fm_theorem_run(fm_verdict *v, const fm_theorem *t, const fm_case *c,
   if (mutant > 0)
     snprintf(v->mutant, sizeof v->mutant, "%s", t->mutants[mutant - 1]);
   int st = t->check(v, c, o, mutant);
+  if (st == FM_OK)
+    st = v->status; /* a record overflow */
+  v->status = st;
   if (st != FM_OK) {
     v->outcome = FM_OUTCOME_FAIL;
     fm_verdict_notef(v, "check could not run: %s", fm_strerror(st));
@@ -120,4 +206,37 @@ int fm_theorem_run(fm_verdict *v, const fm_theorem *t, const fm_case *c,
     fm_verdict_notef(v, "no route was evaluated");
   }
   return st;
+}
+
+static const char *const fm_route_keys[FM_R_COUNT] = {
+#define FM_ROUTE_KEY(sym, key, label) key,
+    FM_ROUTE_LIST(FM_ROUTE_KEY)
+#undef FM_ROUTE_KEY
+};
+
+static const char *const fm_route_labels[FM_R_COUNT] = {
+#define FM_ROUTE_LABEL(sym, key, label) label,
+    FM_ROUTE_LIST(FM_ROUTE_LABEL)
+#undef FM_ROUTE_LABEL
+};
+
+static const char *const fm_fact_keys[FM_F_COUNT] = {
+#define FM_FACT_KEY(sym, key) key,
+    FM_FACT_LIST(FM_FACT_KEY)
+#undef FM_FACT_KEY
+};
+
+const char *fm_route_key(fm_route_id id)
+{
+  return (unsigned)id < FM_R_COUNT ? fm_route_keys[id] : "?";
+}
+
+const char *fm_route_label(fm_route_id id)
+{
+  return (unsigned)id < FM_R_COUNT ? fm_route_labels[id] : NULL;
+}
+
+const char *fm_fact_key(fm_fact_id id)
+{
+  return (unsigned)id < FM_F_COUNT ? fm_fact_keys[id] : "?";
 }
