@@ -92,13 +92,6 @@ static const fm_route_id fm_pf_route_ids[FM_PF_NR] = {
     FM_R_PF_U, FM_R_PF_RHS, FM_R_PF_MP, FM_R_PF_VP, FM_R_PF_VP_MP, FM_R_PF_DRIFT, FM_R_PF_TRAJ,
 };
 
-int fm_pf_worst_rose(fm_worst *w, double value, double tol, size_t at)
-{
-  double m0 = w->have ? w->margin : -INFINITY;
-  fm_worst_add(w, value, tol, at);
-  return w->margin > m0;
-}
-
 static void fm_pf_work_free(fm_pf_work *w)
 {
   free(w->score);
@@ -138,39 +131,6 @@ static int fm_pf_work_alloc(fm_pf_work *w, const fm_case *c, const fm_check_opts
   if (st != FM_OK)
     fm_pf_work_free(w);
   return st;
-}
-
-/* --- candidate coefficients --- */
-
-double fm_pf_cand_time(const fm_pf_work *w, double t)
-{
-  return w->mutant == FM_PF_BACKWARDS ? 1.0 - t : t;
-}
-
-int fm_pf_coef(double *f, double *g2, fm_sched_val *ve, const fm_pf_work *w, double t)
-{
-  int st = fm_schedule_eval(ve, w->pw.c->sched, fm_pf_cand_time(w, t));
-  if (st != FM_OK)
-    return st;
-  *f = fm_sched_drift_f(ve);
-  *g2 = fm_sched_diffusion_g2(ve) * w->g2_factor;
-  if (w->mutant == FM_PF_G2_SIGN)
-    *g2 = -*g2;
-  return FM_OK;
-}
-
-void fm_pf_coef_mp(fm_pf_work *w, const fm_sched_mp *ve)
-{
-  mpfr_div(w->f, ve->dalpha, ve->alpha, MPFR_RNDN);
-  mpfr_mul(w->g2, ve->sigma, ve->dsigma, MPFR_RNDN);
-  mpfr_sqr(w->tmp, ve->sigma, MPFR_RNDN);
-  mpfr_mul(w->tmp, w->tmp, w->f, MPFR_RNDN);
-  mpfr_sub(w->g2, w->g2, w->tmp, MPFR_RNDN);
-  mpfr_mul_2ui(w->g2, w->g2, 1, MPFR_RNDN);
-  if (w->mutant == FM_PF_G2_SIGN)
-    mpfr_neg(w->g2, w->g2, MPFR_RNDN);
-  if (w->g2_factor != 1.0)
-    mpfr_mul_d(w->g2, w->g2, w->g2_factor, MPFR_RNDN);
 }
 
 /* max_i |(f x - c g2 score)_i - ref_i| in MPFR (f, g2 in w). */

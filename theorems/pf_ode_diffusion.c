@@ -39,65 +39,8 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "fdiff.h"
-#include "sched_fd.h"
 
-#define FM_PF_FD_LEVELS 5
 #define FM_PF_VP_GRID 256
-
-static int fm_pf_fd_fn(double *y, double t, void *ctx)
-{
-  const fm_schedule *s = ctx;
-  fm_sched_val v;
-  int st = fm_schedule_eval(&v, s, t);
-  if (st != FM_OK && st != FM_ESING)
-    return st;
-  if (!(v.alpha > 0.0))
-    return FM_ENONFIN; /* log alpha undefined: no finite-difference route here */
-  y[0] = log(v.alpha);
-  y[1] = v.sigma * v.sigma;
-  return FM_OK;
-}
-
-static int fm_pf_dcoef_ref(fm_pf_dcoef *r, const fm_pf_work *w, double s)
-{
-  if (w->vp) {
-    double beta = w->bmin + s * (w->bmax - w->bmin);
-    *r = (fm_pf_dcoef){-0.5 * beta, beta, FM_PF_EPS * beta, 2.0 * FM_PF_EPS * beta};
-    return FM_OK;
-  }
-  double t = 1.0 - s, h0 = fmin(fm_sched_fd_hmax(w->pw.c->sched), 0.25 * fmin(t, s));
-  if (!(h0 > 0.0))
-    return FM_EDOM;
-  double D[2], err[2];
-  fm_fdiff_info info;
-  int st = fm_fdiff_central(D, err, &info, fm_pf_fd_fn, (void *)w->pw.c->sched, 2, t, h0,
-                            FM_PF_FD_LEVELS);
-  if (st != FM_OK)
-    return st;
-  fm_sched_val v;
-  st = fm_schedule_eval(&v, w->pw.c->sched, t);
-  if (st != FM_OK)
-    return st;
-  double kappa = fm_sched_cond(&v), s2 = v.sigma * v.sigma;
-  r->fbar = -D[0];
-  r->gbar2 = -D[1] - 2.0 * r->fbar * s2;
-  double ev = 4.0 * kappa * FM_PF_EPS * (fabs(v.alpha) + fabs(v.sigma));
-  r->dfbar = err[0] + 8.0 * kappa * FM_PF_EPS / info.h_used;
-  r->dgbar2 = err[1] + 4.0 * fabs(v.sigma) * ev / info.h_used + 2.0 * s2 * r->dfbar +
-              FM_PF_EPS * fabs(r->gbar2);
-  return FM_OK;
-}
-
-int fm_pf_dcoef_cand(fm_pf_dcoef *r, const fm_pf_work *w, double s)
-{
-  int st = fm_pf_dcoef_ref(r, w, fm_pf_cand_time(w, s));
-  if (st == FM_OK && w->mutant == FM_PF_G2_SIGN)
-    r->gbar2 = -r->gbar2;
-  if (st == FM_OK)
-    r->gbar2 *= w->g2_factor;
-  return st;
-}
 
 /* --- route 5: fbar x - c gbar^2 score vs -u, both double --- */
 

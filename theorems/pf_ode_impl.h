@@ -1,9 +1,10 @@
 /* pf_ode_impl.h -- internal to theorem `pf-ode` (pf_ode.c): the workspace,
  * the candidate's coefficients, and the entry points of the route files:
  *   pf_ode.c            routes 1-3 at the points (u vs f x - g^2/2 score);
- *   pf_ode_diffusion.c  the diffusion-time coefficients fbar, gbar^2 computed
- *                       without f, g^2: route 4 (Song's VP-SDE on a grid)
- *                       and route 5 (the diffusion drift at the points);
+ *   pf_ode_coef.c       the coefficients every route shares: the candidate's
+ *                       f, g^2, and fbar, gbar^2 computed without them;
+ *   pf_ode_diffusion.c  route 4 (Song's VP-SDE on a grid) and route 5 (the
+ *                       diffusion drift at the points);
  *   pf_ode_traj.c       route 6: FM ODE vs diffusion PF-ODE trajectories.
  * Internal: nothing outside the theorem includes it. */
 #ifndef FM_PF_ODE_IMPL_H
@@ -54,7 +55,7 @@ typedef struct {
   double fbar, gbar2, dfbar, dgbar2;
 } fm_pf_dcoef;
 
-/* --- pf_ode.c --- */
+/* --- pf_ode_coef.c --- */
 /* fm_worst_add, returning whether the route's margin rose (routes not
  * located at a point write their where only then). */
 int fm_pf_worst_rose(fm_worst *w, double value, double tol, size_t at);
@@ -67,9 +68,10 @@ int fm_pf_coef(double *f, double *g2, fm_sched_val *ve, const fm_pf_work *w, dou
 /* The same in MPFR from MPFR schedule values ve: w->f, w->g2. */
 void fm_pf_coef_mp(fm_pf_work *w, const fm_sched_mp *ve);
 
-/* --- pf_ode_diffusion.c --- */
 /* The candidate's diffusion coefficients at s. */
 int fm_pf_dcoef_cand(fm_pf_dcoef *r, const fm_pf_work *w, double s);
+
+/* --- pf_ode_diffusion.c --- */
 /* Route 4 (vp only) on its grid of s. */
 int fm_pf_route_vp(fm_pf_work *w);
 /* Route 5 at point i (x, |x|_inf = xn, the double score and u in w, their
