@@ -21,6 +21,7 @@
 
 #define FM_SC_EPS DBL_EPSILON
 #define FM_SC_TINY 0x1p-1074
+#define FM_SC_BUMP_W 0.02 /* width of mutant 2's bump in alpha */
 
 enum { FM_SC_TRUE, FM_SC_DSIGMA, FM_SC_BUMP, FM_SC_ALPHA1, FM_SC_DALPHA };
 enum {
@@ -48,7 +49,7 @@ typedef struct {
   double eps_mp;
 } fm_sc_work;
 
-/* --- schedule_thm.c --- */
+/* --- schedule_cand.c --- */
 /* Candidate values and reported derivatives; on FM_ESING the values are
  * still returned (the infinite derivative as stored by the schedule). */
 int fm_sc_eval(fm_sched_val *v, const fm_sc_cand *k, double t);
