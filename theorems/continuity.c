@@ -49,6 +49,7 @@
 #include <string.h>
 
 #include "continuity_impl.h"
+#include "worst.h"
 
 #define FM_CT_ORDER_BAND 0.5
 #define FM_CT_MP_TOL 1e-40
@@ -76,9 +77,7 @@ static const fm_route_id fm_ct_route_ids[FM_CT_NR] = {
 /* ------------------------- bookkeeping ------------------------- */
 
 typedef struct {
-  double val[FM_CT_NR], tol[FM_CT_NR];
-  size_t worst[FM_CT_NR];
-  int have[FM_CT_NR];
+  fm_worst w[FM_CT_NR];
   double relres, mp_raw;
   size_t n_mp;
   long prec;
@@ -86,13 +85,8 @@ typedef struct {
 
 static void fm_ct_stat_add(fm_ct_stats *s, int r, double value, double tol, size_t i)
 {
-  double m = isnan(value) ? INFINITY : value / tol;
-  if (!s->have[r] || m > s->val[r] / s->tol[r] || isnan(s->val[r])) {
-    s->val[r] = isnan(value) ? INFINITY : value;
-    s->tol[r] = tol;
-    s->worst[r] = i;
-    s->have[r] = 1;
-  }
+  /* a NaN is recorded as an infinite value (printed "inf": no number) */
+  fm_worst_add(&s->w[r], isnan(value) ? INFINITY : value, tol, i);
 }
 
 /* Routes 1 and 2 for candidate k over the first n points (refs given). */
@@ -191,7 +185,7 @@ static int fm_ct_scan(fm_verdict *v, fm_ct_work *w, const fm_ct_ref *ref,
     int st = fm_ct_routes_fd(&s, w, &k, ref, ps, n, NULL);
     if (st != FM_OK)
       return st;
-    if (s.val[FM_CT_R_LOG] > 1.0) {
+    if (s.w[FM_CT_R_LOG].value > 1.0) {
       fm_verdict_notef(v, "smallest sigma' perturbation detected (of 1e-14..1e-2): "
                           "log form %.0e", pow(10.0, e));
       return FM_OK;
@@ -204,11 +198,11 @@ static int fm_ct_scan(fm_verdict *v, fm_ct_work *w, const fm_ct_ref *ref,
 static void fm_ct_record(fm_verdict *v, const fm_ct_stats *s, const fm_pointset *ps)
 {
   for (int r = 0; r < FM_CT_NR; r++) {
-    if (!s->have[r])
+    if (!s->w[r].have)
       continue;
     char where[256];
-    fm_point_describe(where, sizeof where, ps, s->worst[r]);
-    fm_verdict_route(v, fm_ct_route_ids[r], s->val[r], s->tol[r], 0.0, where);
+    fm_point_describe(where, sizeof where, ps, s->w[r].at);
+    fm_verdict_route(v, fm_ct_route_ids[r], s->w[r].value, s->w[r].tol, 0.0, where);
   }
 }
 
@@ -219,7 +213,7 @@ static void fm_ct_note_rel(fm_verdict *v, const fm_ct_stats *s, const double *re
   fm_verdict_notef(v, "largest log-form residual relative to its terms %.3g", s->relres);
   if (fm_min_median(&mn, &med, relD, n) > 0)
     fm_verdict_notef(v, "median |residual|/|d/dt log p| %.3g", med);
-  if (s->have[FM_CT_R_MP])
+  if (s->w[FM_CT_R_MP].have)
     fm_verdict_notef(v, "MPFR (%ld bits) on %zu points at h = 1e-20: the plain central "
                         "difference would leave %.2g of the terms (hence one Richardson "
                         "step)", s->prec, s->n_mp, s->mp_raw);

@@ -82,6 +82,7 @@
 #include "perturb.h"
 #include "points.h"
 #include "pointwise.h"
+#include "worst.h"
 
 #define FM_CV_EPS DBL_EPSILON
 #define FM_CV_MAX_REL 0.1
@@ -104,10 +105,9 @@ static const fm_route_id fm_cv_route_ids[FM_CV_NR] = {
 
 /* The worst decided pair of one route, and what was left undecided. */
 typedef struct {
-  double margin, value, tol, kappa_max, kappa_t;
-  size_t at;
+  fm_worst w;
+  double kappa_max, kappa_t;
   fm_param to, from, kto, kfrom;
-  int have;
   size_t decided, ill, loose, singular;
 } fm_cv_route;
 
@@ -283,16 +283,10 @@ static void fm_cv_magnitudes(fm_cv_work *w)
 static void fm_cv_record(fm_cv_route *r, double value, double tol, double kappa, size_t at,
                          double t, fm_param to, fm_param from)
 {
-  double m = isnan(value) ? INFINITY : value / tol;
   r->decided++;
-  if (!r->have || m > r->margin) {
-    r->margin = m;
-    r->value = value;
-    r->tol = tol;
-    r->at = at;
+  if (fm_worst_add(&r->w, value, tol, at)) {
     r->to = to;
     r->from = from;
-    r->have = 1;
   }
   if (kappa > r->kappa_max) {
     r->kappa_max = kappa;
@@ -567,15 +561,15 @@ static void fm_cv_report(fm_verdict *v, const fm_cv_work *w, const fm_pointset *
 {
   for (int r = 0; r < FM_CV_NR; r++) {
     const fm_cv_route *q = &w->r[r];
-    if (!q->have) {
+    if (!q->w.have) {
       fm_verdict_route(v, fm_cv_route_ids[r], NAN, 1.0, 0.0, "no decidable point");
       continue;
     }
     char where[256], pt[200];
-    fm_point_describe(pt, sizeof pt, ps, q->at);
+    fm_point_describe(pt, sizeof pt, ps, q->w.at);
     snprintf(where, sizeof where, "%s<-%s at %s", fm_param_name(q->to),
              fm_param_name(q->from), pt);
-    fm_verdict_route(v, fm_cv_route_ids[r], q->value, q->tol, 0.0, where);
+    fm_verdict_route(v, fm_cv_route_ids[r], q->w.value, q->w.tol, 0.0, where);
   }
   const fm_cv_route *a = &w->r[FM_CV_R_ANALYTIC];
   fm_verdict_notef(v, "max condition number of the maps %.3g (%s<-%s at t=%.10g)",
@@ -607,8 +601,8 @@ static int fm_cv_fails(int *fails, double e, void *vctx)
   int st = FM_OK;
   for (size_t i = 0; st == FM_OK && i < n; i++)
     st = fm_cv_point(w, s->ps, i);
-  fails[0] = w->r[FM_CV_R_ANALYTIC].have && w->r[FM_CV_R_ANALYTIC].margin > 1.0;
-  fails[1] = w->r[FM_CV_R_MP].have && w->r[FM_CV_R_MP].margin > 1.0;
+  fails[0] = w->r[FM_CV_R_ANALYTIC].w.have && w->r[FM_CV_R_ANALYTIC].w.margin > 1.0;
+  fails[1] = w->r[FM_CV_R_MP].w.have && w->r[FM_CV_R_MP].w.margin > 1.0;
   return st;
 }
 

@@ -86,6 +86,7 @@
  * compares two estimates of the same divergence, which scale together.
  */
 #include "theorems.h"
+#include "worst.h"
 
 #include <float.h>
 #include <gsl/gsl_cdf.h>
@@ -379,19 +380,6 @@ static void fm_lk_pack(double *y, const fm_lk_work *w, const double *x, size_t s
     memcpy(y + j * stride, x + j * w->d, w->d * sizeof *y);
 }
 
-typedef struct {
-  double value, tol;
-  size_t at;
-  int have;
-} fm_lk_worst;
-
-static void fm_lk_worst_add(fm_lk_worst *r, double value, double tol, size_t at)
-{
-  double m = isnan(value) ? INFINITY : value / tol;
-  if (!r->have || m > r->value / r->tol || isnan(r->value))
-    *r = (fm_lk_worst){value, tol, at, 1};
-}
-
 static double fm_lk_norm1(const double *a, size_t n)
 {
   double s = 0.0;
@@ -407,18 +395,18 @@ static double fm_lk_floor(double a, double b, double c)
 
 /* Routes 1 and 2 from the stored runs with l scaled by f (1 for the check
  * itself; 1 + e in the scan): the worst trajectory of each. */
-static void fm_lk_routes12(fm_lk_worst *r1, fm_lk_worst *r2, const fm_lk_work *w, double f)
+static void fm_lk_routes12(fm_worst *r1, fm_worst *r2, const fm_lk_work *w, double f)
 {
-  *r1 = *r2 = (fm_lk_worst){0};
+  *r1 = *r2 = (fm_worst){0};
   for (size_t j = 0; j < w->J; j++) {
     const fm_lk_traj *T = &w->traj[j];
     double la = f * T->la, lb = f * T->lb, lc = f * T->lc, le = f * T->le;
     double phiA = T->lp0 + la, fl = fm_lk_floor(T->lp1, T->lp0, la);
     double bA = (double)w->stA * FM_LK_TIGHT * (1.0 + fabs(la) + T->x0n) * (1.0 + T->s0);
     double bC = (double)w->stC * FM_LK_TIGHT * (1.0 + fabs(lc) + T->x1n) * (1.0 + T->s1);
-    fm_lk_worst_add(r1, fabs(phiA - T->lp1), fabs(phiA - (T->lB0 + lb)) + bA + fl, j);
+    fm_worst_add(r1, fabs(phiA - T->lp1), fabs(phiA - (T->lB0 + lb)) + bA + fl, j);
     double resC = fabs(T->lp0 - lc - T->lC1), resD = fabs(T->lB0 - le - T->lD1);
-    fm_lk_worst_add(r2, resC, fabs(resC - resD) + bC + fm_lk_floor(T->lp0, lc, T->lC1), j);
+    fm_worst_add(r2, resC, fabs(resC - resD) + bC + fm_lk_floor(T->lp0, lc, T->lC1), j);
   }
 }
 
@@ -447,7 +435,7 @@ static int fm_lk_trajectories(fm_verdict *v, fm_lk_work *w, uint64_t seed)
   }
   st = st ? st : fm_lk_run(C, w, FM_LK_T0, FM_LK_T1, FM_LK_TIGHT, 0, &stC);
   st = st ? st : fm_lk_run(D, w, FM_LK_T0, FM_LK_T1, FM_LK_LOOSE, 0, &stD);
-  fm_lk_worst r1 = {0}, r2 = {0}, r3 = {0};
+  fm_worst r1 = {0}, r2 = {0}, r3 = {0};
   double sumD = 0.0, sumD2 = 0.0, flH = 0.0;
   double *sc = malloc(d * sizeof *sc);
   w->traj = malloc(J * sizeof *w->traj);
@@ -478,7 +466,7 @@ static int fm_lk_trajectories(fm_verdict *v, fm_lk_work *w, uint64_t seed)
       rc = fmax(rc, fabs(c[i] - x1[j * d + i]));
       rd = fmax(rd, fabs(e[i] - x1[j * d + i]));
     }
-    fm_lk_worst_add(&r3, rc / xn, rd / xn + (double)(stA + stC) * FM_LK_TIGHT + 1e-12, j);
+    fm_worst_add(&r3, rc / xn, rd / xn + (double)(stA + stC) * FM_LK_TIGHT + 1e-12, j);
     for (size_t p = 0; p < w->P; p++) {
       double Dp = a[d + 1 + p] - a[d];
       sumD += Dp;
@@ -535,11 +523,11 @@ static int fm_lk_fd_fn(double *y, double s, void *ctx)
 }
 
 /* Route 5's worst point with the candidate divergence scaled by f. */
-static void fm_lk_route5(fm_lk_worst *r, const fm_lk_work *w, double f)
+static void fm_lk_route5(fm_worst *r, const fm_lk_work *w, double f)
 {
-  *r = (fm_lk_worst){0};
+  *r = (fm_worst){0};
   for (size_t p = 0; p < w->npt; p++)
-    fm_lk_worst_add(r, fabs(f * w->pdiv[p] - w->pfd[p]), w->ptol[p], p);
+    fm_worst_add(r, fabs(f * w->pdiv[p] - w->pfd[p]), w->ptol[p], p);
 }
 
 static int fm_lk_pointwise(fm_verdict *v, fm_lk_work *w, uint64_t seed, size_t npts)
@@ -558,7 +546,7 @@ static int fm_lk_pointwise(fm_verdict *v, fm_lk_work *w, uint64_t seed, size_t n
   }
   w->pfd = w->pdiv + ps->n;
   w->ptol = w->pfd + ps->n;
-  fm_lk_worst r = {0};
+  fm_worst r = {0};
   for (size_t p = 0; p < ps->n && st == FM_OK; p++) {
     double *x = buf, *u = buf + d;
     memcpy(x, ps->x + p * d, d * sizeof *x);
@@ -606,7 +594,7 @@ static int fm_lk_pointwise(fm_verdict *v, fm_lk_work *w, uint64_t seed, size_t n
 static int fm_lk_fails(int *fails, double e, void *ctx)
 {
   const fm_lk_work *w = ctx;
-  fm_lk_worst r1, r2, r5;
+  fm_worst r1, r2, r5;
   fm_lk_routes12(&r1, &r2, w, 1.0 + e);
   fm_lk_route5(&r5, w, 1.0 + e);
   fails[0] = !(r1.value <= r1.tol);

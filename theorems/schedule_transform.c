@@ -96,6 +96,7 @@
 #include "sched_fd.h"
 #include "transform.h"
 #include "transform_err.h"
+#include "worst.h"
 
 #define FM_ST_EPS DBL_EPSILON
 #define FM_ST_PROBE FM_TRANSFORM_ERR_PROBE
@@ -134,8 +135,7 @@ static int fm_st_make_b(fm_schedule **s, int k)
 }
 
 typedef struct {
-  double margin, value, tol;
-  int have;
+  fm_worst w;
   size_t decided, loose;
   char worst[256];
 } fm_st_route;
@@ -426,14 +426,9 @@ static void fm_st_record(fm_st_route *r, double value, double tol, double scale,
   }
   value /= scale;
   tol /= scale;
-  double m = isnan(value) ? INFINITY : value / tol;
   r->decided++;
-  if (r->have && !(m > r->margin))
+  if (!fm_worst_add(&r->w, value, tol, 0))
     return;
-  r->margin = m;
-  r->value = value;
-  r->tol = tol;
-  r->have = 1;
   char pt[200];
   fm_point_describe(pt, sizeof pt, at->ps, at->i);
   snprintf(r->worst, sizeof r->worst, "B=%s, t_r=%.17g, r: %s", fm_st_b_names[at->b], at->t,
@@ -619,11 +614,11 @@ static void fm_st_report(fm_verdict *v, const fm_st_work *w)
     const fm_st_route *q = &w->r[r];
     if (w->mutant != FM_ST_TRUE && r >= FM_ST_R_FD_T)
       continue;
-    if (!q->have) {
+    if (!q->w.have) {
       fm_verdict_route(v, fm_st_route_ids[r], NAN, 1.0, 0.0, "no decidable point");
       continue;
     }
-    fm_verdict_route(v, fm_st_route_ids[r], q->value, q->tol, 0.0, q->worst);
+    fm_verdict_route(v, fm_st_route_ids[r], q->w.value, q->w.tol, 0.0, q->worst);
   }
   fm_verdict_notef(v, "max tol/(eps U) %.3g", w->cond_max);
   for (int b = 0; b < FM_ST_NB; b++)
@@ -639,7 +634,7 @@ static void fm_st_report(fm_verdict *v, const fm_st_work *w)
     double found[3] = {NAN, NAN, NAN};
     for (int r = 0; r < 3; r++)
       for (int k = 0; k < FM_PERTURB_NDECADES && isnan(found[r]); k++)
-        if (w->scan[k][r].have && w->scan[k][r].margin > 1.0)
+        if (w->scan[k][r].w.have && w->scan[k][r].w.margin > 1.0)
           found[r] = fm_perturb_decades[k];
     fm_perturb_note(v, "t_r'", FM_PERTURB_DECADES_RANGE, 3, names, found);
   }
