@@ -23,7 +23,7 @@
  *
  * Cases: one per dimension and the special VE schedule: gauss1d-ve,
  * bimodal1d-cond_ot, ring8-vp, aniso3d-cond_ot, mix16d-vp.  Seeds 1..200
- * (FM_CAL_SEEDS overrides, for a quick look).
+ * (FM_CALIB_SEEDS overrides, for a quick look).
  */
 #include <criterion/criterion.h>
 #include <gsl/gsl_cdf.h>
@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fm_test_calib.h"
 #include "case.h"
 #include "theorems.h"
 
@@ -97,10 +98,7 @@ static int cmp_d(const void *a, const void *b)
 
 Test(calibration_mcq, false_alarm_rates_and_mutant_detection_over_seeds, .timeout = 7200)
 {
-  int nseeds = 200;
-  const char *env = getenv("FM_CAL_SEEDS");
-  if (env != NULL && atoi(env) > 0)
-    nseeds = atoi(env);
+  int nseeds = (int)fm_test_calib_seeds();
   thm_count cnt[NTHM];
   memset(cnt, 0, sizeof cnt);
   for (size_t k = 0; k < NTHM; k++)
