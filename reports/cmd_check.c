@@ -6,6 +6,7 @@
  * reported as a failure of the check itself: the check could not tell a
  * wrong statement from the right one.  Exit 1 if any row fails. */
 #include "cli.h"
+#include "cli_opts.h"
 #include "cli_progress.h"
 #include "check_rows.h"
 #include "theorem.h"
@@ -59,56 +60,82 @@ static void fm_check_list(void)
     printf("  %s\n", fm_case_builtin_file(i));
 }
 
+static int fm_check_opt_case(void *ctx, const char *v)
+{
+  fm_check_args *a = ctx;
+  if (a->ncases == FM_MAXARG)
+    return fm_cli_error("too many --case options (at most %d)", FM_MAXARG);
+  a->cases[a->ncases++] = (char *)v;
+  return FM_EXIT_OK;
+}
+
+static int fm_check_opt_theorem(void *ctx, const char *v)
+{
+  fm_check_args *a = ctx;
+  const fm_theorem *t = fm_theorem_find(v);
+  if (t == NULL)
+    return fm_cli_error("--theorem %s: no such theorem (see 'fmcheck check --list')", v);
+  if (a->nthms == FM_MAXARG)
+    return fm_cli_error("too many --theorem options");
+  a->thms[a->nthms++] = t;
+  return FM_EXIT_OK;
+}
+
+static int fm_check_opt_seed(void *ctx, const char *v)
+{
+  fm_check_args *a = ctx;
+  unsigned long long n;
+  if (fm_cli_parse_u64(&n, v) != 0 || n == 0)
+    return fm_cli_error("--seed %s: expected a positive integer", v);
+  a->opts.seed = n;
+  return FM_EXIT_OK;
+}
+
+static int fm_check_opt_points(void *ctx, const char *v)
+{
+  fm_check_args *a = ctx;
+  unsigned long long n;
+  if (fm_cli_parse_u64(&n, v) != 0 || n < 4 || n > 1000000)
+    return fm_cli_error("--points %s: expected an integer in [4, 1e6]", v);
+  a->opts.npoints = (int)n;
+  return FM_EXIT_OK;
+}
+
+static int fm_check_opt_prec(void *ctx, const char *v)
+{
+  fm_check_args *a = ctx;
+  unsigned long long n;
+  if (fm_cli_parse_u64(&n, v) != 0 || n < 128 || n > 65536)
+    return fm_cli_error("--prec %s: expected an integer in [128, 65536]", v);
+  a->opts.prec = (unsigned)n;
+  return FM_EXIT_OK;
+}
+
+/* Returns FM_EXIT_OK, -1 after --help, or FM_EXIT_USAGE. */
 static int fm_check_parse(fm_check_args *a, int argc, char **argv)
 {
   memset(a, 0, sizeof *a);
   a->opts = fm_check_opts_default();
   a->controls = 1;
-  for (int i = 1; i < argc; i++) {
-    int missing = 0;
-    const char *v;
-    unsigned long long n;
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-      fm_check_help(stdout);
-      return -1;
-    } else if (strcmp(argv[i], "--verbose") == 0) {
-      a->verbose = 1;
-    } else if (strcmp(argv[i], "--no-controls") == 0) {
-      a->controls = 0;
-    } else if (strcmp(argv[i], "--list") == 0) {
-      a->list = 1;
-    } else if ((v = fm_cli_optval(argc, argv, &i, "--case", &missing)) != NULL) {
-      if (a->ncases == FM_MAXARG)
-        return fm_cli_error("too many --case options (at most %d)", FM_MAXARG);
-      a->cases[a->ncases++] = (char *)v;
-    } else if ((v = fm_cli_optval(argc, argv, &i, "--theorem", &missing)) != NULL) {
-      const fm_theorem *t = fm_theorem_find(v);
-      if (t == NULL)
-        return fm_cli_error("--theorem %s: no such theorem (see 'fmcheck check --list')", v);
-      if (a->nthms == FM_MAXARG)
-        return fm_cli_error("too many --theorem options");
-      a->thms[a->nthms++] = t;
-    } else if ((v = fm_cli_optval(argc, argv, &i, "--json", &missing)) != NULL) {
-      a->json = v;
-    } else if ((v = fm_cli_optval(argc, argv, &i, "--seed", &missing)) != NULL) {
-      if (fm_cli_parse_u64(&n, v) != 0 || n == 0)
-        return fm_cli_error("--seed %s: expected a positive integer", v);
-      a->opts.seed = n;
-    } else if ((v = fm_cli_optval(argc, argv, &i, "--points", &missing)) != NULL) {
-      if (fm_cli_parse_u64(&n, v) != 0 || n < 4 || n > 1000000)
-        return fm_cli_error("--points %s: expected an integer in [4, 1e6]", v);
-      a->opts.npoints = (int)n;
-    } else if ((v = fm_cli_optval(argc, argv, &i, "--prec", &missing)) != NULL) {
-      if (fm_cli_parse_u64(&n, v) != 0 || n < 128 || n > 65536)
-        return fm_cli_error("--prec %s: expected an integer in [128, 65536]", v);
-      a->opts.prec = (unsigned)n;
-    } else if (!missing) {
-      fm_check_help(stderr);
-      return fm_cli_error("check: unknown argument '%s'", argv[i]);
-    }
-    if (missing)
-      return FM_EXIT_USAGE;
-  }
+  fm_cli_optfn f_case = {fm_check_opt_case, a}, f_thm = {fm_check_opt_theorem, a},
+               f_seed = {fm_check_opt_seed, a}, f_points = {fm_check_opt_points, a},
+               f_prec = {fm_check_opt_prec, a};
+  fm_cli_opt opts[] = {
+      {"--verbose", FM_OPT_FLAG, &a->verbose, 1, 0, 0, 0, 0},
+      {"--no-controls", FM_OPT_FLAG, &a->controls, 0, 0, 0, 0, 0},
+      {"--list", FM_OPT_FLAG, &a->list, 1, 0, 0, 0, 0},
+      {"--case", FM_OPT_FN, &f_case, 0, 0, 0, 0, 0},
+      {"--theorem", FM_OPT_FN, &f_thm, 0, 0, 0, 0, 0},
+      {"--json", FM_OPT_STR, &a->json, 0, 0, 0, 0, 0},
+      {"--seed", FM_OPT_FN, &f_seed, 0, 0, 0, 0, 0},
+      {"--points", FM_OPT_FN, &f_points, 0, 0, 0, 0, 0},
+      {"--prec", FM_OPT_FN, &f_prec, 0, 0, 0, 0, 0},
+      {NULL, FM_OPT_FLAG, NULL, 0, 0, 0, 0, 0},
+  };
+  int rc = fm_cli_opts_parse_ex(opts, argc, argv, "check", fm_check_help,
+                                FM_OPTS_UNKNOWN_SHOWS_HELP);
+  if (rc != 0)
+    return rc == 1 ? -1 : rc;
   if (a->nthms == 0)
     for (size_t i = 0; fm_theorems[i] != NULL && i < FM_MAXARG; i++)
       a->thms[a->nthms++] = fm_theorems[i];
