@@ -4,7 +4,9 @@
  * A row passes when the true statement passes (PASS or WARN) AND every
  * applicable negative control is rejected (FAIL).  A control that passes is
  * reported as a failure of the check itself: the check could not tell a
- * wrong statement from the right one.  Exit 1 if any row fails. */
+ * wrong statement from the right one.  Exit 1 if any row fails; rows whose
+ * truth is UNDECIDED or n/a are counted apart and do not fail (with
+ * --strict UNDECIDED ones do: a budget too small is then an error). */
 #include "cli.h"
 #include "cli_opts.h"
 #include "cli_progress.h"
@@ -23,7 +25,7 @@ typedef struct {
   const fm_theorem *thms[FM_MAXARG];
   size_t nthms;
   const char *json;
-  int verbose, controls, list;
+  int verbose, controls, list, strict;
   fm_check_opts opts;
 } fm_check_args;
 
@@ -32,7 +34,7 @@ static void fm_check_help(FILE *f)
   fprintf(f,
           "usage: fmcheck check [--case F]... [--theorem ID]... [--json F] [--seed N]\n"
           "                     [--points N] [--prec BITS] [--no-controls] [--verbose]\n"
-          "                     [--list]\n\n"
+          "                     [--list] [--strict]\n\n"
           "Run every theorem on every case (the built-in cases when no --case is\n"
           "given) and print one row per (theorem, case).  Each row also runs the\n"
           "theorem's negative controls (mutants that must be rejected) unless\n"
@@ -45,8 +47,12 @@ static void fm_check_help(FILE *f)
           "  --prec BITS    MPFR reference precision (default 256, minimum 128)\n"
           "  --no-controls  skip the negative controls\n"
           "  --verbose      print every route of every verdict\n"
-          "  --list         list theorems and built-in cases, then exit\n\n"
-          "Exit status: 0 all rows pass, 1 a theorem failed or a negative control\n"
+          "  --list         list theorems and built-in cases, then exit\n"
+          "  --strict       an UNDECIDED row (the budget could not buy the stated\n"
+          "                 power) makes the exit status 1\n\n"
+          "The summary counts every row: passed (with warnings), failed, undecided,\n"
+          "n/a.  Exit status: 0 no row failed (UNDECIDED and n/a rows do not fail;\n"
+          "with --strict UNDECIDED ones do), 1 a theorem failed or a negative control\n"
           "was not rejected, 2 bad input or usage.\n");
 }
 
@@ -124,6 +130,7 @@ static int fm_check_parse(fm_check_args *a, int argc, char **argv)
       {"--verbose", FM_OPT_FLAG, &a->verbose, 1, 0, 0, 0, 0},
       {"--no-controls", FM_OPT_FLAG, &a->controls, 0, 0, 0, 0, 0},
       {"--list", FM_OPT_FLAG, &a->list, 1, 0, 0, 0, 0},
+      {"--strict", FM_OPT_FLAG, &a->strict, 1, 0, 0, 0, 0},
       {"--case", FM_OPT_FN, &f_case, 0, 0, 0, 0, 0},
       {"--theorem", FM_OPT_FN, &f_thm, 0, 0, 0, 0, 0},
       {"--json", FM_OPT_STR, &a->json, 0, 0, 0, 0, 0},
@@ -150,7 +157,8 @@ static void fm_check_row_print(const fm_check_row *r, int verbose)
   printf("%-14s %-24s %-4s %9.2e %9.2e %9.2e  %-18s %s\n", r->truth.theorem,
          r->truth.case_name, r->ok ? fm_outcome_name(r->truth.outcome) : "FAIL",
          r->truth.value, r->truth.tol, r->truth.margin, ctl, r->truth.statistic);
-  if (verbose || !r->ok || r->truth.outcome == FM_OUTCOME_WARN) {
+  if (verbose || !r->ok || r->truth.outcome == FM_OUTCOME_WARN ||
+      r->truth.outcome == FM_OUTCOME_UNDECIDED) {
     printf("    routes: %s\n", r->truth.note);
     if (r->truth.worst[0])
       printf("    worst:  %s\n", r->truth.worst);
@@ -180,7 +188,7 @@ int fm_cli_check(int argc, char **argv)
   rc = fm_cli_cases_load(&cases, &ncases, a.cases, a.ncases);
   if (rc != FM_EXIT_OK)
     return rc;
-  size_t nrows = a.nthms * ncases, k = 0, failed = 0;
+  size_t nrows = a.nthms * ncases, k = 0;
   fm_cli_progress prog;
   char what[160];
   fm_cli_progress_init(&prog, "check");
@@ -199,9 +207,12 @@ int fm_cli_check(int argc, char **argv)
       fm_cli_progress_done(&prog); /* the row goes where the status line was */
       fm_check_row_print(&rows[k], a.verbose);
       fflush(stdout);
-      failed += !rows[k].ok;
     }
-  printf("\n%zu rows: %zu passed, %zu failed\n", nrows, nrows - failed, failed);
+  fm_check_tally tally;
+  char sum[160];
+  fm_check_tally_rows(&tally, rows, nrows);
+  fm_check_tally_text(sum, sizeof sum, &tally);
+  printf("\n%zu rows: %s\n", nrows, sum);
   if (a.json != NULL)
     rc = fm_report_json_check(a.json, rows, nrows, &a.opts);
   for (size_t i = 0; i < nrows; i++)
@@ -210,5 +221,7 @@ int fm_cli_check(int argc, char **argv)
   fm_cli_cases_free(cases, ncases);
   if (rc != FM_EXIT_OK)
     return rc;
-  return failed ? FM_EXIT_FAIL : FM_EXIT_OK;
+  if (tally.failed > 0 || (a.strict && tally.undecided > 0))
+    return FM_EXIT_FAIL;
+  return FM_EXIT_OK;
 }

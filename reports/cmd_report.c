@@ -417,8 +417,10 @@ static void fm_rep_print_summary(const fm_report *r, const char *dir)
   fm_report_count(&k, r);
   printf("\nsweep series: %zu passed, %zu failed, %zu not decided; ", k.series_pass,
          k.series_fail, k.series_na);
+  char rows[160];
+  fm_check_tally_text(rows, sizeof rows, &k.tally);
   if (k.rows > 0)
-    printf("check rows: %zu of %zu pass\n", k.rows_ok, k.rows);
+    printf("check rows: %zu: %s\n", k.rows, rows);
   else
     printf("checks not run\n");
   printf("report written to %s (report.md, report.json, plots/)\n", dir);
