@@ -41,7 +41,8 @@ static void fm_check_help(FILE *f)
           "--no-controls is given.\n\n"
           "  --case F       a case file (JSON, DESIGN §4) or a built-in case name\n"
           "  --theorem ID   only this theorem (repeatable); see --list\n"
-          "  --json F       also write every verdict as JSON to F (atomically)\n"
+          "  --json F       also write every verdict as JSON to F (atomically; a\n"
+          "                 character device or FIFO F is written into)\n"
           "  --seed N       override the cases' seeds (default: each case's own)\n"
           "  --points N     random points per pointwise check (default 48)\n"
           "  --prec BITS    MPFR reference precision (default 256, minimum 128)\n"
@@ -53,7 +54,7 @@ static void fm_check_help(FILE *f)
           "The summary counts every row: passed (with warnings), failed, undecided,\n"
           "n/a.  Exit status: 0 no row failed (UNDECIDED and n/a rows do not fail;\n"
           "with --strict UNDECIDED ones do), 1 a theorem failed or a negative control\n"
-          "was not rejected, 2 bad input or usage.\n");
+          "was not rejected, 2 bad input, usage or a write error.\n");
 }
 
 static void fm_check_list(void)
@@ -199,21 +200,23 @@ int fm_cli_check(int argc, char **argv)
   }
   printf("%-14s %-24s %-4s %9s %9s %9s  %-18s %s\n", "theorem", "case", "verdict", "value",
          "tol", "margin", "controls rejected", "deciding route");
-  for (size_t ti = 0; ti < a.nthms; ti++)
-    for (size_t ci = 0; ci < ncases; ci++, k++) {
+  /* a row that cannot be written stops the run: the rest would be lost too */
+  for (size_t ti = 0; ti < a.nthms && rc == FM_EXIT_OK; ti++)
+    for (size_t ci = 0; ci < ncases && rc == FM_EXIT_OK; ci++, k++) {
       snprintf(what, sizeof what, "%s on %s", a.thms[ti]->id, cases[ci]->name);
       fm_cli_progress_show(&prog, k, nrows, what, -1.0);
       fm_check_row_run(&rows[k], a.thms[ti], cases[ci], &a.opts, a.controls);
       fm_cli_progress_done(&prog); /* the row goes where the status line was */
       fm_check_row_print(&rows[k], a.verbose);
-      fflush(stdout);
+      rc = fm_cli_stdout_flush();
     }
   fm_check_tally tally;
   char sum[160];
   fm_check_tally_rows(&tally, rows, nrows);
   fm_check_tally_text(sum, sizeof sum, &tally);
-  printf("\n%zu rows: %s\n", nrows, sum);
-  if (a.json != NULL)
+  if (rc == FM_EXIT_OK)
+    printf("\n%zu rows: %s\n", nrows, sum);
+  if (rc == FM_EXIT_OK && a.json != NULL)
     rc = fm_report_json_check(a.json, rows, nrows, &a.opts);
   for (size_t i = 0; i < nrows; i++)
     fm_check_row_clear(&rows[i]);

@@ -19,7 +19,8 @@ static void fm_field_help(FILE *f)
              "  t,x[0]..x[d-1],u[0]..u[d-1],score[0]..score[d-1],logp,mean[0]..mean[d-1]\n"
              "where u is the marginal field, score = grad log p_t, mean = E[x1|x_t=x].\n"
              "F is a case file or a built-in case name.\n"
-             "Exit status: 0 ok, 2 bad input or usage.\n");
+             "A FILE that is a character device or FIFO is written into, not replaced.\n"
+             "Exit status: 0 ok, 2 bad input, usage or a write error.\n");
 }
 
 static void fm_field_header(FILE *f, size_t d)
@@ -105,8 +106,7 @@ int fm_cli_field(int argc, char **argv)
   }
   if (rc == FM_EXIT_OK && outf == NULL) {
     fm_field_write(stdout, pts, out, n, d);
-    if (fflush(stdout) != 0)
-      rc = fm_cli_error("write error on standard output");
+    rc = fm_cli_stdout_flush();
   } else if (rc == FM_EXIT_OK) {
     fm_cli_atomic a;
     rc = fm_cli_atomic_open(&a, outf);
