@@ -4,7 +4,9 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void fm_check_row_run(fm_check_row *r, const fm_theorem *t, const fm_case *c,
                       const fm_check_opts *o, int controls)
@@ -26,8 +28,37 @@ void fm_check_row_run(fm_check_row *r, const fm_theorem *t, const fm_case *c,
     if (r->ctl[m].margin < r->min_margin)
       r->min_margin = r->ctl[m].margin;
   }
-  r->ok = (r->truth.outcome == FM_OUTCOME_PASS || r->truth.outcome == FM_OUTCOME_WARN) &&
+  /* UNDECIDED and n/a are not failures of the statement: they are counted
+   * apart (fm_check_tally) and `check --strict` decides about UNDECIDED */
+  fm_outcome truth = r->truth.outcome;
+  r->ok = (truth == FM_OUTCOME_PASS || truth == FM_OUTCOME_WARN || truth == FM_OUTCOME_NA ||
+           truth == FM_OUTCOME_UNDECIDED) &&
           r->rejected == r->applicable;
+}
+
+void fm_check_tally_rows(fm_check_tally *t, const fm_check_row *rows, size_t n)
+{
+  memset(t, 0, sizeof *t);
+  t->rows = n;
+  for (size_t i = 0; i < n; i++) {
+    fm_outcome o = rows[i].truth.outcome;
+    if (!rows[i].ok) {
+      t->failed++;
+    } else if (o == FM_OUTCOME_UNDECIDED) {
+      t->undecided++;
+    } else if (o == FM_OUTCOME_NA) {
+      t->na++;
+    } else {
+      t->passed++;
+      t->warned += o == FM_OUTCOME_WARN;
+    }
+  }
+}
+
+void fm_check_tally_text(char *buf, size_t len, const fm_check_tally *t)
+{
+  snprintf(buf, len, "%zu passed (%zu with warnings), %zu failed, %zu undecided, %zu n/a",
+           t->passed, t->warned, t->failed, t->undecided, t->na);
 }
 
 void fm_check_row_clear(fm_check_row *r)

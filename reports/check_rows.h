@@ -11,8 +11,22 @@ typedef struct {
   size_t nctl;
   size_t rejected, applicable;
   double min_margin;    /* smallest margin among applicable controls */
-  int ok;               /* truth passes and every applicable control fails */
+  int ok;               /* truth is not FAIL (PASS, WARN, n/a or UNDECIDED) and
+                           every applicable control fails */
 } fm_check_row;
+
+/* How rows count in every summary (check, report, report.md): failed when
+ * !ok; otherwise undecided or n/a by the truth's outcome; passed else, of
+ * which `warned` are WARN.  passed + failed + undecided + na == rows. */
+typedef struct {
+  size_t rows, passed, warned, failed, undecided, na;
+} fm_check_tally;
+
+void fm_check_tally_rows(fm_check_tally *t, const fm_check_row *rows, size_t n);
+
+/* "P passed (W with warnings), F failed, U undecided, A n/a" into buf (every
+ * count printed, zeros too). */
+void fm_check_tally_text(char *buf, size_t len, const fm_check_tally *t);
 
 void fm_check_row_run(fm_check_row *r, const fm_theorem *t, const fm_case *c,
                       const fm_check_opts *o, int controls);

@@ -35,6 +35,17 @@ int fm_cli_error(const char *fmt, ...)
 #endif
     ;
 
+/* Standard output.  fm_cli_stdout_flush flushes it and returns FM_EXIT_OK
+ * when everything written so far has reached it; otherwise it prints
+ * "fmcheck: write error on standard output: <reason>" (once per process:
+ * later calls return FM_EXIT_USAGE silently) and returns FM_EXIT_USAGE.  A
+ * command that streams rows calls it after each row, so that it stops at
+ * the first lost line instead of computing for nothing.  main() calls
+ * fm_cli_stdout_close after every command: flush, error flag, fclose -- no
+ * command exits 0 with its output lost. */
+int fm_cli_stdout_flush(void);
+int fm_cli_stdout_close(void);
+
 /* If argv[*i] is `name VALUE` or `name=VALUE`, return VALUE (advancing *i
  * past it); otherwise NULL.  Sets *missing (and prints) when the value is
  * absent. */
@@ -50,14 +61,19 @@ int fm_cli_parse_double(double *out, const char *s);
 int fm_cli_cases_load(fm_case ***cases, size_t *n, char **files, size_t nfiles);
 void fm_cli_cases_free(fm_case **cases, size_t n);
 
-/* Atomic output: write to PATH.tmpXXXXXX in the same directory, then rename.
- * fm_cli_atomic_open returns the stream (NULL + message on error);
- * fm_cli_atomic_commit closes, checks for write errors and renames, or
- * removes the temp file when ok == 0. */
+/* Atomic output: write to PATH.tmpXXXXXX in the same directory, then fsync
+ * and rename.  fm_cli_atomic_open returns the stream (NULL + message on
+ * error); fm_cli_atomic_commit flushes, checks for write errors (message,
+ * FM_EXIT_USAGE, PATH as it was) and renames, or removes the temp file when
+ * ok == 0 (silently: the caller reports why).  An existing PATH that is a
+ * character device or a FIFO is written in place, not replaced (as cp
+ * does); any other non-regular PATH (directory, socket, block device) is
+ * refused with FM_EXIT_USAGE. */
 typedef struct {
   FILE *f;
   char *path;
-  char *tmp;
+  char *tmp;      /* NULL when direct */
+  int direct;     /* PATH itself is open (device or FIFO): no rename */
 } fm_cli_atomic;
 int fm_cli_atomic_open(fm_cli_atomic *a, const char *path);
 int fm_cli_atomic_commit(fm_cli_atomic *a, int ok);

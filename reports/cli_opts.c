@@ -8,6 +8,9 @@ static int fm_opt_value(fm_cli_opt *o, const char *v, const char *cmd)
 {
   if (o->kind == FM_OPT_STR) {
     *(const char **)o->out = v;
+  } else if (o->kind == FM_OPT_FN) {
+    const fm_cli_optfn *f = o->out;
+    return f->fn(f->ctx, v);
   } else if (o->kind == FM_OPT_U64) {
     unsigned long long u;
     if (fm_cli_parse_u64(&u, v) != 0 || u < o->min_u)
@@ -53,6 +56,12 @@ static int fm_opt_match(fm_cli_opt *o, int argc, char **argv, int *i, const char
 int fm_cli_opts_parse(fm_cli_opt *opts, int argc, char **argv, const char *cmd,
                       fm_cli_help_fn help)
 {
+  return fm_cli_opts_parse_ex(opts, argc, argv, cmd, help, 0);
+}
+
+int fm_cli_opts_parse_ex(fm_cli_opt *opts, int argc, char **argv, const char *cmd,
+                         fm_cli_help_fn help, unsigned flags)
+{
   for (int i = 1; i < argc; i++)
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       help(stdout);
@@ -64,6 +73,10 @@ int fm_cli_opts_parse(fm_cli_opt *opts, int argc, char **argv, const char *cmd,
       r = fm_opt_match(o, argc, argv, &i, cmd);
     if (r == FM_EXIT_USAGE)
       return FM_EXIT_USAGE;
+    if (r == 0 && (flags & FM_OPTS_UNKNOWN_SHOWS_HELP)) {
+      help(stderr);
+      return fm_cli_error("%s: unknown argument '%s'", cmd, argv[i]);
+    }
     if (r == 0)
       return fm_cli_error("%s: unknown argument '%s' (see 'fmcheck %s --help')", cmd,
                           argv[i], cmd);

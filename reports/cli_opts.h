@@ -11,8 +11,18 @@ typedef enum {
   FM_OPT_FLAG,   /* int *: set to `flag_value` */
   FM_OPT_STR,    /* const char ** */
   FM_OPT_U64,    /* unsigned long long *, decimal, >= min_u */
-  FM_OPT_DBL     /* double *, finite, in [min_d, max_d] */
+  FM_OPT_DBL,    /* double *, finite, in [min_d, max_d] */
+  FM_OPT_FN      /* fm_cli_optfn *: its fn takes the value (repeatable options,
+                    checks with their own wording) */
 } fm_cli_optkind;
+
+/* An option whose value a function takes: fn(ctx, value) returns 0, or
+ * FM_EXIT_USAGE after printing its own message.  Kept behind `out` (a data
+ * pointer) so the option table keeps its shape. */
+typedef struct {
+  int (*fn)(void *ctx, const char *value);
+  void *ctx;
+} fm_cli_optfn;
 
 typedef struct {
   const char *name;     /* "--steps" */
@@ -34,6 +44,17 @@ typedef void (*fm_cli_help_fn)(FILE *f);
  * the bad value. */
 int fm_cli_opts_parse(fm_cli_opt *opts, int argc, char **argv, const char *cmd,
                       fm_cli_help_fn help);
+
+/* Flags of fm_cli_opts_parse_ex. */
+enum {
+  /* an unknown argument prints help(stderr), then "<cmd>: unknown argument
+   * 'X'" (the wording check, field and report always had) */
+  FM_OPTS_UNKNOWN_SHOWS_HELP = 1
+};
+
+/* fm_cli_opts_parse with flags (0 gives fm_cli_opts_parse). */
+int fm_cli_opts_parse_ex(fm_cli_opt *opts, int argc, char **argv, const char *cmd,
+                         fm_cli_help_fn help, unsigned flags);
 
 /* A required option is missing: help(stderr), then "fmcheck: <cmd>: <what>";
  * returns FM_EXIT_USAGE. */

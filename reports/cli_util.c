@@ -22,6 +22,38 @@ int fm_cli_error(const char *fmt, ...)
   return FM_EXIT_USAGE;
 }
 
+/* set once the write error has been reported: one message, not one per row */
+static int fm_cli_stdout_reported = 0;
+
+static int fm_cli_stdout_report(int err)
+{
+  if (fm_cli_stdout_reported)
+    return FM_EXIT_USAGE;
+  fm_cli_stdout_reported = 1;
+  /* a write that failed inside an earlier printf left only the error flag;
+   * the retry in fflush normally sets errno again, EIO when it does not */
+  return fm_cli_error("write error on standard output: %s", strerror(err ? err : EIO));
+}
+
+int fm_cli_stdout_flush(void)
+{
+  errno = 0;
+  int bad = fflush(stdout) != 0;
+  int err = errno;
+  if (!bad && !ferror(stdout) && !fm_cli_stdout_reported)
+    return FM_EXIT_OK;
+  return fm_cli_stdout_report(err);
+}
+
+int fm_cli_stdout_close(void)
+{
+  int rc = fm_cli_stdout_flush();
+  errno = 0;
+  if (fclose(stdout) != 0 && rc == FM_EXIT_OK)
+    rc = fm_cli_stdout_report(errno);
+  return rc;
+}
+
 const char *fm_cli_optval(int argc, char **argv, int *i, const char *name, int *missing)
 {
   size_t len = strlen(name);
@@ -127,9 +159,43 @@ void fm_cli_cases_free(fm_case **cases, size_t n)
   free(cases);
 }
 
+/* What a non-regular file is, for the refusal message. */
+static const char *fm_cli_file_kind(mode_t m)
+{
+  if (S_ISDIR(m))
+    return "a directory";
+  if (S_ISSOCK(m))
+    return "a socket";
+  if (S_ISBLK(m))
+    return "a block device";
+  return "not a regular file";
+}
+
 int fm_cli_atomic_open(fm_cli_atomic *a, const char *path)
 {
   a->f = NULL;
+  a->tmp = NULL;
+  a->direct = 0;
+  struct stat sb;
+  if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+    /* Renaming a temporary file over a device or a FIFO would replace the
+     * node itself (root may do that to /dev/null): write into it, as cp and
+     * a shell redirection do.  Anything else is refused. */
+    if (!S_ISCHR(sb.st_mode) && !S_ISFIFO(sb.st_mode))
+      return fm_cli_error("%s: exists and is %s; refusing to replace it", path,
+                          fm_cli_file_kind(sb.st_mode));
+    a->path = strdup(path);
+    if (a->path == NULL)
+      return fm_cli_error("out of memory");
+    a->f = fopen(path, "w");
+    if (a->f == NULL) {
+      int err = errno;
+      free(a->path);
+      return fm_cli_error("%s: cannot open for writing: %s", path, strerror(err));
+    }
+    a->direct = 1;
+    return FM_EXIT_OK;
+  }
   a->path = strdup(path);
   size_t len = strlen(path) + 16;
   a->tmp = malloc(len);
@@ -160,15 +226,27 @@ int fm_cli_atomic_open(fm_cli_atomic *a, const char *path)
 
 int fm_cli_atomic_commit(fm_cli_atomic *a, int ok)
 {
-  int rc = FM_EXIT_OK;
-  int bad = ferror(a->f);
-  if (fclose(a->f) != 0)
+  int rc = FM_EXIT_OK, err = 0;
+  errno = 0;
+  int bad = fflush(a->f) != 0 || ferror(a->f);
+  if (bad)
+    err = errno;
+  /* the bytes reach the disk before the rename makes them the file: a crash
+   * must leave the old file or the complete new one, never an empty one */
+  if (ok && !bad && !a->direct && fsync(fileno(a->f)) != 0) {
     bad = 1;
+    err = errno;
+  }
+  errno = 0;
+  if (fclose(a->f) != 0 && !bad) {
+    bad = 1;
+    err = errno;
+  }
   if (ok && bad)
-    rc = fm_cli_error("%s: write error", a->path);
-  if (ok && !bad && rename(a->tmp, a->path) != 0)
+    rc = fm_cli_error("%s: write error: %s", a->path, strerror(err ? err : EIO));
+  if (ok && !bad && !a->direct && rename(a->tmp, a->path) != 0)
     rc = fm_cli_error("%s: cannot rename temporary file: %s", a->path, strerror(errno));
-  if (!ok || rc != FM_EXIT_OK)
+  if (!a->direct && (!ok || rc != FM_EXIT_OK))
     unlink(a->tmp);
   free(a->path);
   free(a->tmp);
@@ -183,8 +261,19 @@ int fm_cli_json_write(json_t *doc, const char *path)
     json_decref(doc);
     return rc;
   }
-  int ok = json_dumpf(doc, out.f, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) == 0;
-  fputc('\n', out.f);
+  errno = 0;
+  int ok = json_dumpf(doc, out.f, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) == 0 &&
+           fputc('\n', out.f) != EOF;
+  int err = errno, direct = out.direct;
   json_decref(doc);
-  return fm_cli_atomic_commit(&out, ok);
+  if (ok)
+    return fm_cli_atomic_commit(&out, 1);
+  /* json_dumpf stops at the first failed fwrite (a full disk once the
+   * document outgrows the stdio buffer): drop the temporary file */
+  fm_cli_atomic_commit(&out, 0);
+  if (err == 0)
+    return fm_cli_error("%s: the JSON document could not be written%s", path,
+                        direct ? "" : "; left as it was");
+  return fm_cli_error("%s: write error: %s%s", path, strerror(err),
+                      direct ? "" : "; left as it was");
 }

@@ -138,8 +138,8 @@ int fm_cli_compare_field(int argc, char **argv)
     fm_cfield_print(&r, c, rows, tol, pass);
     if (json != NULL)
       rc = fm_cfield_json(json, &r, c, rows, tol, pass);
-    if (rc == FM_EXIT_OK && fflush(stdout) != 0)
-      rc = fm_cli_error("write error on standard output");
+    if (rc == FM_EXIT_OK)
+      rc = fm_cli_stdout_flush();
     if (rc == FM_EXIT_OK && !pass)
       rc = FM_EXIT_FAIL;
   }

@@ -85,8 +85,8 @@ static int fm_csamp_run(const fm_case *c, const double *X, size_t n, double t, d
   fm_csamp_print(&r, c, t, n, alpha);
   if (json != NULL && (rc = fm_csamp_json(json, &r, c, t, n, alpha)) != FM_EXIT_OK)
     return rc;
-  if (fflush(stdout) != 0)
-    return fm_cli_error("write error on standard output");
+  if (fm_cli_stdout_flush() != FM_EXIT_OK)
+    return FM_EXIT_USAGE;
   return r.rejected ? FM_EXIT_FAIL : FM_EXIT_OK;
 }
 

@@ -8,7 +8,6 @@
 #include "precision.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 static void fm_field_help(FILE *f)
 {
@@ -20,7 +19,8 @@ static void fm_field_help(FILE *f)
              "  t,x[0]..x[d-1],u[0]..u[d-1],score[0]..score[d-1],logp,mean[0]..mean[d-1]\n"
              "where u is the marginal field, score = grad log p_t, mean = E[x1|x_t=x].\n"
              "F is a case file or a built-in case name.\n"
-             "Exit status: 0 ok, 2 bad input or usage.\n");
+             "A FILE that is a character device or FIFO is written into, not replaced.\n"
+             "Exit status: 0 ok, 2 bad input, usage or a write error.\n");
 }
 
 static void fm_field_header(FILE *f, size_t d)
@@ -71,25 +71,16 @@ static void fm_field_write(FILE *f, const double *pts, const double *out, size_t
 int fm_cli_field(int argc, char **argv)
 {
   const char *casef = NULL, *points = NULL, *outf = NULL;
-  for (int i = 1; i < argc; i++) {
-    int missing = 0;
-    const char *v;
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-      fm_field_help(stdout);
-      return FM_EXIT_OK;
-    } else if ((v = fm_cli_optval(argc, argv, &i, "--case", &missing)) != NULL) {
-      casef = v;
-    } else if ((v = fm_cli_optval(argc, argv, &i, "--points", &missing)) != NULL) {
-      points = v;
-    } else if ((v = fm_cli_optval(argc, argv, &i, "--out", &missing)) != NULL) {
-      outf = v;
-    } else if (!missing) {
-      fm_field_help(stderr);
-      return fm_cli_error("field: unknown argument '%s'", argv[i]);
-    }
-    if (missing)
-      return FM_EXIT_USAGE;
-  }
+  fm_cli_opt opts[] = {
+      {"--case", FM_OPT_STR, &casef, 0, 0, 0, 0, 0},
+      {"--points", FM_OPT_STR, &points, 0, 0, 0, 0, 0},
+      {"--out", FM_OPT_STR, &outf, 0, 0, 0, 0, 0},
+      {NULL, FM_OPT_FLAG, NULL, 0, 0, 0, 0, 0},
+  };
+  int prc = fm_cli_opts_parse_ex(opts, argc, argv, "field", fm_field_help,
+                                 FM_OPTS_UNKNOWN_SHOWS_HELP);
+  if (prc != 0)
+    return prc == 1 ? FM_EXIT_OK : prc;
   if (casef == NULL || points == NULL)
     return fm_cli_opts_missing(fm_field_help, "field", "--case and --points are required");
   if (!fm_precision_long_double_extended())
@@ -115,8 +106,7 @@ int fm_cli_field(int argc, char **argv)
   }
   if (rc == FM_EXIT_OK && outf == NULL) {
     fm_field_write(stdout, pts, out, n, d);
-    if (fflush(stdout) != 0)
-      rc = fm_cli_error("write error on standard output");
+    rc = fm_cli_stdout_flush();
   } else if (rc == FM_EXIT_OK) {
     fm_cli_atomic a;
     rc = fm_cli_atomic_open(&a, outf);

@@ -76,7 +76,7 @@ static int fm_loglik_output(const char *out, const fm_loglik_table *t)
 {
   if (out == NULL) {
     fm_loglik_write(stdout, t);
-    return fflush(stdout) == 0 ? FM_EXIT_OK : fm_cli_error("write error on standard output");
+    return fm_cli_stdout_flush();
   }
   fm_cli_atomic at;
   int rc = fm_cli_atomic_open(&at, out);

@@ -17,6 +17,7 @@
  * run has taken more than 1.5 s (cli_progress.h: a status line on a
  * terminal, a line every 10 s in a log). */
 #include "cli.h"
+#include "cli_opts.h"
 #include "cli_progress.h"
 #include "report.h"
 
@@ -86,55 +87,72 @@ static void fm_rep_help(FILE *f)
              "passes, 1 something failed, 2 bad input, usage or I/O error.\n");
 }
 
+static int fm_rep_opt_case(void *ctx, const char *v)
+{
+  fm_rep_args *a = ctx;
+  if (a->ncases == FM_REP_MAXARG)
+    return fm_cli_error("too many --case options (at most %d)", FM_REP_MAXARG);
+  a->cases[a->ncases++] = (char *)v;
+  return FM_EXIT_OK;
+}
+
+static int fm_rep_opt_sweep(void *ctx, const char *v)
+{
+  fm_rep_args *a = ctx;
+  size_t k = 0;
+  while (fm_sweep_kinds[k] != NULL && strcmp(fm_sweep_kinds[k]->name, v) != 0)
+    k++;
+  if (fm_sweep_kinds[k] == NULL)
+    return fm_cli_error("--sweep %s: no such sweep (see 'fmcheck report --help')", v);
+  if (a->nkinds == FM_REP_MAXARG)
+    return fm_cli_error("too many --sweep options");
+  a->kinds[a->nkinds++] = fm_sweep_kinds[k];
+  return FM_EXIT_OK;
+}
+
+static int fm_rep_opt_seed(void *ctx, const char *v)
+{
+  fm_rep_args *a = ctx;
+  unsigned long long n;
+  if (fm_cli_parse_u64(&n, v) != 0 || n == 0)
+    return fm_cli_error("--seed %s: expected a positive integer", v);
+  a->opts.seed = n;
+  return FM_EXIT_OK;
+}
+
+static int fm_rep_opt_train_steps(void *ctx, const char *v)
+{
+  fm_rep_args *a = ctx;
+  unsigned long long n;
+  if (fm_cli_parse_u64(&n, v) != 0 || n < 8 || n > 100000000ull)
+    return fm_cli_error("--train-steps %s: expected an integer in [8, 1e8]", v);
+  a->train_steps = n;
+  return FM_EXIT_OK;
+}
+
+/* Returns FM_EXIT_OK, -1 after --help, or FM_EXIT_USAGE. */
 static int fm_rep_parse(fm_rep_args *a, int argc, char **argv)
 {
   memset(a, 0, sizeof *a);
   a->opts = fm_check_opts_default();
-  for (int i = 1; i < argc; i++) {
-    int missing = 0;
-    const char *v;
-    unsigned long long n;
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-      fm_rep_help(stdout);
-      return -1;
-    } else if (strcmp(argv[i], "--all") == 0) {
-      a->all = 1;
-    } else if (strcmp(argv[i], "--quick") == 0) {
-      a->quick = 1;
-    } else if (strcmp(argv[i], "--train") == 0) {
-      a->train = 1;
-    } else if (strcmp(argv[i], "--no-check") == 0) {
-      a->no_check = 1;
-    } else if ((v = fm_cli_optval(argc, argv, &i, "--out", &missing)) != NULL) {
-      a->out = v;
-    } else if ((v = fm_cli_optval(argc, argv, &i, "--case", &missing)) != NULL) {
-      if (a->ncases == FM_REP_MAXARG)
-        return fm_cli_error("too many --case options (at most %d)", FM_REP_MAXARG);
-      a->cases[a->ncases++] = (char *)v;
-    } else if ((v = fm_cli_optval(argc, argv, &i, "--sweep", &missing)) != NULL) {
-      size_t k = 0;
-      while (fm_sweep_kinds[k] != NULL && strcmp(fm_sweep_kinds[k]->name, v) != 0)
-        k++;
-      if (fm_sweep_kinds[k] == NULL)
-        return fm_cli_error("--sweep %s: no such sweep (see 'fmcheck report --help')", v);
-      if (a->nkinds == FM_REP_MAXARG)
-        return fm_cli_error("too many --sweep options");
-      a->kinds[a->nkinds++] = fm_sweep_kinds[k];
-    } else if ((v = fm_cli_optval(argc, argv, &i, "--seed", &missing)) != NULL) {
-      if (fm_cli_parse_u64(&n, v) != 0 || n == 0)
-        return fm_cli_error("--seed %s: expected a positive integer", v);
-      a->opts.seed = n;
-    } else if ((v = fm_cli_optval(argc, argv, &i, "--train-steps", &missing)) != NULL) {
-      if (fm_cli_parse_u64(&n, v) != 0 || n < 8 || n > 100000000ull)
-        return fm_cli_error("--train-steps %s: expected an integer in [8, 1e8]", v);
-      a->train_steps = n;
-    } else if (!missing) {
-      fm_rep_help(stderr);
-      return fm_cli_error("report: unknown argument '%s'", argv[i]);
-    }
-    if (missing)
-      return FM_EXIT_USAGE;
-  }
+  fm_cli_optfn f_case = {fm_rep_opt_case, a}, f_sweep = {fm_rep_opt_sweep, a},
+               f_seed = {fm_rep_opt_seed, a}, f_steps = {fm_rep_opt_train_steps, a};
+  fm_cli_opt opts[] = {
+      {"--all", FM_OPT_FLAG, &a->all, 1, 0, 0, 0, 0},
+      {"--quick", FM_OPT_FLAG, &a->quick, 1, 0, 0, 0, 0},
+      {"--train", FM_OPT_FLAG, &a->train, 1, 0, 0, 0, 0},
+      {"--no-check", FM_OPT_FLAG, &a->no_check, 1, 0, 0, 0, 0},
+      {"--out", FM_OPT_STR, &a->out, 0, 0, 0, 0, 0},
+      {"--case", FM_OPT_FN, &f_case, 0, 0, 0, 0, 0},
+      {"--sweep", FM_OPT_FN, &f_sweep, 0, 0, 0, 0, 0},
+      {"--seed", FM_OPT_FN, &f_seed, 0, 0, 0, 0, 0},
+      {"--train-steps", FM_OPT_FN, &f_steps, 0, 0, 0, 0, 0},
+      {NULL, FM_OPT_FLAG, NULL, 0, 0, 0, 0, 0},
+  };
+  int rc = fm_cli_opts_parse_ex(opts, argc, argv, "report", fm_rep_help,
+                                FM_OPTS_UNKNOWN_SHOWS_HELP);
+  if (rc != 0)
+    return rc == 1 ? -1 : rc;
   if (a->out == NULL || a->out[0] == '\0')
     return fm_cli_error("report: --out DIR is required");
   if (a->all && a->ncases > 0)
@@ -399,8 +417,10 @@ static void fm_rep_print_summary(const fm_report *r, const char *dir)
   fm_report_count(&k, r);
   printf("\nsweep series: %zu passed, %zu failed, %zu not decided; ", k.series_pass,
          k.series_fail, k.series_na);
+  char rows[160];
+  fm_check_tally_text(rows, sizeof rows, &k.tally);
   if (k.rows > 0)
-    printf("check rows: %zu of %zu pass\n", k.rows_ok, k.rows);
+    printf("check rows: %zu: %s\n", k.rows, rows);
   else
     printf("checks not run\n");
   printf("report written to %s (report.md, report.json, plots/)\n", dir);

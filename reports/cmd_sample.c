@@ -57,9 +57,8 @@ static int fm_sample_write(FILE *f, const double *X, size_t n, size_t d)
 static int fm_sample_output(const fm_sample_args *a, const double *X, size_t n, size_t d)
 {
   if (a->out == NULL) {
-    if (fm_sample_write(stdout, X, n, d) != 0 || fflush(stdout) != 0)
-      return fm_cli_error("write error on standard output");
-    return FM_EXIT_OK;
+    fm_sample_write(stdout, X, n, d); /* its error flag is what flush reports */
+    return fm_cli_stdout_flush();
   }
   fm_cli_atomic at;
   int rc = fm_cli_atomic_open(&at, a->out);

@@ -67,6 +67,7 @@ typedef struct {
   uint64_t total;
   double t_start;
   double last_err;
+  int write_failed;  /* stdout lost (message printed by fm_cli_stdout_flush) */
 } fm_train_ui;
 
 static double fm_now(void)
@@ -98,7 +99,12 @@ static int fm_train_log_line(const fm_train_log *r, void *ctx)
   printf("%llu,%.6g,%.9g,%.6g,%.9g,%.3g,%.9g,%.9g,%.3g\n", (unsigned long long)r->step, r->lr,
          r->loss, r->grad_norm, r->field_err, r->field_err_se, r->heldout_loss, r->floor_c,
          r->floor_c_se);
-  fflush(stdout);
+  /* a log line that cannot be written stops training (fm_train_run passes
+   * FM_EIO back): the log is the run's record */
+  if (fm_cli_stdout_flush() != FM_EXIT_OK) {
+    ui->write_failed = 1;
+    return FM_EIO;
+  }
   return FM_OK;
 }
 
@@ -183,7 +189,7 @@ static int fm_train_loop(fm_train *tr, const fm_train_args *a, fm_train_ui *ui)
     uint64_t n = total - step < leg ? total - step : leg;
     fm_errmsg e = {""};
     if (fm_train_run(tr, n, fm_train_log_line, ui, &e) != FM_OK)
-      rc = fm_cli_error("train: step %llu: %s", (unsigned long long)step, e.msg);
+      rc = ui->write_failed ? FM_EXIT_USAGE : fm_cli_error("train: step %llu: %s", (unsigned long long)step, e.msg);
     step = fm_train_get_progress(tr).step;
     if (ui->bar)
       fm_train_bar(ui, step);
@@ -232,19 +238,19 @@ int fm_cli_train(int argc, char **argv)
     return rc;
   fm_train *tr = NULL;
   rc = a.resume ? fm_train_resume(&tr, c, &a, opts) : fm_train_fresh(&tr, c, &a, opts);
-  fm_train_ui ui = {a.quiet, isatty(STDERR_FILENO), 0, fm_now(), 0.0};
+  fm_train_ui ui = {a.quiet, isatty(STDERR_FILENO), 0, fm_now(), 0.0, 0};
   if (rc == FM_EXIT_OK && !a.quiet)
     printf("step,lr,loss,grad_norm,field_err,field_err_se,heldout_loss,floor_c,floor_c_se\n");
   if (rc == FM_EXIT_OK)
     rc = fm_train_loop(tr, &a, &ui);
+  if (rc == FM_EXIT_OK) /* the log is lost: no model that claims a clean run */
+    rc = fm_cli_stdout_flush();
   if (rc == FM_EXIT_OK)
     rc = fm_train_save(tr, a.out);
   if (rc == FM_EXIT_OK)
     fprintf(stderr, "fmcheck: train: %llu steps on %s in %.1f s; model written to %s\n",
             (unsigned long long)fm_train_get_progress(tr).step, c->name,
             fm_now() - ui.t_start, a.out);
-  if (rc == FM_EXIT_OK && fflush(stdout) != 0)
-    rc = fm_cli_error("write error on standard output");
   fm_train_free(tr);
   fm_case_free(c);
   return rc;

@@ -1,5 +1,5 @@
 /* main.c -- the fmcheck command line (DESIGN §5): dispatch to subcommands.
- * Exit codes: 0 ok, 1 a check failed, 2 bad input or usage. */
+ * Exit codes: 0 ok, 1 a check failed, 2 bad input, usage or a write error. */
 #include "cli.h"
 
 #include <stdio.h>
@@ -33,10 +33,14 @@ static void fm_usage(FILE *f)
   for (const fm_cli_command *c = fm_commands; c->name != NULL; c++)
     fprintf(f, "  %-18s %s\n", c->name, c->summary);
   fprintf(f, "\nRun 'fmcheck COMMAND --help' for a command's options.\n"
-             "Exit status: 0 ok, 1 a check failed, 2 bad input or usage.\n");
+             "Output files (--out, --json) are written atomically (a temporary file\n"
+             "renamed into place); an existing character device or FIFO is written\n"
+             "into instead, any other non-regular file is refused.\n"
+             "Exit status: 0 ok, 1 a check failed, 2 bad input, usage or a write\n"
+             "error (standard output included).\n");
 }
 
-int main(int argc, char **argv)
+static int fm_main(int argc, char **argv)
 {
   if (argc < 2) {
     fm_usage(stderr);
@@ -56,4 +60,13 @@ int main(int argc, char **argv)
   fprintf(stderr, "fmcheck: unknown command '%s'\n", argv[1]);
   fm_usage(stderr);
   return FM_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+  int rc = fm_main(argc, argv);
+  /* output that did not reach stdout (full disk, device) is an error even
+   * when the command itself succeeded */
+  int wr = fm_cli_stdout_close();
+  return wr != FM_EXIT_OK ? wr : rc;
 }

@@ -36,12 +36,13 @@ typedef struct {
 /* FNV-1a, 64 bits (offset basis 14695981039346656037, prime 1099511628211). */
 uint64_t fm_report_fnv1a64(const void *data, size_t n);
 
-/* Counts for the summary: sweeps passed/failed/not applicable, check rows
- * passed/failed. */
+/* Counts for the summary: sweeps passed/failed/not applicable; check rows
+ * (rows_ok: not failed; tally: every outcome, as `fmcheck check` counts). */
 typedef struct {
   size_t sweeps, sweep_pass, sweep_fail, sweep_na;
   size_t series, series_pass, series_fail, series_na;
   size_t rows, rows_ok;
+  fm_check_tally tally;
 } fm_report_counts;
 void fm_report_count(fm_report_counts *k, const fm_report *r);
 

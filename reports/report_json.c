@@ -48,6 +48,7 @@ void fm_report_count(fm_report_counts *k, const fm_report *r)
   k->rows = r->nrows;
   for (size_t i = 0; i < k->rows; i++)
     k->rows_ok += r->rows[i].ok;
+  fm_check_tally_rows(&k->tally, r->rows, r->nrows);
 }
 
 static json_t *fm_rj_num(double x)
@@ -152,7 +153,7 @@ static json_t *fm_rj_doc(const fm_report *r)
                           "series_passed", (json_int_t)k.series_pass, "series_failed",
                           (json_int_t)k.series_fail, "series_not_decided",
                           (json_int_t)k.series_na, "check_rows", (json_int_t)k.rows,
-                          "check_rows_passed", (json_int_t)k.rows_ok);
+                          "check_rows_passed", (json_int_t)k.tally.passed);
   json_t *tim = json_pack("{s:f, s:f}", "check_seconds", r->check_seconds, "total_seconds",
                           r->total_seconds);
   return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "schema",

@@ -30,6 +30,7 @@ static const char *fm_md_verdict(fm_outcome o)
   case FM_OUTCOME_PASS: return "PASS";
   case FM_OUTCOME_WARN: return "WARN";
   case FM_OUTCOME_FAIL: return "**FAIL**";
+  case FM_OUTCOME_UNDECIDED: return "UNDECIDED";
   default: return "n/a";
   }
 }
@@ -168,8 +169,10 @@ static void fm_md_header(FILE *f, const fm_report *r)
              "not applicable); ",
           k.sweep_fail == 0 && k.rows_ok == k.rows ? "OK" : "FAILED", k.series_pass,
           k.series_fail, k.series_na, k.sweep_na);
+  char rows[160];
+  fm_check_tally_text(rows, sizeof rows, &k.tally);
   if (k.rows > 0)
-    fprintf(f, "check rows %zu of %zu pass.\n\n", k.rows_ok, k.rows);
+    fprintf(f, "check rows %zu: %s.\n\n", k.rows, rows);
   else
     fprintf(f, "checks not run.\n\n");
 }

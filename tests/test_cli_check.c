@@ -101,3 +101,35 @@ Test(cli_check, unwritable_json_path_exits_two_and_leaves_no_file)
   cr_assert_neq(stat("/nonexistent-dir/out.json", &sb), 0);
   fm_cli_result_free(&r);
 }
+
+/* The vp schedule breaks the noise end by alpha_0 = 0.0066: the schedule row
+ * on gauss1d-vp WARNs, on gauss1d-cond_ot it PASSes.  The summary counts the
+ * WARN as passed with a warning, and prints every count, zeros too. */
+Test(cli_check, summary_counts_a_warn_row_as_passed_with_warnings)
+{
+  const char *a[] = {"check", "--case", "gauss1d-vp", "--case", "gauss1d-cond_ot",
+                     "--theorem", "schedule", NULL};
+  fm_cli_result r = run(a);
+  cr_assert_eq(r.status, 0, "status %d\n%s%s", r.status, r.out, r.err);
+  cr_expect(strstr(r.out, "gauss1d-vp               WARN") != NULL, "%s", r.out);
+  cr_expect(strstr(r.out, "\n2 rows: 2 passed (1 with warnings), 0 failed, 0 undecided, "
+                          "0 n/a\n") != NULL, "%s", r.out);
+  fm_cli_result_free(&r);
+}
+
+/* --strict only adds UNDECIDED rows to the failures: with none, the exit
+ * status is still 0; --help documents it. */
+Test(cli_check, strict_is_accepted_and_documented)
+{
+  const char *a[] = {"check", "--strict", "--case", "gauss1d-vp", "--theorem", "schedule",
+                     NULL};
+  fm_cli_result r = run(a);
+  cr_assert_eq(r.status, 0, "status %d\n%s%s", r.status, r.out, r.err);
+  cr_expect(strstr(r.out, "1 rows: 1 passed (1 with warnings), 0 failed, 0 undecided, 0 n/a")
+            != NULL, "%s", r.out);
+  fm_cli_result_free(&r);
+  const char *b[] = {"check", "--help", NULL};
+  r = run(b);
+  cr_expect(strstr(r.out, "--strict") != NULL, "%s", r.out);
+  fm_cli_result_free(&r);
+}

@@ -329,6 +329,46 @@ static void fm_test_md_summary_first(const char *dir, size_t nseries_min)
   free(md);
 }
 
+/* The check-row summary as `fmcheck check` words it, counted here from
+ * report.json's rows (ok, outcome): the same tally by a second route. */
+static void fm_test_rows_summary(char *buf, size_t len, const json_t *doc)
+{
+  size_t n = 0, pass = 0, warn = 0, fail = 0, und = 0, na = 0, i, j;
+  json_t *t, *row;
+  json_array_foreach(json_object_get(doc, "theorems"), i, t)
+  {
+    json_array_foreach(json_object_get(t, "check"), j, row)
+    {
+      const char *o = json_string_value(json_object_get(row, "outcome"));
+      n++;
+      if (!json_is_true(json_object_get(row, "ok")))
+        fail++;
+      else if (strcmp(o, "UNDECIDED") == 0)
+        und++;
+      else if (strcmp(o, "n/a") == 0)
+        na++;
+      else
+        pass++, warn += strcmp(o, "WARN") == 0;
+    }
+  }
+  snprintf(buf, len, "%zu: %zu passed (%zu with warnings), %zu failed, %zu undecided, %zu n/a",
+           n, pass, warn, fail, und, na);
+}
+
+/* stdout and report.md count the check rows as `fmcheck check` does */
+static void fm_test_rows_summary_printed(const char *out, const char *dir, const json_t *doc)
+{
+  char sum[256], line[300], path[1024];
+  fm_test_rows_summary(sum, sizeof sum, doc);
+  snprintf(line, sizeof line, "check rows: %s\n", sum);
+  cr_expect(strstr(out, line) != NULL, "expected '%s' in\n%s", line, out);
+  snprintf(path, sizeof path, "%s/report.md", dir);
+  char *md = slurp(path, NULL);
+  snprintf(line, sizeof line, "check rows %s.\n", sum);
+  cr_expect(strstr(md, line) != NULL, "expected '%s' in report.md", line);
+  free(md);
+}
+
 #ifdef FM_REPORT_FULL
 
 Test(report_slow, full_default_report_passes_every_sweep_and_check, .timeout = 3600)
@@ -353,6 +393,7 @@ Test(report_slow, full_default_report_passes_every_sweep_and_check, .timeout = 3
     fm_test_case_hash(json_array_get(json_object_get(doc, "cases"), i), file);
   }
   fm_test_md_summary_first(out, 24);
+  fm_test_rows_summary_printed(r.out, out, doc);
   json_decref(doc);
   fm_cli_result_free(&r);
   rmtree(parent);
@@ -402,6 +443,7 @@ Test(report, quick_report_is_complete_schema_valid_and_in_band, .timeout = 300)
   fm_test_case_hash(json_array_get(cs, 0), f1);
   fm_test_case_hash(json_array_get(cs, 1), f2);
   fm_test_md_summary_first(out, 12);
+  fm_test_rows_summary_printed(r.out, out, doc);
   json_decref(doc);
   fm_cli_result_free(&r);
   rmtree(parent);

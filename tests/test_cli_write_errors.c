@@ -1,0 +1,274 @@
+/* test_cli_write_errors.c -- output that cannot be written is an error: no
+ * command exits 0 with its output lost, and --out / --json never replace a
+ * device or a FIFO by renaming a file over it (DESIGN §5).
+ *
+ * The full device is a private node (mknod DIR/full c 1 7, the kernel's
+ * full device: every write fails with ENOSPC) in a temporary directory, so
+ * the test cannot disturb the system's /dev/full. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+
+#include "fm_test_cli.h"
+
+static fm_cli_result run(const char *const *args)
+{
+  fm_cli_result r;
+  cr_assert_eq(fm_cli_run(&r, args), 0, "could not run $FMCHECK");
+  return r;
+}
+
+/* Like fm_cli_run, with standard output opened on path instead of a pipe. */
+static fm_cli_result run_stdout_to(const char *path, const char *const *args)
+{
+  const char *exe = getenv("FMCHECK");
+  cr_assert_not_null(exe, "$FMCHECK is not set");
+  const char *argv[64];
+  size_t n = 0;
+  argv[n++] = exe;
+  for (; args[n - 1] != NULL && n < 63; n++)
+    argv[n] = args[n - 1];
+  argv[n] = NULL;
+  int pe[2];
+  cr_assert_eq(pipe(pe), 0);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, path, O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+  posix_spawn_file_actions_addclose(&fa, pe[0]);
+  pid_t pid;
+  int rc = posix_spawn(&pid, exe, &fa, NULL, (char *const *)argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(pe[1]);
+  cr_assert_eq(rc, 0, "posix_spawn: %s", strerror(rc));
+  fm_cli_result r = {0, calloc(1, 1), calloc(1, 1)};
+  size_t len = 0;
+  while (fm_cli_append(&r.err, &len, pe[0]))
+    ;
+  close(pe[0]);
+  int ws;
+  waitpid(pid, &ws, 0);
+  r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+  return r;
+}
+
+/* A fresh directory holding `full`, a character device that refuses every
+ * write.  Without the privilege to make device nodes the tests skip, and
+ * say why; any other failure fails them. */
+static void fresh_full_device(char *dir, char *full, size_t len)
+{
+  snprintf(dir, len, "/tmp/fmcheck-wr-XXXXXX");
+  cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+  snprintf(full, len, "%s/full", dir);
+  if (mknod(full, S_IFCHR | 0666, makedev(1, 7)) != 0) {
+    int err = errno;
+    rmdir(dir);
+    if (err == EPERM)
+      cr_skip_test("mknod %s c 1 7: %s (device nodes need CAP_MKNOD)", full, strerror(err));
+    cr_assert_fail("mknod %s c 1 7: %s", full, strerror(err));
+  }
+}
+
+static void remove_dir(const char *dir)
+{
+  DIR *d = opendir(dir);
+  if (d == NULL)
+    return;
+  char path[1024];
+  for (struct dirent *e; (e = readdir(d)) != NULL;)
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+      remove(path);
+    }
+  closedir(d);
+  rmdir(dir);
+}
+
+static void assert_char_device(const char *path)
+{
+  struct stat sb;
+  cr_assert_eq(stat(path, &sb), 0, "%s: %s", path, strerror(errno));
+  cr_assert(S_ISCHR(sb.st_mode), "%s is no longer a character device (mode %o)", path,
+            (unsigned)sb.st_mode);
+}
+
+/* Entries of dir other than . and .. and the names in keep (NULL-ended). */
+static size_t extra_entries(const char *dir, const char *const *keep)
+{
+  DIR *d = opendir(dir);
+  cr_assert_not_null(d);
+  size_t n = 0;
+  for (struct dirent *e; (e = readdir(d)) != NULL;) {
+    int known = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+    for (size_t i = 0; keep[i] != NULL; i++)
+      known |= strcmp(e->d_name, keep[i]) == 0;
+    n += !known;
+  }
+  closedir(d);
+  return n;
+}
+
+Test(cli_write_errors, check_rows_to_a_full_device_exit_nonzero_with_write_error)
+{
+  char dir[256], full[300];
+  fresh_full_device(dir, full, sizeof dir);
+  const char *a[] = {"check", "--case", "gauss1d-cond_ot", "--theorem", "schedule", NULL};
+  fm_cli_result r = run_stdout_to(full, a);
+  cr_expect_eq(r.status, 2, "status %d\n%s", r.status, r.err);
+  cr_expect(strstr(r.err, "fmcheck: write error on standard output: ") != NULL, "%s", r.err);
+  /* --list and --help write to stdout too */
+  const char *b[] = {"check", "--list", NULL};
+  fm_cli_result s = run_stdout_to(full, b);
+  cr_expect_eq(s.status, 2, "check --list: status %d", s.status);
+  cr_expect(strstr(s.err, "write error") != NULL, "%s", s.err);
+  fm_cli_result_free(&r);
+  fm_cli_result_free(&s);
+  remove_dir(dir);
+}
+
+Test(cli_write_errors, train_log_to_a_full_device_exits_nonzero_and_saves_no_model)
+{
+  char dir[256], full[300], model[300];
+  fresh_full_device(dir, full, sizeof dir);
+  snprintf(model, sizeof model, "%s/m.fmm", dir);
+  const char *a[] = {"train", "--case", "gauss1d-cond_ot", "--steps", "8", "--width", "8",
+                     "--heldout", "64", "--batch", "16", "--out", model, NULL};
+  fm_cli_result r = run_stdout_to(full, a);
+  cr_expect_eq(r.status, 2, "status %d\n%s", r.status, r.err);
+  cr_expect(strstr(r.err, "fmcheck: write error on standard output: ") != NULL, "%s", r.err);
+  cr_expect_neq(access(model, F_OK), 0, "a model was saved though its log was lost");
+  fm_cli_result_free(&r);
+  remove_dir(dir);
+}
+
+Test(cli_write_errors, check_json_to_a_full_device_exits_two_and_keeps_the_device)
+{
+  char dir[256], full[300];
+  fresh_full_device(dir, full, sizeof dir);
+  const char *a[] = {"check", "--case", "gauss1d-cond_ot", "--theorem", "schedule", "--json",
+                     full, NULL};
+  fm_cli_result r = run(a);
+  cr_expect_eq(r.status, 2, "status %d\n%s", r.status, r.err);
+  cr_expect(strstr(r.err, "write error") != NULL, "%s", r.err);
+  assert_char_device(full);
+  const char *keep[] = {"full", NULL};
+  cr_expect_eq(extra_entries(dir, keep), 0, "a temporary file was left in %s", dir);
+  fm_cli_result_free(&r);
+  remove_dir(dir);
+}
+
+Test(cli_write_errors, field_out_to_a_character_device_leaves_it_a_device)
+{
+  char dir[256], full[300];
+  fresh_full_device(dir, full, sizeof dir);
+  char *pts = fm_cli_tempfile("0.5,0.1\n0.25,-1.5\n", ".csv");
+  cr_assert_not_null(pts);
+  const char *a[] = {"field", "--case", "gauss1d-cond_ot", "--points", pts, "--out", full,
+                     NULL};
+  fm_cli_result r = run(a);
+  cr_expect_eq(r.status, 2, "status %d\n%s", r.status, r.err);
+  cr_expect(strstr(r.err, "write error") != NULL, "%s", r.err);
+  assert_char_device(full);
+  const char *keep[] = {"full", NULL};
+  cr_expect_eq(extra_entries(dir, keep), 0, "a temporary file was left in %s", dir);
+  fm_cli_result_free(&r);
+  remove(pts);
+  free(pts);
+  remove_dir(dir);
+}
+
+/* A FIFO is written in place (its reader gets the CSV) and stays a FIFO. */
+Test(cli_write_errors, field_out_to_a_fifo_writes_into_it)
+{
+  char dir[] = "/tmp/fmcheck-wr-XXXXXX", fifo[64];
+  cr_assert_not_null(mkdtemp(dir));
+  snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+  cr_assert_eq(mkfifo(fifo, 0600), 0, "mkfifo: %s", strerror(errno));
+  /* a reader first, so that the writer's open does not block */
+  int rd = open(fifo, O_RDONLY | O_NONBLOCK);
+  cr_assert_geq(rd, 0, "open %s: %s", fifo, strerror(errno));
+  char *pts = fm_cli_tempfile("0.5,0.1\n", ".csv");
+  const char *a[] = {"field", "--case", "gauss1d-cond_ot", "--points", pts, "--out", fifo,
+                     NULL};
+  fm_cli_result r = run(a);
+  cr_expect_eq(r.status, 0, "status %d\n%s", r.status, r.err);
+  char buf[4096] = "";
+  ssize_t k = read(rd, buf, sizeof buf - 1);
+  cr_expect_gt(k, 0, "nothing came through the FIFO");
+  if (k > 0)
+    buf[k] = '\0';
+  cr_expect(strncmp(buf, "t,x[0],u[0]", 11) == 0, "%s", buf);
+  struct stat sb;
+  cr_expect(stat(fifo, &sb) == 0 && S_ISFIFO(sb.st_mode), "%s is no longer a FIFO", fifo);
+  close(rd);
+  fm_cli_result_free(&r);
+  remove(pts);
+  free(pts);
+  remove_dir(dir);
+}
+
+/* Neither a regular file nor a device or FIFO: refused, left in place. */
+Test(cli_write_errors, field_out_to_a_socket_is_refused)
+{
+  char dir[] = "/tmp/fmcheck-wr-XXXXXX";
+  cr_assert_not_null(mkdtemp(dir));
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  snprintf(sa.sun_path, sizeof sa.sun_path, "%s/sock", dir);
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  cr_assert_geq(fd, 0);
+  cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0, "bind: %s", strerror(errno));
+  char *pts = fm_cli_tempfile("0.5,0.1\n", ".csv");
+  const char *a[] = {"field", "--case", "gauss1d-cond_ot", "--points", pts, "--out",
+                     sa.sun_path, NULL};
+  fm_cli_result r = run(a);
+  cr_expect_eq(r.status, 2, "status %d\n%s", r.status, r.err);
+  cr_expect(strstr(r.err, "is a socket; refusing to replace it") != NULL, "%s", r.err);
+  struct stat sb;
+  cr_expect(stat(sa.sun_path, &sb) == 0 && S_ISSOCK(sb.st_mode), "the socket was replaced");
+  close(fd);
+  fm_cli_result_free(&r);
+  remove(pts);
+  free(pts);
+  remove_dir(dir);
+}
+
+/* json_dumpf fails part-way (here: the file-size limit, EFBIG, as a full
+ * disk gives ENOSPC): exit 2 with the reason, and the previous file is
+ * left exactly as it was, with no temporary file beside it. */
+Test(cli_write_errors, json_that_cannot_be_written_leaves_the_previous_file)
+{
+  char dir[] = "/tmp/fmcheck-wr-XXXXXX", path[64];
+  cr_assert_not_null(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/out.json", dir);
+  FILE *f = fopen(path, "w");
+  cr_assert_not_null(f);
+  fputs("{\"previous\": true}\n", f);
+  cr_assert_eq(fclose(f), 0);
+  /* inherited by the spawned fmcheck: writes past 2 KB fail with EFBIG
+   * instead of killing it with SIGXFSZ */
+  signal(SIGXFSZ, SIG_IGN);
+  struct rlimit rl = {2048, 2048};
+  cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0, "setrlimit: %s", strerror(errno));
+  const char *a[] = {"check", "--case", "gauss1d-cond_ot", "--theorem", "schedule", "--json",
+                     path, NULL};
+  fm_cli_result r = run(a);
+  cr_expect_eq(r.status, 2, "status %d\n%s", r.status, r.err);
+  cr_expect(strstr(r.err, "write error") != NULL, "%s", r.err);
+  f = fopen(path, "r");
+  char buf[64] = "";
+  cr_assert_not_null(f);
+  cr_expect_not_null(fgets(buf, sizeof buf, f));
+  fclose(f);
+  cr_expect_str_eq(buf, "{\"previous\": true}\n", "the previous file was changed");
+  const char *keep[] = {"out.json", NULL};
+  cr_expect_eq(extra_entries(dir, keep), 0, "a temporary file was left in %s", dir);
+  fm_cli_result_free(&r);
+  remove_dir(dir);
+}
