@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "cli_opts.h"
 #include "cli_progress.h"
-#include "check_rows.h"
+#include "check_json.h"
 #include "theorem.h"
 
 #include <math.h>

@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "check_rows.h"
+#include "check_json.h"
 #include "sweep.h"
 
 typedef struct {

@@ -42,7 +42,7 @@
 #include <stdio.h>
 
 #include "case.h"
-#include "check_rows.h"
+#include "check_row.h"
 #include "stattest.h"
 #include "theorem.h"
 

@@ -3,6 +3,7 @@
  * objects as `fmcheck check --json`), written atomically.  JSON has no
  * Inf/NaN: such numbers are null. */
 #include "validate.h"
+#include "check_json.h"
 #include "cli.h"
 
 #include <jansson.h>

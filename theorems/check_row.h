@@ -1,7 +1,10 @@
-/* check_rows.h -- one (theorem, case) row of `fmcheck check`: the verdict on
- * the true statement and the verdicts on its negative controls. */
-#ifndef FM_CHECK_ROWS_H
-#define FM_CHECK_ROWS_H
+/* check_row.h -- one (theorem, case) row: the verdict on the true statement
+ * and the verdicts on its negative controls, and the rule that decides it
+ * (the statement holds -- PASS or WARN -- or is undecided or not applicable,
+ * and every applicable control is rejected).  The CLI, the library API and
+ * the tests all decide a row here. */
+#ifndef FM_CHECK_ROW_H
+#define FM_CHECK_ROW_H
 
 #include "theorem.h"
 
@@ -24,22 +27,8 @@ typedef struct {
 
 void fm_check_tally_rows(fm_check_tally *t, const fm_check_row *rows, size_t n);
 
-/* "P passed (W with warnings), F failed, U undecided, A n/a" into buf (every
- * count printed, zeros too). */
-void fm_check_tally_text(char *buf, size_t len, const fm_check_tally *t);
-
 void fm_check_row_run(fm_check_row *r, const fm_theorem *t, const fm_case *c,
                       const fm_check_opts *o, int controls);
 void fm_check_row_clear(fm_check_row *r);
-
-/* One row as a JSON object -- the element of fm_report_json_check's
- * "verdicts" array (used by `fmcheck report` too).  New reference; NULL on
- * allocation failure. */
-struct json_t;
-struct json_t *fm_check_row_json(const fm_check_row *r);
-
-/* Write rows as JSON to path (atomically); returns an FM_EXIT_* code. */
-int fm_report_json_check(const char *path, const fm_check_row *rows, size_t n,
-                         const fm_check_opts *o);
 
 #endif

@@ -1,0 +1,63 @@
+/* check_row.c -- the decision rule of one (theorem, case) row (check_row.h). */
+#include "check_row.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fm_status.h"
+
+void fm_check_row_run(fm_check_row *r, const fm_theorem *t, const fm_case *c,
+                      const fm_check_opts *o, int controls)
+{
+  fm_theorem_run(&r->truth, t, c, o, 0);
+  r->nctl = controls ? fm_theorem_mutant_count(t) : 0;
+  r->ctl = r->nctl ? calloc(r->nctl, sizeof *r->ctl) : NULL;
+  if (r->ctl == NULL)
+    r->nctl = 0;
+  r->min_margin = INFINITY;
+  r->rejected = r->applicable = 0;
+  for (size_t m = 0; m < r->nctl; m++) {
+    fm_theorem_run(&r->ctl[m], t, c, o, (int)m + 1);
+    if (r->ctl[m].outcome == FM_OUTCOME_NA)
+      continue;
+    r->applicable++;
+    /* a control whose check could not run was not rejected by it */
+    if (r->ctl[m].outcome == FM_OUTCOME_FAIL && r->ctl[m].status == FM_OK)
+      r->rejected++;
+    if (r->ctl[m].margin < r->min_margin)
+      r->min_margin = r->ctl[m].margin;
+  }
+  /* UNDECIDED and n/a are not failures of the statement: they are counted
+   * apart (fm_check_tally) and `check --strict` decides about UNDECIDED */
+  fm_outcome truth = r->truth.outcome;
+  r->ok = (truth == FM_OUTCOME_PASS || truth == FM_OUTCOME_WARN || truth == FM_OUTCOME_NA ||
+           truth == FM_OUTCOME_UNDECIDED) &&
+          r->rejected == r->applicable;
+}
+
+void fm_check_tally_rows(fm_check_tally *t, const fm_check_row *rows, size_t n)
+{
+  memset(t, 0, sizeof *t);
+  t->rows = n;
+  for (size_t i = 0; i < n; i++) {
+    fm_outcome o = rows[i].truth.outcome;
+    if (!rows[i].ok) {
+      t->failed++;
+    } else if (o == FM_OUTCOME_UNDECIDED) {
+      t->undecided++;
+    } else if (o == FM_OUTCOME_NA) {
+      t->na++;
+    } else {
+      t->passed++;
+      t->warned += o == FM_OUTCOME_WARN;
+    }
+  }
+}
+
+void fm_check_row_clear(fm_check_row *r)
+{
+  free(r->ctl);
+  r->ctl = NULL;
+  r->nctl = 0;
+}
