@@ -48,6 +48,20 @@ static void fm_test_dir_make(fm_test_dir *d)
   snprintf(d->err, sizeof d->err, "%s/stderr", d->dir);
 }
 
+/* Remove the directory with its stdout, stderr and the named files (the
+ * 3 GiB files are sparse, but they should not outlive the test). */
+static void fm_test_dir_remove(const fm_test_dir *d, const char *const *names)
+{
+  char p[192];
+  unlink(d->out);
+  unlink(d->err);
+  for (size_t i = 0; names[i] != NULL; i++) {
+    snprintf(p, sizeof p, "%s/%s", d->dir, names[i]);
+    unlink(p);
+  }
+  cr_expect_eq(rmdir(d->dir), 0, "%s: %s", d->dir, strerror(errno));
+}
+
 static void fm_test_path(char *out, size_t n, const fm_test_dir *d, const char *name)
 {
   snprintf(out, n, "%s/%s", d->dir, name);
@@ -148,6 +162,7 @@ Test(cli_input_limits, a_105000_term_alpha_is_refused_by_the_token_cap)
   const char *args[] = {"check", "--case", path, "--theorem", "schedule", NULL};
   const char *words[] = {"schedule.alpha", cap, NULL};
   fm_test_refused(&d, path, args, words);
+  fm_test_dir_remove(&d, (const char *const[]){"chain.json", NULL});
 }
 
 Test(cli_input_limits, a_million_term_cond_field_is_refused_by_the_token_cap)
@@ -161,6 +176,7 @@ Test(cli_input_limits, a_million_term_cond_field_is_refused_by_the_token_cap)
   const char *args[] = {"check", "--case", path, "--theorem", "schedule", NULL};
   const char *words[] = {"schedule.cond_field", cap, NULL};
   fm_test_refused(&d, path, args, words);
+  fm_test_dir_remove(&d, (const char *const[]){"cond.json", NULL});
 }
 
 /* At the cap is accepted: the cap is where it says it is.  `fmcheck field`
@@ -185,6 +201,7 @@ Test(cli_input_limits, an_expression_at_the_token_cap_is_accepted)
   fm_test_expr_case(path, "cond_field", "0*x", (FM_LIMIT_EXPR_TOKENS + 1) / 4 + 1);
   status = fm_test_run(&d, err, sizeof err, args);
   cr_expect_eq(status, 2, "one term over the cap: exit %d; stderr: %s", status, err);
+  fm_test_dir_remove(&d, (const char *const[]){"at-cap.json", "points.csv", NULL});
 }
 
 Test(cli_input_limits, a_fifo_as_case_or_model_is_refused_without_blocking)
@@ -203,6 +220,7 @@ Test(cli_input_limits, a_fifo_as_case_or_model_is_refused_without_blocking)
   fm_test_refused(&d, fifo, validate, words);
   const char *zero[] = {"check", "--case", "/dev/zero", NULL};
   fm_test_refused(&d, "/dev/zero", zero, words);
+  fm_test_dir_remove(&d, (const char *const[]){"fifo", NULL});
 }
 
 Test(cli_input_limits, a_sparse_3_gib_case_is_refused_by_size_at_once)
@@ -218,6 +236,7 @@ Test(cli_input_limits, a_sparse_3_gib_case_is_refused_by_size_at_once)
   const char *args[] = {"check", "--case", path, NULL};
   const char *words[] = {"3221225472 bytes", "limit for a case file", NULL};
   fm_test_refused(&d, path, args, words);
+  fm_test_dir_remove(&d, (const char *const[]){"huge.json", NULL});
 }
 
 /* The magic is checked from the first 20 bytes: the 3 GiB behind them are
@@ -240,4 +259,5 @@ Test(cli_input_limits, a_model_with_a_wrong_magic_is_refused_before_the_rest_is_
   struct rusage ru;
   cr_assert_eq(getrusage(RUSAGE_CHILDREN, &ru), 0);
   cr_expect_lt(ru.ru_maxrss, 256L * 1024, "peak RSS %ld KiB: the file was read", ru.ru_maxrss);
+  fm_test_dir_remove(&d, (const char *const[]){"foreign.fmm", NULL});
 }
