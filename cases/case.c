@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
+#include "fm_limits.h"
 #include "linalg.h"
 
 /* DESIGN §4 limits. */
@@ -585,34 +587,11 @@ int fm_case_load_string(fm_case **c, const char *json, const char *origin,
 }
 
 /* The whole file in memory (so that a directory or a read error is reported
- * as such, not as a JSON syntax error at 1:0). */
+ * as such, not as a JSON syntax error at 1:0); fileio.h refuses what is not
+ * a regular file or is over FM_LIMIT_CASE_BYTES before reading. */
 static int fm_case_read_file(char **buf, size_t *len, const char *path, fm_errmsg *e)
 {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    return fm_errmsg_set(e, FM_EIO, "%s: cannot open: %s", path, strerror(errno));
-  size_t cap = 4096, n = 0;
-  char *b = malloc(cap);
-  while (b != NULL) {
-    n += fread(b + n, 1, cap - n, f);
-    if (n < cap)
-      break;
-    char *nb = realloc(b, 2 * cap);
-    if (nb == NULL)
-      free(b);
-    b = nb;
-    cap *= 2;
-  }
-  int err = b == NULL ? ENOMEM : ferror(f) ? (errno != 0 ? errno : EIO) : 0;
-  fclose(f);
-  if (err != 0) {
-    free(b);
-    return fm_errmsg_set(e, err == ENOMEM ? FM_ENOMEM : FM_EIO, "%s: cannot read: %s", path,
-                         strerror(err));
-  }
-  *buf = b;
-  *len = n;
-  return FM_OK;
+  return fm_file_read_all(buf, len, path, FM_LIMIT_CASE_BYTES, "case file", e);
 }
 
 /* Directory part of path ("a/b/c.json" -> "a/b", "/c.json" -> "/"), or NULL

@@ -15,9 +15,6 @@
 
 #include "fnv.h"
 
-/* magic(8) + version(4) + length(8): the prefix frozen across versions. */
-#define FM_MODEL_PREFIX 20
-
 /* ------------------------------------------------------------ case hash */
 
 static uint64_t fm_model_hash_u64(uint64_t h, uint64_t v)
@@ -324,24 +321,33 @@ static int fm_model_get_body(fm_model_rbuf *r, fm_model *m)
   return st;
 }
 
+int fm_model_check_head(const unsigned char *head, size_t len, const char *name,
+                        fm_errmsg *e)
+{
+  if (len < FM_MODEL_PREFIX + 4)
+    return fm_errmsg_set(e, FM_EPARSE,
+                         "%s: %zu bytes is too short to be an fmcheck model file "
+                         "(truncated?)", name, len);
+  if (memcmp(head, FM_MODEL_MAGIC, 8) != 0)
+    return fm_errmsg_set(e, FM_EPARSE,
+                         "%s: not an fmcheck model file (the first 8 bytes are not "
+                         "\"%s\")", name, FM_MODEL_MAGIC);
+  uint64_t declared = fm_model_le_get(head + 12, 8);
+  if (declared != len)
+    return fm_errmsg_set(e, FM_EPARSE,
+                         "%s: the file has %zu bytes but its header says %llu: %s", name,
+                         len, (unsigned long long)declared,
+                         declared > len ? "truncated" : "corrupted (length field)");
+  return FM_OK;
+}
+
 /* The frozen prefix: length, magic, declared length, CRC, version. */
 static int fm_model_get_prefix(fm_model_rbuf *r, const unsigned char *buf, size_t len,
                                uint32_t *ver)
 {
-  if (len < FM_MODEL_PREFIX + 4)
-    return fm_errmsg_set(r->e, FM_EPARSE,
-                         "%s: %zu bytes is too short to be an fmcheck model file "
-                         "(truncated?)", r->name, len);
-  if (memcmp(buf, FM_MODEL_MAGIC, 8) != 0)
-    return fm_errmsg_set(r->e, FM_EPARSE,
-                         "%s: not an fmcheck model file (the first 8 bytes are not "
-                         "\"%s\")", r->name, FM_MODEL_MAGIC);
-  uint64_t declared = fm_model_le_get(buf + 12, 8);
-  if (declared != len)
-    return fm_errmsg_set(r->e, FM_EPARSE,
-                         "%s: the file has %zu bytes but its header says %llu: %s", r->name,
-                         len, (unsigned long long)declared,
-                         declared > len ? "truncated" : "corrupted (length field)");
+  int st = fm_model_check_head(buf, len, r->name, r->e);
+  if (st != FM_OK)
+    return st;
   uint32_t stored = (uint32_t)fm_model_le_get(buf + len - 4, 4);
   uint32_t have = (uint32_t)crc32_z(0L, buf, len - 4);
   if (stored != have)

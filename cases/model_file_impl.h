@@ -10,6 +10,9 @@
 
 #include "fm_status.h"
 
+/* magic(8) + version(4) + length(8): the prefix frozen across versions. */
+#define FM_MODEL_PREFIX 20
+
 /* The n low bytes of v, little-endian, into b (n <= 8). */
 void fm_model_le_put(unsigned char *b, uint64_t v, int n);
 /* The n-byte little-endian unsigned integer at b (n <= 8). */
@@ -49,12 +52,20 @@ int fm_model_get_f64s(fm_model_rbuf *r, double *x, size_t n, const char *field);
 int fm_model_get_str(fm_model_rbuf *r, char **s, const char *field);
 
 /* --- files --- */
+/* The checks that need only the first FM_MODEL_PREFIX bytes (head) and the
+ * file's length: long enough, the magic, the declared length.  The reader
+ * makes them before reading the rest, the parser again on any image. */
+int fm_model_check_head(const unsigned char *head, size_t len, const char *name,
+                        fm_errmsg *e);
 /* buf to path through a temporary file beside it, fsync and rename (see
  * model_file.h); FM_EIO with the path and the system's reason. */
 int fm_model_write_atomic(const char *path, const unsigned char *buf, size_t len,
                           fm_errmsg *e);
-/* The whole regular file path (at most 2^36 bytes) into a malloc'ed *buf;
- * FM_EIO with the system's reason. */
+/* The whole regular file path into a malloc'ed *buf, its head checked
+ * (fm_model_check_head) before the rest is read: a file that is not a
+ * model costs 20 bytes of reading, whatever its size.  At most
+ * FM_LIMIT_MODEL_BYTES; FM_EIO with the system's reason, FM_EPARSE for a
+ * bad head. */
 int fm_model_read_file(unsigned char **buf, size_t *len, const char *path, fm_errmsg *e);
 
 #endif

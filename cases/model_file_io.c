@@ -2,7 +2,8 @@
  * little-endian integers and reals assembled explicitly (shifts, not struct
  * dumps), so the format is little-endian whatever the host and no padding
  * or uninitialised byte ever reaches the file; a reader cursor that refuses
- * to step past the end; the atomic write and the whole-file read.
+ * to step past the end; the atomic write and the whole-file read (opened
+ * by fileio.h, the head checked before the rest is read).
  */
 #include "model_file.h"
 #include "model_file_impl.h"
@@ -16,9 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Refuse files larger than this before reading them (a model this large
- * would have ~2.8e9 parameters). */
-#define FM_MODEL_MAXFILE ((uint64_t)1 << 36)
+#include "fileio.h"
+#include "fm_limits.h"
 
 void fm_model_le_put(unsigned char *b, uint64_t v, int n)
 {
@@ -249,32 +249,24 @@ int fm_model_write_atomic(const char *path, const unsigned char *buf, size_t len
 int fm_model_read_file(unsigned char **buf, size_t *len, const char *path, fm_errmsg *e)
 {
   *buf = NULL;
-  int fd = open(path, O_RDONLY);
-  if (fd < 0)
-    return fm_errmsg_set(e, FM_EIO, "%s: cannot open: %s", path, strerror(errno));
-  struct stat sb;
-  int st = FM_OK;
-  if (fstat(fd, &sb) != 0)
-    st = fm_errmsg_set(e, FM_EIO, "%s: cannot stat: %s", path, strerror(errno));
-  else if (!S_ISREG(sb.st_mode))
-    st = fm_errmsg_set(e, FM_EIO, "%s: not a regular file", path);
-  else if ((uint64_t)sb.st_size > FM_MODEL_MAXFILE)
-    st = fm_errmsg_set(e, FM_EPARSE, "%s: %lld bytes is larger than any model file",
-                       path, (long long)sb.st_size);
-  size_t n = st == FM_OK ? (size_t)sb.st_size : 0, got = 0;
-  unsigned char *p = st == FM_OK ? malloc(n > 0 ? n : 1) : NULL;
-  if (st == FM_OK && p == NULL)
+  int fd;
+  uint64_t size;
+  int st = fm_file_open(&fd, &size, path, FM_LIMIT_MODEL_BYTES, "model file", e);
+  if (st != FM_OK)
+    return st;
+  /* The head first: a file that is not a model (or lies about its length)
+   * is refused after 20 bytes, before the rest is allocated or read.  A file
+   * too short for a head is read whole: the parser says what it lacks. */
+  size_t n = (size_t)size, got = n < FM_MODEL_PREFIX ? n : FM_MODEL_PREFIX;
+  unsigned char head[FM_MODEL_PREFIX], *p = NULL;
+  st = fm_file_read_exact(fd, head, got, path, e);
+  if (st == FM_OK && got == FM_MODEL_PREFIX)
+    st = fm_model_check_head(head, n, path, e);
+  if (st == FM_OK && (p = malloc(n > 0 ? n : 1)) == NULL)
     st = fm_errmsg_set(e, FM_ENOMEM, "%s: out of memory for %zu bytes", path, n);
-  while (st == FM_OK && got < n) {
-    ssize_t k = read(fd, p + got, n - got);
-    if (k < 0 && errno == EINTR)
-      continue;
-    if (k < 0)
-      st = fm_errmsg_set(e, FM_EIO, "%s: read error: %s", path, strerror(errno));
-    else if (k == 0)
-      n = got; /* shrank while reading: parse what is there */
-    else
-      got += (size_t)k;
+  if (st == FM_OK) {
+    memcpy(p, head, got);
+    st = fm_file_read_exact(fd, p + got, n - got, path, e);
   }
   close(fd);
   if (st != FM_OK) {

@@ -20,6 +20,10 @@
  *    so every string is first checked here against libmatheval's grammar
  *    (fm_ex_syntax), which also says *where* it is wrong -- libmatheval
  *    only says no;
+ *  - it recurses once per node (parser, node_simplify, node_derivative),
+ *    so a long enough expression overflows the stack: fm_ex_syntax counts
+ *    tokens first and refuses more than FM_LIMIT_EXPR_TOKENS (fm_limits.h
+ *    says why that number), before the parenthesis depth;
  *  - it reads a^b^c as (a^b)^c; such chains must be parenthesised;
  *  - it reads numbers with atof, which follows LC_NUMERIC (keep it "C").
  * There is no MPFR twin (eval_mp = NULL): libmatheval evaluates in double.
@@ -33,6 +37,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "fm_limits.h"
 
 enum { FM_EX_ALPHA, FM_EX_SIGMA, FM_EX_ALPHA_DOT, FM_EX_SIGMA_DOT, FM_EX_COND, FM_EX_N };
 
@@ -98,7 +104,6 @@ static void fm_ex_free(void *impl)
 
 enum { FM_TK_END, FM_TK_OPERAND, FM_TK_FUNC, FM_TK_OP, FM_TK_LPAR, FM_TK_RPAR, FM_TK_BAD };
 
-#define FM_EX_MAXDEPTH 100  /* parenthesis nesting; libmatheval recurses too */
 
 static const char *const fm_ex_functions[] = {
     "exp",  "log",  "sqrt", "sin",   "cos",   "tan",   "cot",   "sec",     "csc",
@@ -116,6 +121,7 @@ typedef struct {
   int kind;        /* current token, FM_TK_* */
   size_t at, len;  /* its offset and length */
   int depth;
+  size_t tokens;   /* tokens scanned so far (FM_TK_END not counted) */
   char why[256];   /* what is wrong, once a check fails */
 } fm_ex_scan;
 
@@ -200,6 +206,8 @@ static void fm_ex_next(fm_ex_scan *sc)
   }
   sc->len = n;
   sc->pos += n;
+  if (sc->kind != FM_TK_END)
+    sc->tokens++;
 }
 
 static int fm_ex_fail(fm_ex_scan *sc, const char *fmt, ...)
@@ -247,8 +255,8 @@ static int fm_ex_expr(fm_ex_scan *sc);
 static int fm_ex_group(fm_ex_scan *sc)
 {
   size_t open = sc->at + 1;
-  if (++sc->depth > FM_EX_MAXDEPTH)
-    return fm_ex_fail(sc, "parentheses nested deeper than %d", FM_EX_MAXDEPTH);
+  if (++sc->depth > FM_LIMIT_EXPR_DEPTH)
+    return fm_ex_fail(sc, "parentheses nested deeper than %d", FM_LIMIT_EXPR_DEPTH);
   fm_ex_next(sc);
   int st = fm_ex_expr(sc);
   if (st != FM_OK)
@@ -310,6 +318,19 @@ static int fm_ex_expr(fm_ex_scan *sc)
 static int fm_ex_syntax(const char *src, int field, fm_errmsg *e)
 {
   fm_ex_scan sc = {.s = src};
+  /* The length first, by a flat scan: libmatheval recurses once per node,
+   * and a long enough chain overflows the stack (fm_limits.h).  The
+   * expression itself is not quoted: it is too long to be read. */
+  do
+    fm_ex_next(&sc);
+  while (sc.kind != FM_TK_END && sc.tokens <= FM_LIMIT_EXPR_TOKENS);
+  if (sc.tokens > FM_LIMIT_EXPR_TOKENS)
+    return fm_errmsg_set(e, FM_EPARSE,
+                         "schedule expr: the %s expression is longer than %d tokens "
+                         "(numbers, names, operators, parentheses), the limit that keeps "
+                         "libmatheval's recursion within the stack",
+                         fm_ex_field[field], FM_LIMIT_EXPR_TOKENS);
+  sc = (fm_ex_scan){.s = src};
   fm_ex_next(&sc);
   if (sc.kind == FM_TK_END)
     return fm_errmsg_set(e, FM_EPARSE, "schedule expr: the %s expression is empty",

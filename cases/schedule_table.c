@@ -26,6 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
+#include "fm_limits.h"
+
 #define FM_TAB_MIN_ROWS 4
 
 typedef struct {
@@ -293,11 +296,12 @@ static int fm_tab_read(fm_tab_rows *r, FILE *f, const char *path, fm_errmsg *e)
 int fm_schedule_table_file(fm_schedule **s, const char *path, fm_errmsg *e)
 {
   *s = NULL;
-  FILE *f = fopen(path, "r");
-  if (f == NULL)
-    return fm_errmsg_set(e, FM_EIO, "%s: cannot open: %s", path, strerror(errno));
+  FILE *f;
+  int st = fm_file_fopen(&f, path, FM_LIMIT_TABLE_BYTES, "table file", e);
+  if (st != FM_OK)
+    return st;
   fm_tab_rows r = {0};
-  int st = fm_tab_read(&r, f, path, e);
+  st = fm_tab_read(&r, f, path, e);
   fclose(f);
   if (st == FM_OK)
     st = fm_tab_build(s, r.t, r.alpha, r.sigma, r.n, path, r.line, e);

@@ -31,6 +31,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
+#include "fm_limits.h"
+
 #define FM_REP_MAXARG 256
 #define FM_REP_PATH 3072 /* longest --out accepted, with room for suffixes */
 
@@ -265,19 +268,13 @@ static int fm_rep_hashes(fm_report *r)
           text = fm_case_builtin_json(b);
       len = text ? strlen(text) : 0;
     } else {
-      FILE *f = fopen(origin, "rb");
-      long sz = -1;
-      if (f != NULL && fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) >= 0 &&
-          fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)sz + 1)) != NULL)
-        len = fread(buf, 1, (size_t)sz, f);
-      if (f != NULL)
-        fclose(f);
-      text = buf != NULL && len == (size_t)sz ? buf : NULL;
+      fm_errmsg e = {""};
+      if (fm_file_read_all(&buf, &len, origin, FM_LIMIT_CASE_BYTES, "case file", &e) != FM_OK)
+        return fm_cli_error("cannot re-read the case to hash it: %s", e.msg);
+      text = buf;
     }
-    if (text == NULL) {
-      free(buf);
+    if (text == NULL)
       return fm_cli_error("%s: cannot re-read the case to hash it", origin);
-    }
     snprintf(r->hash[i], sizeof r->hash[i], "%016llx",
              (unsigned long long)fm_report_fnv1a64(text, len));
     free(buf);

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
+#include "fm_limits.h"
+
 /* Parse one line into vals[0..ncol-1]; returns 0, or the 1-based field that
  * failed (ncol+1 for "too many fields"), and sets *nfields. */
 static size_t fm_csv_line(double *vals, size_t ncol, char *line, size_t *nfields)
@@ -46,9 +49,10 @@ static int fm_csv_is_blank(const char *s)
 
 int fm_csv_read(double **data, size_t *rows, const char *path, size_t ncol, fm_errmsg *e)
 {
-  FILE *f = fopen(path, "r");
-  if (f == NULL)
-    return fm_errmsg_set(e, FM_EIO, "%s: cannot open: %s", path, strerror(errno));
+  FILE *f;
+  int fst = fm_file_fopen(&f, path, FM_LIMIT_POINTS_BYTES, "points file", e);
+  if (fst != FM_OK)
+    return fst;
   size_t cap = 64, n = 0, lineno = 0;
   double *d = malloc(cap * ncol * sizeof *d);
   char *line = NULL;

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
+#include "fm_limits.h"
 
 static const char *const fm_val_std_data[] = {"gauss1d", "bimodal1d", "ring8", "aniso3d",
                                               "mix16d"};
@@ -79,16 +81,18 @@ int fm_val_input_open(fm_val_input **out, const char *path, fm_errmsg *e)
     return fm_errmsg_set(e, FM_ENOMEM, "out of memory");
   }
   json_error_t je;
-  in->root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-  int st = FM_OK;
+  char *text = NULL;
+  size_t len = 0;
+  /* fileio, not json_load_file: a FIFO or /dev/zero is refused, not read */
+  int st = fm_file_read_all(&text, &len, path, FM_LIMIT_CASE_BYTES, "schedule or case file", e);
+  if (st != FM_OK) {
+    fm_val_input_free(in);
+    return st;
+  }
+  in->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+  free(text);
   if (in->root == NULL) {
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-      st = fm_errmsg_set(e, FM_EIO, "%s: cannot read the file", path);
-    else
-      st = fm_errmsg_set(e, FM_EPARSE, "%s:%d:%d: %s", path, je.line, je.column, je.text);
-    if (f != NULL)
-      fclose(f);
+    st = fm_errmsg_set(e, FM_EPARSE, "%s:%d:%d: %s", path, je.line, je.column, je.text);
   } else if (!json_is_object(in->root)) {
     st = fm_errmsg_set(e, FM_EINVAL, "%s: the top level must be an object (a schedule "
                        "with \"type\", or a case file with \"schedule\")", path);
