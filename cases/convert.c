@@ -18,85 +18,85 @@
 
 typedef struct {
   double al, s, da, ds, w;
-} fm_cv_sv;
+} fm_convert_map_sv;
 
-typedef void (*fm_cv_coef_fn)(double *a, double *b, const fm_cv_sv *v);
+typedef void (*fm_convert_map_coef_fn)(double *a, double *b, const fm_convert_map_sv *v);
 
-static void fm_cv_identity(double *a, double *b, const fm_cv_sv *v)
+static void fm_convert_map_identity(double *a, double *b, const fm_convert_map_sv *v)
 {
   (void)v;
   *a = 0.0;
   *b = 1.0;
 }
 
-static void fm_cv_u_x1(double *a, double *b, const fm_cv_sv *v)
+static void fm_convert_map_u_x1(double *a, double *b, const fm_convert_map_sv *v)
 {
   *a = v->ds / v->s;
   *b = v->w / v->s;
 }
 
-static void fm_cv_x1_u(double *a, double *b, const fm_cv_sv *v)
+static void fm_convert_map_x1_u(double *a, double *b, const fm_convert_map_sv *v)
 {
   *a = -v->ds / v->w;
   *b = v->s / v->w;
 }
 
-static void fm_cv_u_eps(double *a, double *b, const fm_cv_sv *v)
+static void fm_convert_map_u_eps(double *a, double *b, const fm_convert_map_sv *v)
 {
   *a = v->da / v->al;
   *b = -v->w / v->al;
 }
 
-static void fm_cv_eps_u(double *a, double *b, const fm_cv_sv *v)
+static void fm_convert_map_eps_u(double *a, double *b, const fm_convert_map_sv *v)
 {
   *a = v->da / v->w;
   *b = -v->al / v->w;
 }
 
-static void fm_cv_u_score(double *a, double *b, const fm_cv_sv *v)
+static void fm_convert_map_u_score(double *a, double *b, const fm_convert_map_sv *v)
 {
   *a = v->da / v->al;
   *b = v->s * v->w / v->al;
 }
 
-static void fm_cv_score_u(double *a, double *b, const fm_cv_sv *v)
+static void fm_convert_map_score_u(double *a, double *b, const fm_convert_map_sv *v)
 {
   double sw = v->s * v->w;
   *a = -v->da / sw;
   *b = v->al / sw;
 }
 
-static void fm_cv_eps_score(double *a, double *b, const fm_cv_sv *v)
+static void fm_convert_map_eps_score(double *a, double *b, const fm_convert_map_sv *v)
 {
   *a = 0.0;
   *b = -v->s;
 }
 
-static void fm_cv_score_eps(double *a, double *b, const fm_cv_sv *v)
+static void fm_convert_map_score_eps(double *a, double *b, const fm_convert_map_sv *v)
 {
   *a = 0.0;
   *b = -1.0 / v->s;
 }
 
-static void fm_cv_x1_eps(double *a, double *b, const fm_cv_sv *v)
+static void fm_convert_map_x1_eps(double *a, double *b, const fm_convert_map_sv *v)
 {
   *a = 1.0 / v->al;
   *b = -v->s / v->al;
 }
 
-static void fm_cv_eps_x1(double *a, double *b, const fm_cv_sv *v)
+static void fm_convert_map_eps_x1(double *a, double *b, const fm_convert_map_sv *v)
 {
   *a = 1.0 / v->s;
   *b = -v->al / v->s;
 }
 
-static void fm_cv_x1_score(double *a, double *b, const fm_cv_sv *v)
+static void fm_convert_map_x1_score(double *a, double *b, const fm_convert_map_sv *v)
 {
   *a = 1.0 / v->al;
   *b = v->s * v->s / v->al;
 }
 
-static void fm_cv_score_x1(double *a, double *b, const fm_cv_sv *v)
+static void fm_convert_map_score_x1(double *a, double *b, const fm_convert_map_sv *v)
 {
   double s2 = v->s * v->s;
   *a = -1.0 / s2;
@@ -104,23 +104,23 @@ static void fm_cv_score_x1(double *a, double *b, const fm_cv_sv *v)
 }
 
 /* [to][from] */
-static const fm_cv_coef_fn fm_cv_table[FM_PARAM_COUNT][FM_PARAM_COUNT] = {
-    /* to u */ {fm_cv_identity, fm_cv_u_x1, fm_cv_u_eps, fm_cv_u_score},
-    /* to x1 */ {fm_cv_x1_u, fm_cv_identity, fm_cv_x1_eps, fm_cv_x1_score},
-    /* to eps */ {fm_cv_eps_u, fm_cv_eps_x1, fm_cv_identity, fm_cv_eps_score},
-    /* to score */ {fm_cv_score_u, fm_cv_score_x1, fm_cv_score_eps, fm_cv_identity},
+static const fm_convert_map_coef_fn fm_convert_map_table[FM_PARAM_COUNT][FM_PARAM_COUNT] = {
+    /* to u */ {fm_convert_map_identity, fm_convert_map_u_x1, fm_convert_map_u_eps, fm_convert_map_u_score},
+    /* to x1 */ {fm_convert_map_x1_u, fm_convert_map_identity, fm_convert_map_x1_eps, fm_convert_map_x1_score},
+    /* to eps */ {fm_convert_map_eps_u, fm_convert_map_eps_x1, fm_convert_map_identity, fm_convert_map_eps_score},
+    /* to score */ {fm_convert_map_score_u, fm_convert_map_score_x1, fm_convert_map_score_eps, fm_convert_map_identity},
 };
 
 enum { A_ = FM_CONVERT_BY_ALPHA, S_ = FM_CONVERT_BY_SIGMA, W_ = FM_CONVERT_BY_W };
 
-static const unsigned fm_cv_div[FM_PARAM_COUNT][FM_PARAM_COUNT] = {
+static const unsigned fm_convert_map_div[FM_PARAM_COUNT][FM_PARAM_COUNT] = {
     /* to u */ {0, S_, A_, A_},
     /* to x1 */ {W_, 0, A_, A_},
     /* to eps */ {W_, S_, 0, 0},
     /* to score */ {S_ | W_, S_, S_, 0},
 };
 
-static int fm_cv_valid(fm_param p)
+static int fm_convert_map_valid(fm_param p)
 {
   return (unsigned)p < (unsigned)FM_PARAM_COUNT;
 }
@@ -128,12 +128,12 @@ static int fm_cv_valid(fm_param p)
 const char *fm_param_name(fm_param p)
 {
   static const char *const names[FM_PARAM_COUNT] = {"u", "x1", "eps", "score"};
-  return fm_cv_valid(p) ? names[p] : "?";
+  return fm_convert_map_valid(p) ? names[p] : "?";
 }
 
 unsigned fm_convert_divisors(fm_param to, fm_param from)
 {
-  return fm_cv_valid(to) && fm_cv_valid(from) ? fm_cv_div[to][from] : 0u;
+  return fm_convert_map_valid(to) && fm_convert_map_valid(from) ? fm_convert_map_div[to][from] : 0u;
 }
 
 double fm_convert_w(const fm_sched_val *v)
@@ -141,7 +141,7 @@ double fm_convert_w(const fm_sched_val *v)
   return v->dalpha * v->sigma - v->alpha * v->dsigma;
 }
 
-static unsigned fm_cv_bad(double q, unsigned bit)
+static unsigned fm_convert_map_bad(double q, unsigned bit)
 {
   return q == 0.0 || !isfinite(q) ? bit : 0u;
 }
@@ -149,23 +149,23 @@ static unsigned fm_cv_bad(double q, unsigned bit)
 unsigned fm_convert_singularity(fm_param to, fm_param from, const fm_sched_val *v)
 {
   unsigned div = fm_convert_divisors(to, from);
-  unsigned bad = fm_cv_bad(v->alpha, A_) | fm_cv_bad(v->sigma, S_) |
-                 fm_cv_bad(fm_convert_w(v), W_);
+  unsigned bad = fm_convert_map_bad(v->alpha, A_) | fm_convert_map_bad(v->sigma, S_) |
+                 fm_convert_map_bad(fm_convert_w(v), W_);
   return div & bad;
 }
 
 int fm_convert_coef(double *a, double *b, fm_param to, fm_param from, const fm_sched_val *v)
 {
-  if (!fm_cv_valid(to) || !fm_cv_valid(from))
+  if (!fm_convert_map_valid(to) || !fm_convert_map_valid(from))
     return FM_EINVAL;
   if (!isfinite(v->alpha) || !isfinite(v->sigma) || !isfinite(v->dalpha) ||
       !isfinite(v->dsigma))
     return FM_ENONFIN;
   if (fm_convert_singularity(to, from, v) != 0u)
     return FM_ESING;
-  fm_cv_sv sv = {v->alpha, v->sigma, v->dalpha, v->dsigma, fm_convert_w(v)};
+  fm_convert_map_sv sv = {v->alpha, v->sigma, v->dalpha, v->dsigma, fm_convert_w(v)};
   double ca, cb;
-  fm_cv_table[to][from](&ca, &cb, &sv);
+  fm_convert_map_table[to][from](&ca, &cb, &sv);
   if (!isfinite(ca) || !isfinite(cb))
     return FM_ENONFIN;
   *a = ca;

@@ -41,11 +41,11 @@ typedef struct {
   double *zk;      /* K d: z_k - zbar of the current row */
   double *E;       /* d: posterior mean */
   double *y;       /* d scratch */
-} fm_fg_ctx;
+} fm_field_gmm_ctx;
 
-static void fm_fg_destroy(fm_field *f)
+static void fm_field_gmm_destroy(fm_field *f)
 {
-  fm_fg_ctx *c = f->ctx;
+  fm_field_gmm_ctx *c = f->ctx;
   fm_gmm_path_free(c->path);
   free(c->lam);
   free(c);
@@ -53,7 +53,7 @@ static void fm_fg_destroy(fm_field *f)
 }
 
 /* Schedule, path factorisation and the rates r_ki at t (once per call). */
-static int fm_fg_set_time(fm_fg_ctx *c, double t)
+static int fm_field_gmm_set_time(fm_field_gmm_ctx *c, double t)
 {
   if (t == c->t)
     return FM_OK;
@@ -77,7 +77,7 @@ static int fm_fg_set_time(fm_fg_ctx *c, double t)
 }
 
 /* u of one row, and (when want_k) the differences u_k - u and z_k - zbar. */
-static int fm_fg_row(fm_fg_ctx *c, double *u, const double *x, int want_k)
+static int fm_field_gmm_row(fm_field_gmm_ctx *c, double *u, const double *x, int want_k)
 {
   size_t d = c->g->d, K = c->g->K;
   int st = fm_gmm_path_eval(NULL, NULL, want_k ? c->E : NULL, u, c->path, x);
@@ -105,23 +105,23 @@ static int fm_fg_row(fm_fg_ctx *c, double *u, const double *x, int want_k)
   return FM_OK;
 }
 
-static int fm_fg_eval(double *v, double t, const double *x, size_t n, void *ctx)
+static int fm_field_gmm_eval(double *v, double t, const double *x, size_t n, void *ctx)
 {
-  fm_fg_ctx *c = ctx;
+  fm_field_gmm_ctx *c = ctx;
   size_t d = c->g->d;
-  int st = fm_fg_set_time(c, t);
+  int st = fm_field_gmm_set_time(c, t);
   for (size_t r = 0; r < n && st == FM_OK; r++)
-    st = fm_fg_row(c, v + r * d, x + r * d, 0);
+    st = fm_field_gmm_row(c, v + r * d, x + r * d, 0);
   return st;
 }
 
-static int fm_fg_div(double *v, double *div, double t, const double *x, size_t n, void *ctx)
+static int fm_field_gmm_div(double *v, double *div, double t, const double *x, size_t n, void *ctx)
 {
-  fm_fg_ctx *c = ctx;
+  fm_field_gmm_ctx *c = ctx;
   size_t d = c->g->d, K = c->g->K;
-  int st = fm_fg_set_time(c, t);
+  int st = fm_field_gmm_set_time(c, t);
   for (size_t r = 0; r < n && st == FM_OK; r++) {
-    st = fm_fg_row(c, v + r * d, x + r * d, 1);
+    st = fm_field_gmm_row(c, v + r * d, x + r * d, 1);
     const double *gam = fm_gmm_path_gamma(c->path);
     double lin = 0.0, cov = 0.0;
     for (size_t k = 0; k < K && st == FM_OK; k++) {
@@ -136,16 +136,16 @@ static int fm_fg_div(double *v, double *div, double t, const double *x, size_t n
   return st;
 }
 
-static int fm_fg_jvp(double *v, double *jv, double t, const double *x, const double *w,
+static int fm_field_gmm_jvp(double *v, double *jv, double t, const double *x, const double *w,
                      size_t n, void *ctx)
 {
-  fm_fg_ctx *c = ctx;
+  fm_field_gmm_ctx *c = ctx;
   size_t d = c->g->d, K = c->g->K;
-  int st = fm_fg_set_time(c, t);
+  int st = fm_field_gmm_set_time(c, t);
   for (size_t r = 0; r < n && st == FM_OK; r++) {
     const double *wr = w + r * d;
     double *out = jv + r * d;
-    st = fm_fg_row(c, v + r * d, x + r * d, 1);
+    st = fm_field_gmm_row(c, v + r * d, x + r * d, 1);
     const double *gam = fm_gmm_path_gamma(c->path);
     for (size_t i = 0; i < d; i++)
       out[i] = 0.0;
@@ -175,10 +175,10 @@ int fm_field_gmm_alloc(fm_field **fp, const fm_gmm *g, const fm_schedule *s, fm_
   *fp = NULL;
   size_t d = g->d, K = g->K;
   fm_field *f = calloc(1, sizeof *f);
-  fm_fg_ctx *c = calloc(1, sizeof *c);
+  fm_field_gmm_ctx *c = calloc(1, sizeof *c);
   int st = (f && c) ? FM_OK : FM_ENOMEM;
   if (st == FM_OK) {
-    *c = (fm_fg_ctx){.g = g, .s = s, .t = NAN};
+    *c = (fm_field_gmm_ctx){.g = g, .s = s, .t = NAN};
     c->lam = malloc((K * d + K * d * d + K * d + K + 2 * K * d + 2 * d) * sizeof *c->lam);
     st = c->lam ? fm_gmm_path_alloc(&c->path, g) : FM_ENOMEM;
   }
@@ -201,8 +201,8 @@ int fm_field_gmm_alloc(fm_field **fp, const fm_gmm *g, const fm_schedule *s, fm_
     free(f);
     return fm_errmsg_set(e, st, "analytic field: %s", fm_strerror(st));
   }
-  *f = (fm_field){.d = d, .eval = fm_fg_eval, .div = fm_fg_div, .jvp = fm_fg_jvp, .ctx = c,
-                  .sched = s, .destroy = fm_fg_destroy};
+  *f = (fm_field){.d = d, .eval = fm_field_gmm_eval, .div = fm_field_gmm_div, .jvp = fm_field_gmm_jvp, .ctx = c,
+                  .sched = s, .destroy = fm_field_gmm_destroy};
   *fp = f;
   return FM_OK;
 }

@@ -35,7 +35,7 @@
 #include <string.h>
 
 #include "cond.h"
-#include "gmm_post.h"
+#include "gpost.h"
 #include "points.h"
 
 #define FM_SFD_TAG 0x5246u /* "RF" */
@@ -58,7 +58,7 @@ static int fm_sfd_logp(double *lp, const fm_case *c, double t, const double *x)
 
 /* Draw point i and evaluate its analytic terms. */
 static int fm_sfd_setup(fm_sfd_point *p, const fm_case *c, fm_gmm_path *path,
-                        fm_gmm_post *post, uint64_t seed, size_t i, double *work)
+                        fm_gpost *post, uint64_t seed, size_t i, double *work)
 {
   size_t d = c->gmm->d;
   double *x1 = work, *x0 = work + d, *u = x0 + d, *s = u + d;
@@ -78,8 +78,8 @@ static int fm_sfd_setup(fm_sfd_point *p, const fm_case *c, fm_gmm_path *path,
   st = st ? st : fm_gmm_path_eval(&lp, s, NULL, u, path, p->x);
   if (st != FM_OK)
     return st;
-  fm_gmm_post_val pv;
-  fm_gmm_post_eval(&pv, post, path, &v, FM_GMM_POST_POSTERIOR);
+  fm_gpost_val pv;
+  fm_gpost_eval(&pv, post, path, &v, FM_GPOST_POSTERIOR);
   double us = 0.0, usa = 0.0;
   for (size_t j = 0; j < d; j++) {
     us += u[j] * s[j];
@@ -97,11 +97,11 @@ static int fm_sfd_run(fm_sweep_result *r, const fm_case *c, const fm_sweep_opts 
   uint64_t seed = fm_sweep_seed(o, c);
   fm_sfd_point pts[FM_SFD_NPTS];
   fm_gmm_path *path = NULL;
-  fm_gmm_post *post = NULL;
+  fm_gpost *post = NULL;
   double *mem = malloc((FM_SFD_NPTS * d + 4 * d) * sizeof *mem);
   int st = mem ? FM_OK : FM_ENOMEM;
   st = st ? st : fm_gmm_path_alloc(&path, c->gmm);
-  st = st ? st : fm_gmm_post_alloc(&post, c->gmm);
+  st = st ? st : fm_gpost_alloc(&post, c->gmm);
   double hmin = INFINITY, hmax = 0.0;
   for (size_t i = 0; i < FM_SFD_NPTS && st == FM_OK; i++) {
     pts[i].x = mem + i * d;
@@ -143,7 +143,7 @@ static int fm_sfd_run(fm_sweep_result *r, const fm_case *c, const fm_sweep_opts 
     fm_sweep_notef(s, "%zu level%s left out: residual within 100x the round-off floor "
                    "delta / h", below, below == 1 ? "" : "s");
   fm_gmm_path_free(path);
-  fm_gmm_post_free(post);
+  fm_gpost_free(post);
   free(mem);
   return st;
 }

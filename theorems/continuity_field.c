@@ -35,7 +35,7 @@ void fm_ct_work_free(fm_ct_work *w)
 {
   fm_gmm_path_free(w->pt);
   fm_gmm_path_free(w->pc);
-  fm_gmm_post_free(w->post);
+  fm_gpost_free(w->post);
   fm_path_err_free(w->pe);
   free(w->s);
 }
@@ -46,7 +46,7 @@ int fm_ct_work_alloc(fm_ct_work *w, const fm_case *c)
   *w = (fm_ct_work){.c = c, .d = d};
   int st = fm_gmm_path_alloc(&w->pt, c->gmm);
   st = st ? st : fm_gmm_path_alloc(&w->pc, c->gmm);
-  st = st ? st : fm_gmm_post_alloc(&w->post, c->gmm);
+  st = st ? st : fm_gpost_alloc(&w->post, c->gmm);
   st = st ? st : fm_path_err_alloc(&w->pe, c->gmm);
   if (st == FM_OK && (w->s = malloc(3 * d * sizeof *w->s)) == NULL)
     st = FM_ENOMEM;
@@ -87,11 +87,11 @@ static int fm_ct_field(double *u, double *div, double *divmag, fm_ct_work *w,
   if (st != FM_OK)
     return st;
   if (k->prior)
-    fm_gmm_post_prior_field(u, w->post, w->pt, vc);
+    fm_gpost_prior_field(u, w->post, w->pt, vc);
   if (div != NULL) {
-    fm_gmm_post_val pv;
-    fm_gmm_post_eval(&pv, w->post, pf, vc,
-                     k->prior ? FM_GMM_POST_PRIOR : FM_GMM_POST_POSTERIOR);
+    fm_gpost_val pv;
+    fm_gpost_eval(&pv, w->post, pf, vc,
+                     k->prior ? FM_GPOST_PRIOR : FM_GPOST_POSTERIOR);
     *div = k->with_div ? pv.div : 0.0;
     *divmag = pv.div_mag;
   }
@@ -103,7 +103,7 @@ static double fm_ct_ediv(const fm_ct_work *w, const fm_path_errb *b, double es)
 {
   double d = (double)w->d;
   return 8.0 * es + 4.0 * (3.0 * d + 3.0) * b->kappa_max * (1.0 + b->q_max) * FM_CT_EPS +
-         d * fm_gmm_post_cond_S(w->post) * FM_CT_EPS;
+         d * fm_gpost_cond_S(w->post) * FM_CT_EPS;
 }
 
 static double fm_ct_norm2(const double *a, size_t n)
@@ -146,7 +146,7 @@ static double fm_ct_length(const fm_ct_work *w, const fm_sched_val *v)
   const fm_gmm *g = w->c->gmm;
   size_t d = w->d;
   const double *gam = fm_gmm_path_gamma(w->pt), *z = fm_gmm_path_z(w->pt);
-  double l = sqrt(fm_gmm_post_cmin(w->post, v));
+  double l = sqrt(fm_gpost_cmin(w->post, v));
   for (size_t a = 0; a < g->K; a++)
     for (size_t b = a + 1; b < g->K; b++) {
       if (!(gam[a] > 0.0 && gam[b] > 0.0))

@@ -15,7 +15,7 @@
 
 #include <mpfr.h>
 
-#include "gmm_post.h"
+#include "gpost.h"
 #include "path_err.h"
 #include "points.h"
 
@@ -33,7 +33,7 @@ typedef struct {
   const fm_case *c;
   size_t d;
   fm_gmm_path *pt, *pc;  /* true path (density, score); candidate's path (field) */
-  fm_gmm_post *post;
+  fm_gpost *post;
   fm_path_err *pe;
   double *s, *u, *xg;    /* d each */
   /* FD in t bookkeeping */

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "fm_cfm_grad.h"
-#include "gmm_post.h"
+#include "gpost.h"
 #include "linfeat.h"
 #include "quad.h"
 #include "rng.h"
@@ -37,7 +37,7 @@ typedef struct {
   int mutant;
   size_t d, p, K, ms, dp;    /* ms = moment vector size p^2 + dp + 1 */
   fm_gmm_path *path;
-  fm_gmm_post *post;
+  fm_gpost *post;
   double *buf;
   double *phi, *phic, *u, *uc, *x, *xc, *x1, *mu, *L, *I2, *val, *err, *Theta;
   fm_sched_val v, vc;       /* true and CFM-candidate schedule values at t */

@@ -41,8 +41,8 @@ static int fm_fg_mc_draw(fm_fg_mcw *m, uint64_t i)
   int st = fm_fg_fm_target(w->u, w, w->x);
   if (st != FM_OK)
     return st;
-  fm_gmm_post_val pv;
-  fm_gmm_post_eval(&pv, w->post, w->path, &w->v, FM_GMM_POST_POSTERIOR);
+  fm_gpost_val pv;
+  fm_gpost_eval(&pv, w->post, w->path, &w->v, FM_GPOST_POSTERIOR);
   fm_cond_field(w->uc, &w->vc, w->xc, w->x1, d);
   fm_linfeat_eval(w->phi, w->t, w->x, d);
   fm_linfeat_eval(w->phic, w->t, w->xc, d);

@@ -94,7 +94,7 @@
 
 #include "cond.h"
 #include "fm_cfm_grad.h"
-#include "gmm_post.h"
+#include "gpost.h"
 #include "linalg.h"
 #include "mc.h"
 #include "rng.h"
@@ -221,7 +221,7 @@ typedef struct {
   int mutant;
   size_t d, p, k, B, G;
   fm_gmm_path *path;
-  fm_gmm_post *post;
+  fm_gpost *post;
   fm_mlp_work *mw;
   fm_rng rt, r0, r1;
   double *mem;
@@ -235,7 +235,7 @@ typedef struct {
 static void fm_fgm_free(fm_fgm_work *w)
 {
   fm_gmm_path_free(w->path);
-  fm_gmm_post_free(w->post);
+  fm_gpost_free(w->post);
   fm_mlp_work_free(w->mw);
   free(w->mem);
 }
@@ -284,7 +284,7 @@ static int fm_fgm_alloc(fm_fgm_work *w, uint64_t seed)
   size_t d = w->d, p = w->p, B = w->B;
   size_t n = 2 * B + 9 * B * d + (5 + w->k) * p + 2 * w->G * w->k;
   int st = fm_gmm_path_alloc(&w->path, w->c->gmm);
-  st = st ? st : fm_gmm_post_alloc(&w->post, w->c->gmm);
+  st = st ? st : fm_gpost_alloc(&w->post, w->c->gmm);
   st = st ? st : fm_mlp_work_alloc(&w->mw, &w->m->arch, B, NULL);
   if (st == FM_OK && (w->mem = calloc(n, sizeof *w->mem)) == NULL)
     st = FM_ENOMEM;
@@ -324,10 +324,10 @@ static int fm_fgm_row(fm_fgm_work *w, size_t r, uint64_t i)
   st = fm_gmm_path_eval(NULL, NULL, NULL, w->uf + r * d, w->path, x);
   if (st != FM_OK)
     return st;
-  fm_gmm_post_val pv;
-  fm_gmm_post_eval(&pv, w->post, w->path, &v, FM_GMM_POST_POSTERIOR);
+  fm_gpost_val pv;
+  fm_gpost_eval(&pv, w->post, w->path, &v, FM_GPOST_POSTERIOR);
   if (w->mutant == FM_FG_FM_PRIOR_W)
-    fm_gmm_post_prior_field(w->uf + r * d, w->post, w->path, &v);
+    fm_gpost_prior_field(w->uf + r * d, w->post, w->path, &v);
   fm_sched_val vc = v;
   if (w->mutant == FM_FG_CFM_SIGMA_OFF)
     vc.dsigma *= 1.01;

@@ -54,8 +54,8 @@ static int fm_fg_fm_node(double *y, const double *x, void *ctx)
     return st;
   fm_linfeat_eval(w->phi, w->t, x, w->d);
   fm_fg_pack_one(y, w->phi, w->u, w->d, w->p);
-  fm_gmm_post_val pv;
-  fm_gmm_post_eval(&pv, w->post, w->path, &w->v, FM_GMM_POST_POSTERIOR);
+  fm_gpost_val pv;
+  fm_gpost_eval(&pv, w->post, w->path, &w->v, FM_GPOST_POSTERIOR);
   y[w->ms] = pv.trcov_u;
   w->neval += 1.0;
   return FM_OK;

@@ -16,7 +16,7 @@
 void fm_fg_work_free(fm_fg_work *w)
 {
   fm_gmm_path_free(w->path);
-  fm_gmm_post_free(w->post);
+  fm_gpost_free(w->post);
   fm_quad_rule_free(w->gh3);
   free(w->buf);
 }
@@ -36,7 +36,7 @@ int fm_fg_work_alloc(fm_fg_work *w, const fm_case *c, int mutant)
   size_t nout = fm_fg_nt_out(w);
   size_t n = 2 * p + 6 * d + d * d + 4 * d * d + 2 * nout + FM_FG_NTHETA * w->dp;
   int st = fm_gmm_path_alloc(&w->path, c->gmm);
-  st = st ? st : fm_gmm_post_alloc(&w->post, c->gmm);
+  st = st ? st : fm_gpost_alloc(&w->post, c->gmm);
   st = st ? st : fm_quad_rule_hermite(&w->gh3, FM_FG_GH_CFM);
   if (st == FM_OK && (w->buf = calloc(n, sizeof *w->buf)) == NULL)
     st = FM_ENOMEM;
@@ -90,6 +90,6 @@ int fm_fg_fm_target(double *u, fm_fg_work *w, const double *x)
 {
   int st = fm_gmm_path_eval(NULL, NULL, NULL, u, w->path, x);
   if (st == FM_OK && w->mutant == FM_FG_FM_PRIOR_W)
-    fm_gmm_post_prior_field(u, w->post, w->path, &w->v);
+    fm_gpost_prior_field(u, w->post, w->path, &w->v);
   return st;
 }

@@ -74,24 +74,24 @@
 #include "points.h"
 #include "sched_fd.h"
 
-#define FM_PF_EPS DBL_EPSILON
-#define FM_PF_FD_LEVELS 5
-#define FM_PF_FD_HMAX 1e-2
-#define FM_PF_SCAN_POINTS 10
-#define FM_PF_ORDER_BAND 0.5
-#define FM_PF_LOG_SQRT_2PI 0.91893853320467274178
+#define FM_PUSH_EPS DBL_EPSILON
+#define FM_PUSH_FD_LEVELS 5
+#define FM_PUSH_FD_HMAX 1e-2
+#define FM_PUSH_SCAN_POINTS 10
+#define FM_PUSH_ORDER_BAND 0.5
+#define FM_PUSH_LOG_SQRT_2PI 0.91893853320467274178
 
-enum { FM_PF_TRUE, FM_PF_SIGMA_OFF, FM_PF_NO_JACOBIAN, FM_PF_REVERSED };
-enum { FM_PF_R_COV_D, FM_PF_R_COV_MP, FM_PF_R_CONT, FM_PF_NROUTES };
+enum { FM_PUSH_TRUE, FM_PUSH_SIGMA_OFF, FM_PUSH_NO_JACOBIAN, FM_PUSH_REVERSED };
+enum { FM_PUSH_R_COV_D, FM_PUSH_R_COV_MP, FM_PUSH_R_CONT, FM_PUSH_NROUTES };
 
-static const char *const fm_pf_mutants[] = {
+static const char *const fm_push_mutants[] = {
     "sigma' off by 1%",
     "Jacobian missing (no -d log sigma)",
     "time run backwards",
     NULL,
 };
 
-static const fm_route_id fm_pf_route_ids[FM_PF_NROUTES] = {
+static const fm_route_id fm_push_route_ids[FM_PUSH_NROUTES] = {
     FM_R_PUSH_COV_D, FM_R_PUSH_COV_MP, FM_R_PUSH_CONT,
 };
 
@@ -101,7 +101,7 @@ typedef struct {
   size_t d;
   double dsigma_factor;
   int reversed, jacobian;
-} fm_pf_cand;
+} fm_push_cand;
 
 typedef struct {
   size_t n, d;
@@ -112,60 +112,60 @@ typedef struct {
   double *order;              /* n */
   double kappa_max;
   int exact_schedule;
-} fm_pf_ref;
+} fm_push_ref;
 
-static double fm_pf_tol1(double kappa, size_t d)
+static double fm_push_tol1(double kappa, size_t d)
 {
-  return FM_PF_EPS * ((double)d + 8.0 + 24.0 * kappa);
+  return FM_PUSH_EPS * ((double)d + 8.0 + 24.0 * kappa);
 }
 
 /* u and s are each accurate to (8 eps + 4 e_s) times their scale of terms,
  * e_s the relative error of a schedule value (route 1 of cond-field). */
-static double fm_pf_tolfield(double es)
+static double fm_push_tolfield(double es)
 {
-  return 8.0 * FM_PF_EPS + 4.0 * es;
+  return 8.0 * FM_PUSH_EPS + 4.0 * es;
 }
 
-static int fm_pf_sched(fm_sched_val *v, const fm_pf_cand *k, double t)
+static int fm_push_sched(fm_sched_val *v, const fm_push_cand *k, double t)
 {
   return fm_sched_eval_candidate(v, k->sched, t, k->dsigma_factor, k->reversed);
 }
 
 /* Candidate log-density at (t, x): fm_cond_logpdf, minus the Jacobian term
  * -d log sigma when the candidate forgets it. */
-static int fm_pf_logp(double *g, const fm_pf_cand *k, double t, const double *x,
+static int fm_push_logp(double *g, const fm_push_cand *k, double t, const double *x,
                       const double *x1)
 {
   fm_sched_val v;
-  int st = fm_pf_sched(&v, k, t);
+  int st = fm_push_sched(&v, k, t);
   if (st == FM_OK)
     *g = fm_cond_logpdf(&v, x, x1, k->d) + (k->jacobian ? 0.0 : (double)k->d * log(v.sigma));
   return st;
 }
 
 /* Candidate change-of-variables density log N(x0) - d log sigma. */
-static int fm_pf_cov(double *g, const fm_pf_cand *k, double t, const double *x0)
+static int fm_push_cov(double *g, const fm_push_cand *k, double t, const double *x0)
 {
   fm_sched_val v;
-  int st = fm_pf_sched(&v, k, t);
+  int st = fm_push_sched(&v, k, t);
   if (st != FM_OK)
     return st;
   double q = 0.0;
   for (size_t j = 0; j < k->d; j++)
     q += x0[j] * x0[j];
-  *g = -0.5 * q - (double)k->d * FM_PF_LOG_SQRT_2PI -
+  *g = -0.5 * q - (double)k->d * FM_PUSH_LOG_SQRT_2PI -
        (k->jacobian ? (double)k->d * log(v.sigma) : 0.0);
   return FM_OK;
 }
 
 /* u.s + div u of the candidate, and the scale of its terms (see header). */
-static int fm_pf_transport(double *val, double *tol, double *mag, const fm_pf_cand *k,
+static int fm_push_transport(double *val, double *tol, double *mag, const fm_push_cand *k,
                            double t, double es, const double *x, const double *x1, double *u,
                            double *s)
 {
   size_t d = k->d;
   fm_sched_val v, vt;
-  int st = fm_pf_sched(&v, k, t);
+  int st = fm_push_sched(&v, k, t);
   if (st == FM_OK)
     st = fm_schedule_eval(&vt, k->sched, t); /* the true values set the scales */
   if (st != FM_OK)
@@ -185,12 +185,12 @@ static int fm_pf_transport(double *val, double *tol, double *mag, const fm_pf_ca
   }
   double Su = fabs(vt.dsigma / vt.sigma) * (mx + fabs(vt.alpha) * m1) + fabs(vt.dalpha) * m1;
   *val = us + div;
-  *tol = fm_pf_tolfield(es) * (Su * s1 + u1 * ss + fabs(div));
+  *tol = fm_push_tolfield(es) * (Su * s1 + u1 * ss + fabs(div));
   *mag = us_abs + fabs(div);
   return FM_OK;
 }
 
-static void fm_pf_ref_free(fm_pf_ref *r)
+static void fm_push_ref_free(fm_push_ref *r)
 {
   free(r->ref_d);
   free(r->ref_mp);
@@ -204,7 +204,7 @@ static void fm_pf_ref_free(fm_pf_ref *r)
   memset(r, 0, sizeof *r);
 }
 
-static int fm_pf_ref_alloc(fm_pf_ref *r, size_t n, size_t d)
+static int fm_push_ref_alloc(fm_push_ref *r, size_t n, size_t d)
 {
   memset(r, 0, sizeof *r);
   r->n = n;
@@ -221,14 +221,14 @@ static int fm_pf_ref_alloc(fm_pf_ref *r, size_t n, size_t d)
   r->es = malloc(n * sizeof *r->es);
   if (!r->ref_d || !r->ref_mp || !r->M || !r->x0 || !r->t2 || !r->D || !r->tolfd ||
       !r->order || !r->es) {
-    fm_pf_ref_free(r);
+    fm_push_ref_free(r);
     return FM_ENOMEM;
   }
   return FM_OK;
 }
 
 /* Route 1 references at point i; xbuf has d entries. */
-static int fm_pf_ref_cov(fm_pf_ref *r, const fm_case *c, const fm_pointset *ps, size_t i,
+static int fm_push_ref_cov(fm_push_ref *r, const fm_case *c, const fm_pointset *ps, size_t i,
                          double *xbuf, mpfr_prec_t prec)
 {
   size_t d = ps->d;
@@ -263,19 +263,19 @@ static int fm_pf_ref_cov(fm_pf_ref *r, const fm_case *c, const fm_pointset *ps, 
 
 /* log p_t(x|x1) of the candidate as a function of t, for fm_fdiff_central. */
 typedef struct {
-  const fm_pf_cand *k;
+  const fm_push_cand *k;
   const double *x, *x1;
   double Mg, kappa; /* max over the evaluations of M_g and kappa */
-} fm_pf_logp_ctx;
+} fm_push_logp_ctx;
 
-static int fm_pf_logp_at(double *y, double t, void *vctx)
+static int fm_push_logp_at(double *y, double t, void *vctx)
 {
-  fm_pf_logp_ctx *f = vctx;
+  fm_push_logp_ctx *f = vctx;
   size_t d = f->k->d;
   fm_sched_val v;
-  int st = fm_pf_sched(&v, f->k, t);
+  int st = fm_push_sched(&v, f->k, t);
   if (st == FM_OK)
-    st = fm_pf_logp(y, f->k, t, f->x, f->x1);
+    st = fm_push_logp(y, f->k, t, f->x, f->x1);
   if (st != FM_OK)
     return st;
   double M = (double)d * (1.0 + fabs(log(v.sigma)));
@@ -288,40 +288,40 @@ static int fm_pf_logp_at(double *y, double t, void *vctx)
   return FM_OK;
 }
 
-static int fm_pf_ref_cont(fm_pf_ref *r, const fm_pf_cand *k, const fm_pointset *ps,
+static int fm_push_ref_cont(fm_push_ref *r, const fm_push_cand *k, const fm_pointset *ps,
                           size_t i)
 {
   size_t d = ps->d;
   double tc, h0, err;
-  int st = fm_fdiff_grid(&tc, &h0, ps->t[i], fm_sched_fd_cap(k->sched, FM_PF_FD_HMAX));
+  int st = fm_fdiff_grid(&tc, &h0, ps->t[i], fm_sched_fd_cap(k->sched, FM_PUSH_FD_HMAX));
   if (st != FM_OK)
     return st;
-  fm_pf_logp_ctx f = {k, ps->x + i * d, ps->x1 + i * d, 0.0, 0.0};
+  fm_push_logp_ctx f = {k, ps->x + i * d, ps->x1 + i * d, 0.0, 0.0};
   fm_fdiff_info info;
-  st = fm_fdiff_central(&r->D[i], &err, &info, fm_pf_logp_at, &f, 1, tc, h0,
-                        FM_PF_FD_LEVELS);
+  st = fm_fdiff_central(&r->D[i], &err, &info, fm_push_logp_at, &f, 1, tc, h0,
+                        FM_PUSH_FD_LEVELS);
   if (st != FM_OK)
     return st;
   r->es[i] = fm_sched_value_err(k->sched, tc, f.kappa);
-  double delta_g = (FM_PF_EPS * ((double)d + 8.0) + 6.0 * r->es[i]) * f.Mg;
+  double delta_g = (FM_PUSH_EPS * ((double)d + 8.0) + 6.0 * r->es[i]) * f.Mg;
   r->t2[i] = tc;
   r->tolfd[i] = err + 2.0 * delta_g / info.h_used;
-  return fm_fdiff_observed_order(&r->order[i], fm_pf_logp_at, &f, 1, tc, h0, delta_g);
+  return fm_fdiff_observed_order(&r->order[i], fm_push_logp_at, &f, 1, tc, h0, delta_g);
 }
 
-static int fm_pf_ref_make(fm_pf_ref *r, const fm_case *c, const fm_pf_cand *k,
+static int fm_push_ref_make(fm_push_ref *r, const fm_case *c, const fm_push_cand *k,
                           const fm_pointset *ps, mpfr_prec_t prec)
 {
-  int st = fm_pf_ref_alloc(r, ps->n, ps->d);
+  int st = fm_push_ref_alloc(r, ps->n, ps->d);
   double *xbuf = malloc(ps->d * sizeof *xbuf);
   if (st != FM_OK || xbuf == NULL) {
     free(xbuf);
     return FM_ENOMEM;
   }
   for (size_t i = 0; i < ps->n && st == FM_OK; i++) {
-    st = fm_pf_ref_cov(r, c, ps, i, xbuf, prec);
+    st = fm_push_ref_cov(r, c, ps, i, xbuf, prec);
     if (st == FM_OK)
-      st = fm_pf_ref_cont(r, k, ps, i);
+      st = fm_push_ref_cont(r, k, ps, i);
   }
   free(xbuf);
   return st;
@@ -329,33 +329,33 @@ static int fm_pf_ref_make(fm_pf_ref *r, const fm_case *c, const fm_pf_cand *k,
 
 /* Route statistics for candidate k on the first n points; *relres = the
  * largest continuity residual relative to the magnitude of its terms. */
-static int fm_pf_routes(double val[FM_PF_NROUTES], size_t worst[FM_PF_NROUTES],
-                        double *relres, const fm_pf_ref *r, const fm_pointset *ps,
-                        const fm_pf_cand *k, size_t n)
+static int fm_push_routes(double val[FM_PUSH_NROUTES], size_t worst[FM_PUSH_NROUTES],
+                        double *relres, const fm_push_ref *r, const fm_pointset *ps,
+                        const fm_push_cand *k, size_t n)
 {
   size_t d = ps->d;
   double *u = malloc(2 * d * sizeof *u);
   if (u == NULL)
     return FM_ENOMEM;
-  memset(worst, 0, FM_PF_NROUTES * sizeof *worst);
-  for (int q = 0; q < FM_PF_NROUTES; q++)
+  memset(worst, 0, FM_PUSH_NROUTES * sizeof *worst);
+  for (int q = 0; q < FM_PUSH_NROUTES; q++)
     val[q] = 0.0;
   *relres = 0.0;
   int st = FM_OK;
   for (size_t i = 0; i < n && st == FM_OK; i++) {
-    double lhs, tr, trtol, mag, e[FM_PF_NROUTES];
-    st = fm_pf_cov(&lhs, k, ps->t[i], r->x0 + i * d);
+    double lhs, tr, trtol, mag, e[FM_PUSH_NROUTES];
+    st = fm_push_cov(&lhs, k, ps->t[i], r->x0 + i * d);
     if (st == FM_OK)
-      st = fm_pf_transport(&tr, &trtol, &mag, k, r->t2[i], r->es[i], ps->x + i * d,
+      st = fm_push_transport(&tr, &trtol, &mag, k, r->t2[i], r->es[i], ps->x + i * d,
                            ps->x1 + i * d, u, u + d);
     if (st != FM_OK)
       break;
-    e[FM_PF_R_COV_D] = fabs(lhs - r->ref_d[i]) / r->M[i];
-    e[FM_PF_R_COV_MP] = fabs(lhs - r->ref_mp[i]) / r->M[i];
-    e[FM_PF_R_CONT] = fabs(r->D[i] + tr) / (r->tolfd[i] + trtol);
+    e[FM_PUSH_R_COV_D] = fabs(lhs - r->ref_d[i]) / r->M[i];
+    e[FM_PUSH_R_COV_MP] = fabs(lhs - r->ref_mp[i]) / r->M[i];
+    e[FM_PUSH_R_CONT] = fabs(r->D[i] + tr) / (r->tolfd[i] + trtol);
     double rel = fabs(r->D[i] + tr) / (fabs(r->D[i]) + mag);
     *relres = isnan(rel) || rel > *relres ? rel : *relres;
-    for (int q = 0; q < FM_PF_NROUTES; q++)
+    for (int q = 0; q < FM_PUSH_NROUTES; q++)
       if (!(e[q] <= val[q])) { /* NaN takes over and fails */
         val[q] = isnan(e[q]) ? INFINITY : e[q];
         worst[q] = i;
@@ -365,7 +365,7 @@ static int fm_pf_routes(double val[FM_PF_NROUTES], size_t worst[FM_PF_NROUTES],
   return st;
 }
 
-static void fm_pf_note_order(fm_verdict *v, const fm_pf_ref *r)
+static void fm_push_note_order(fm_verdict *v, const fm_push_ref *r)
 {
   double omin, omed;
   size_t m = fm_min_median(&omin, &omed, r->order, r->n);
@@ -375,28 +375,28 @@ static void fm_pf_note_order(fm_verdict *v, const fm_pf_ref *r)
   }
   fm_verdict_notef(v, "FD observed order min %.2f median %.2f (%zu/%zu points above "
                       "round-off; 2 expected)", omin, omed, m, r->n);
-  if (fabs(omed - 2.0) > FM_PF_ORDER_BAND) {
+  if (fabs(omed - 2.0) > FM_PUSH_ORDER_BAND) {
     fm_verdict_notef(v, "warning: median observed order off 2 by more than %.1f",
-                     FM_PF_ORDER_BAND);
+                     FM_PUSH_ORDER_BAND);
     fm_verdict_warn(v);
   }
 }
 
 /* Smallest relative sigma' perturbation the continuity route detects (the
  * density, hence D, does not depend on sigma'). */
-static int fm_pf_scan(fm_verdict *v, const fm_pf_ref *r, const fm_pointset *ps,
-                      const fm_pf_cand *k0)
+static int fm_push_scan(fm_verdict *v, const fm_push_ref *r, const fm_pointset *ps,
+                      const fm_push_cand *k0)
 {
-  size_t n = ps->n < FM_PF_SCAN_POINTS ? ps->n : FM_PF_SCAN_POINTS;
-  fm_pf_cand k = *k0;
+  size_t n = ps->n < FM_PUSH_SCAN_POINTS ? ps->n : FM_PUSH_SCAN_POINTS;
+  fm_push_cand k = *k0;
   for (int e = -14; e <= -2; e++) {
-    double val[FM_PF_NROUTES], rel;
-    size_t w[FM_PF_NROUTES];
+    double val[FM_PUSH_NROUTES], rel;
+    size_t w[FM_PUSH_NROUTES];
     k.dsigma_factor = 1.0 + pow(10.0, e);
-    int st = fm_pf_routes(val, w, &rel, r, ps, &k, n);
+    int st = fm_push_routes(val, w, &rel, r, ps, &k, n);
     if (st != FM_OK)
       return st;
-    if (val[FM_PF_R_CONT] > 1.0) {
+    if (val[FM_PUSH_R_CONT] > 1.0) {
       fm_verdict_notef(v, "smallest sigma' perturbation detected (of 1e-14..1e-2): "
                           "continuity %.0e", pow(10.0, e));
       return FM_OK;
@@ -406,44 +406,44 @@ static int fm_pf_scan(fm_verdict *v, const fm_pf_ref *r, const fm_pointset *ps,
   return FM_OK;
 }
 
-static void fm_pf_record(fm_verdict *v, const fm_pf_ref *r, const fm_pointset *ps,
-                         const double val[FM_PF_NROUTES], const size_t worst[FM_PF_NROUTES],
+static void fm_push_record(fm_verdict *v, const fm_push_ref *r, const fm_pointset *ps,
+                         const double val[FM_PUSH_NROUTES], const size_t worst[FM_PUSH_NROUTES],
                          double relres)
 {
-  double tol1 = fm_pf_tol1(r->kappa_max, r->d);
-  double tol[FM_PF_NROUTES] = {tol1, tol1, 1.0};
+  double tol1 = fm_push_tol1(r->kappa_max, r->d);
+  double tol[FM_PUSH_NROUTES] = {tol1, tol1, 1.0};
   char where[256];
-  for (int q = 0; q < FM_PF_NROUTES; q++) {
+  for (int q = 0; q < FM_PUSH_NROUTES; q++) {
     fm_point_describe(where, sizeof where, ps, worst[q]);
-    fm_verdict_route(v, fm_pf_route_ids[q], val[q], tol[q], 0.0, where);
+    fm_verdict_route(v, fm_push_route_ids[q], val[q], tol[q], 0.0, where);
   }
   fm_verdict_notef(v, "largest continuity residual relative to its terms %.3g", relres);
 }
 
-static int fm_pf_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o, int mutant)
+static int fm_push_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o, int mutant)
 {
-  fm_pf_cand k = {c->sched, c->gmm->d, mutant == FM_PF_SIGMA_OFF ? 1.01 : 1.0,
-                  mutant == FM_PF_REVERSED, mutant != FM_PF_NO_JACOBIAN};
+  fm_push_cand k = {c->sched, c->gmm->d, mutant == FM_PUSH_SIGMA_OFF ? 1.01 : 1.0,
+                  mutant == FM_PUSH_REVERSED, mutant != FM_PUSH_NO_JACOBIAN};
   fm_pointset *ps;
   int st = fm_pointset_make(&ps, c, fm_check_seed(o, c), fm_check_npoints(o));
   if (st != FM_OK)
     return st;
-  fm_pf_ref r;
-  st = fm_pf_ref_make(&r, c, &k, ps, (mpfr_prec_t)o->prec);
-  double val[FM_PF_NROUTES], relres;
-  size_t worst[FM_PF_NROUTES];
+  fm_push_ref r;
+  st = fm_push_ref_make(&r, c, &k, ps, (mpfr_prec_t)o->prec);
+  double val[FM_PUSH_NROUTES], relres;
+  size_t worst[FM_PUSH_NROUTES];
   if (st == FM_OK)
-    st = fm_pf_routes(val, worst, &relres, &r, ps, &k, ps->n);
+    st = fm_push_routes(val, worst, &relres, &r, ps, &k, ps->n);
   if (st == FM_OK) {
-    fm_pf_record(v, &r, ps, val, worst, relres);
-    fm_pf_note_order(v, &r);
+    fm_push_record(v, &r, ps, val, worst, relres);
+    fm_push_note_order(v, &r);
     if (!r.exact_schedule)
       fm_verdict_notef(v, "schedule has no MPFR twin: its double values are taken "
                           "as exact in the MPFR route");
-    if (mutant == FM_PF_TRUE)
-      st = fm_pf_scan(v, &r, ps, &k);
+    if (mutant == FM_PUSH_TRUE)
+      st = fm_push_scan(v, &r, ps, &k);
   }
-  fm_pf_ref_free(&r);
+  fm_push_ref_free(&r);
   fm_pointset_free(ps);
   return st;
 }
@@ -452,6 +452,6 @@ const fm_theorem fm_thm_push_forward = {
     "push-forward",
     "p_t(.|x1) = [psi_t]_# N(0,I): log N(x0) - d log sigma_t = log p_t(psi_t(x0)|x1), "
     "and d/dt p_t(x|x1) + div(p_t(x|x1) u_t(x|x1)) = 0",
-    fm_pf_check,
-    fm_pf_mutants,
+    fm_push_check,
+    fm_push_mutants,
 };

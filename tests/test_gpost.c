@@ -28,7 +28,7 @@
 #include <stdlib.h>
 
 #include "case.h"
-#include "gmm_post.h"
+#include "gpost.h"
 #include "path_err.h"
 #include "points.h"
 
@@ -37,7 +37,7 @@
 typedef struct {
   fm_case *c;
   fm_gmm_path *p;
-  fm_gmm_post *post;
+  fm_gpost *post;
   fm_path_err *pe;
   fm_pointset *ps;
 } fm_fx;
@@ -46,7 +46,7 @@ static void fm_fx_open(fm_fx *f, size_t i)
 {
   cr_assert_eq(fm_case_builtin_load(&f->c, i, NULL), FM_OK);
   cr_assert_eq(fm_gmm_path_alloc(&f->p, f->c->gmm), FM_OK);
-  cr_assert_eq(fm_gmm_post_alloc(&f->post, f->c->gmm), FM_OK);
+  cr_assert_eq(fm_gpost_alloc(&f->post, f->c->gmm), FM_OK);
   cr_assert_eq(fm_path_err_alloc(&f->pe, f->c->gmm), FM_OK);
   cr_assert_eq(fm_pointset_make(&f->ps, f->c, 7, NPTS), FM_OK);
 }
@@ -55,7 +55,7 @@ static void fm_fx_close(fm_fx *f)
 {
   fm_pointset_free(f->ps);
   fm_path_err_free(f->pe);
-  fm_gmm_post_free(f->post);
+  fm_gpost_free(f->post);
   fm_gmm_path_free(f->p);
   fm_case_free(f->c);
 }
@@ -87,7 +87,7 @@ static void fm_ref_trcov(double *T, double *M, const fm_gmm *post)
 }
 
 /* Evaluates everything at point i; returns 0 when sigma = 0 (skipped). */
-static int fm_eval_point(fm_fx *f, size_t i, fm_sched_val *v, fm_gmm_post_val *r,
+static int fm_eval_point(fm_fx *f, size_t i, fm_sched_val *v, fm_gpost_val *r,
                          double *T, double *M, double *e)
 {
   const double *x = f->ps->x + i * f->ps->d;
@@ -96,7 +96,7 @@ static int fm_eval_point(fm_fx *f, size_t i, fm_sched_val *v, fm_gmm_post_val *r
     return 0;
   cr_assert_eq(fm_gmm_path_set(f->p, v), FM_OK);
   cr_assert_eq(fm_gmm_path_eval(NULL, NULL, NULL, NULL, f->p, x), FM_OK);
-  fm_gmm_post_eval(r, f->post, f->p, v, FM_GMM_POST_POSTERIOR);
+  fm_gpost_eval(r, f->post, f->p, v, FM_GPOST_POSTERIOR);
   fm_gmm *post;
   cr_assert_eq(fm_gmm_posterior(&post, NULL, f->c->gmm, v, x), FM_OK);
   fm_ref_trcov(T, M, post);
@@ -105,7 +105,7 @@ static int fm_eval_point(fm_fx *f, size_t i, fm_sched_val *v, fm_gmm_post_val *r
   fm_path_err_bound(&b, f->pe, f->p, v, x, DBL_EPSILON);
   double d = (double)f->ps->d;
   *e = (4.0 * (3.0 * d + 3.0) * b.kappa_max * (1.0 + b.q_max) +
-        2.0 * d * fm_gmm_post_cond_S(f->post) + 16.0) * DBL_EPSILON;
+        2.0 * d * fm_gpost_cond_S(f->post) + 16.0) * DBL_EPSILON;
   return 1;
 }
 
@@ -116,7 +116,7 @@ Test(gmm_post, trcov_matches_the_posterior_mixture_covariance)
     fm_fx_open(&f, ci);
     for (size_t i = 0; i < f.ps->n; i++) {
       fm_sched_val v;
-      fm_gmm_post_val r;
+      fm_gpost_val r;
       double T, M, e;
       if (!fm_eval_point(&f, i, &v, &r, &T, &M, &e))
         continue;
@@ -143,7 +143,7 @@ Test(gmm_post, divergence_matches_tweedie_second_order_form)
     double d = (double)f.ps->d;
     for (size_t i = 0; i < f.ps->n; i++) {
       fm_sched_val v;
-      fm_gmm_post_val r;
+      fm_gpost_val r;
       double T, M, e;
       if (!fm_eval_point(&f, i, &v, &r, &T, &M, &e) || v.sigma < 0.1)
         continue;
@@ -184,12 +184,12 @@ Test(gmm_post, prior_weighted_field_is_the_marginal_field_for_one_component)
       cr_assert_eq(fm_schedule_eval(&v, f.c->sched, f.ps->t[i]), FM_OK);
       cr_assert_eq(fm_gmm_path_set(f.p, &v), FM_OK);
       cr_assert_eq(fm_gmm_path_eval(NULL, NULL, NULL, u, f.p, x), FM_OK);
-      fm_gmm_post_prior_field(uw, f.post, f.p, &v);
+      fm_gpost_prior_field(uw, f.post, f.p, &v);
       fm_path_errb b;
       fm_path_err_bound(&b, f.pe, f.p, &v, x, DBL_EPSILON);
-      fm_gmm_post_val rp, rw;
-      fm_gmm_post_eval(&rp, f.post, f.p, &v, FM_GMM_POST_POSTERIOR);
-      fm_gmm_post_eval(&rw, f.post, f.p, &v, FM_GMM_POST_PRIOR);
+      fm_gpost_val rp, rw;
+      fm_gpost_eval(&rp, f.post, f.p, &v, FM_GPOST_POSTERIOR);
+      fm_gpost_eval(&rw, f.post, f.p, &v, FM_GPOST_PRIOR);
       /* both fields are alpha' mu + sigma sigma' z with the same mu, z:
        * they differ by the long-double vs double sums, <= 2 B_u */
       cr_expect(fabs(u[0] - uw[0]) <= 2.0 * b.u, "%s t=%.10g: u %.17g vs prior field %.17g",

@@ -1,15 +1,15 @@
-/* gmm_post.c -- closed-form divergence and posterior covariances of the GMM
+/* gpost.c -- closed-form divergence and posterior covariances of the GMM
  * path (formulas and derivations in gmm_post.h).  Inputs are the posterior
  * weights and z_k of the last fm_gmm_path_eval (rounded to double); mu_k, E
  * and s are re-formed here from them so that every difference mu_k - E and
  * z_k + s is taken between numbers computed the same way. */
-#include "gmm_post.h"
+#include "gpost.h"
 
 #include <gsl/gsl_vector.h>
 #include <math.h>
 #include <stdlib.h>
 
-struct fm_gmm_post {
+struct fm_gpost {
   const fm_gmm *g;
   double *lambda;  /* K*d eigenvalues of S_k */
   double *mu;      /* K*d scratch: mu_k */
@@ -17,7 +17,7 @@ struct fm_gmm_post {
   double cond_S;
 };
 
-void fm_gmm_post_free(fm_gmm_post *pp)
+void fm_gpost_free(fm_gpost *pp)
 {
   if (pp == NULL)
     return;
@@ -28,7 +28,7 @@ void fm_gmm_post_free(fm_gmm_post *pp)
 }
 
 /* The eigenvalues of every S_k (all positive) and their largest ratio. */
-static int fm_gmm_post_eigen(fm_gmm_post *pp)
+static int fm_gpost_eigen(fm_gpost *pp)
 {
   const fm_gmm *g = pp->g;
   size_t d = g->d;
@@ -45,10 +45,10 @@ static int fm_gmm_post_eigen(fm_gmm_post *pp)
   return st;
 }
 
-int fm_gmm_post_alloc(fm_gmm_post **pp, const fm_gmm *g)
+int fm_gpost_alloc(fm_gpost **pp, const fm_gmm *g)
 {
   *pp = NULL;
-  fm_gmm_post *n = calloc(1, sizeof *n);
+  fm_gpost *n = calloc(1, sizeof *n);
   if (n == NULL)
     return FM_ENOMEM;
   n->g = g;
@@ -56,25 +56,25 @@ int fm_gmm_post_alloc(fm_gmm_post **pp, const fm_gmm *g)
   n->mu = malloc(g->K * g->d * sizeof *n->mu);
   n->E = malloc(2 * g->d * sizeof *n->E);
   if (n->lambda == NULL || n->mu == NULL || n->E == NULL) {
-    fm_gmm_post_free(n);
+    fm_gpost_free(n);
     return FM_ENOMEM;
   }
   n->s = n->E + g->d;
-  int st = fm_gmm_post_eigen(n);
+  int st = fm_gpost_eigen(n);
   if (st != FM_OK) {
-    fm_gmm_post_free(n);
+    fm_gpost_free(n);
     return st;
   }
   *pp = n;
   return FM_OK;
 }
 
-double fm_gmm_post_cond_S(const fm_gmm_post *pp)
+double fm_gpost_cond_S(const fm_gpost *pp)
 {
   return pp->cond_S;
 }
 
-double fm_gmm_post_cmin(const fm_gmm_post *pp, const fm_sched_val *v)
+double fm_gpost_cmin(const fm_gpost *pp, const fm_sched_val *v)
 {
   double c = INFINITY;
   for (size_t i = 0; i < pp->g->K * pp->g->d; i++)
@@ -83,7 +83,7 @@ double fm_gmm_post_cmin(const fm_gmm_post *pp, const fm_sched_val *v)
 }
 
 /* mu_k = m_k + alpha S_k z_k for every k; E and s from weights gam. */
-static void fm_gmm_post_means(fm_gmm_post *pp, const double *gam, const double *z,
+static void fm_gpost_means(fm_gpost *pp, const double *gam, const double *z,
                               double alpha)
 {
   const fm_gmm *g = pp->g;
@@ -105,7 +105,7 @@ static void fm_gmm_post_means(fm_gmm_post *pp, const double *gam, const double *
 }
 
 /* tau0_k and tau1_k at schedule values v. */
-static void fm_gmm_post_tau(double *tau0, double *tau1, const fm_gmm_post *pp, size_t k,
+static void fm_gpost_tau(double *tau0, double *tau1, const fm_gpost *pp, size_t k,
                             const fm_sched_val *v)
 {
   size_t d = pp->g->d;
@@ -120,8 +120,8 @@ static void fm_gmm_post_tau(double *tau0, double *tau1, const fm_gmm_post *pp, s
 
 /* sum_k gamma_k |z_k + s|^2 (zs), sum_k gamma_k |mu_k - E|^2 (mus), and the
  * sizes of their terms: sum gamma |z_k + s| (|z_k| + |s|) and likewise. */
-static void fm_gmm_post_spread(double *zs, double *zs_mag, double *mus, double *mus_mag,
-                               const fm_gmm_post *pp, const double *gam, const double *z)
+static void fm_gpost_spread(double *zs, double *zs_mag, double *mus, double *mus_mag,
+                               const fm_gpost *pp, const double *gam, const double *z)
 {
   size_t d = pp->g->d;
   *zs = *zs_mag = *mus = *mus_mag = 0.0;
@@ -143,24 +143,24 @@ static void fm_gmm_post_spread(double *zs, double *zs_mag, double *mus, double *
   }
 }
 
-void fm_gmm_post_eval(fm_gmm_post_val *r, fm_gmm_post *pp, const fm_gmm_path *p,
+void fm_gpost_eval(fm_gpost_val *r, fm_gpost *pp, const fm_gmm_path *p,
                       const fm_sched_val *v, int weights)
 {
   const fm_gmm *g = pp->g;
   const double *gam = fm_gmm_path_gamma(p), *z = fm_gmm_path_z(p);
   double a = v->alpha, sg = v->sigma, W = v->dalpha * sg - a * v->dsigma;
-  fm_gmm_post_means(pp, gam, z, a);
+  fm_gpost_means(pp, gam, z, a);
   double t0 = 0.0, t1 = 0.0, w0 = 0.0, w1 = 0.0;
   for (size_t k = 0; k < g->K; k++) {
     double tau0, tau1;
-    fm_gmm_post_tau(&tau0, &tau1, pp, k, v);
+    fm_gpost_tau(&tau0, &tau1, pp, k, v);
     t0 += gam[k] * tau0;
     t1 += gam[k] * tau1;
     w0 += g->w[k] * tau0;
     w1 += g->w[k] * tau1;
   }
   double zs, zs_mag, mus, mus_mag;
-  fm_gmm_post_spread(&zs, &zs_mag, &mus, &mus_mag, pp, gam, z);
+  fm_gpost_spread(&zs, &zs_mag, &mus, &mus_mag, pp, gam, z);
   int zform = sg <= fabs(a);
   double r2 = zform ? (sg * sg / a) * (sg * sg / a) : 1.0;
   r->between = zform ? r2 * zs : mus;
@@ -169,7 +169,7 @@ void fm_gmm_post_eval(fm_gmm_post_val *r, fm_gmm_post *pp, const fm_gmm_path *p,
   r->trcov_u = W * W * t1 + (zform ? (W * sg / a) * (W * sg / a) * zs
                                    : (W / sg) * (W / sg) * mus);
   double A1 = v->dalpha * a, A3 = sg * v->dsigma;
-  if (weights == FM_GMM_POST_PRIOR) {
+  if (weights == FM_GPOST_PRIOR) {
     r->div = A1 * w1 + A3 * w0;
     r->div_mag = fabs(A1) * w1 + fabs(A3) * w0;
     return;
@@ -181,13 +181,13 @@ void fm_gmm_post_eval(fm_gmm_post_val *r, fm_gmm_post *pp, const fm_gmm_path *p,
   r->div_mag = fabs(A1) * t1 + fabs(A3) * t0 + Vmag;
 }
 
-void fm_gmm_post_prior_field(double *u, fm_gmm_post *pp, const fm_gmm_path *p,
+void fm_gpost_prior_field(double *u, fm_gpost *pp, const fm_gmm_path *p,
                              const fm_sched_val *v)
 {
   const fm_gmm *g = pp->g;
   size_t d = g->d;
   const double *z = fm_gmm_path_z(p);
-  fm_gmm_post_means(pp, fm_gmm_path_gamma(p), z, v->alpha);
+  fm_gpost_means(pp, fm_gmm_path_gamma(p), z, v->alpha);
   double ss = v->sigma * v->dsigma;
   for (size_t i = 0; i < d; i++) {
     double acc = 0.0;

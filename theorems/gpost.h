@@ -1,4 +1,4 @@
-/* gmm_post.h -- second-order posterior quantities of the GMM path at (t, x),
+/* gpost.h -- second-order posterior quantities of the GMM path at (t, x),
  * in closed form: the divergence of the marginal field, the posterior
  * covariance of x1 and of the conditional field, and the prior-weighted field
  * (a negative control).  Used by the theorems `continuity` (div u) and
@@ -39,47 +39,47 @@
  * negative control): u_w = sum_k w_k (alpha' mu_k + sigma sigma' z_k), whose
  * divergence is sum_k w_k (alpha' alpha tau1_k + sigma sigma' tau0_k).
  */
-#ifndef FM_GMM_POST_H
-#define FM_GMM_POST_H
+#ifndef FM_GPOST_H
+#define FM_GPOST_H
 
 #include "gmm.h"
 
-typedef struct fm_gmm_post fm_gmm_post;
+typedef struct fm_gpost fm_gpost;
 
 typedef struct {
   double div;       /* divergence of the field (posterior or prior weights) */
   double div_mag;   /* sum of the magnitudes of its terms (the scale of its
-                       rounding: see fm_gmm_post_eval) */
+                       rounding: see fm_gpost_eval) */
   double trcov;     /* tr Cov(x1 | x_t = x) */
   double trcov_u;   /* tr Cov(u_t(x|x1) | x_t = x) */
   double between;   /* B = sum_k gamma_k |mu_k - E|^2 */
-} fm_gmm_post_val;
+} fm_gpost_val;
 
 /* Which weights the field and its divergence use. */
-enum { FM_GMM_POST_POSTERIOR = 0, FM_GMM_POST_PRIOR = 1 };
+enum { FM_GPOST_POSTERIOR = 0, FM_GPOST_PRIOR = 1 };
 
 /* Eigenvalues of every S_k (FM_ECONV if the eigensolver fails). */
-int fm_gmm_post_alloc(fm_gmm_post **pp, const fm_gmm *g);
-void fm_gmm_post_free(fm_gmm_post *pp);
+int fm_gpost_alloc(fm_gpost **pp, const fm_gmm *g);
+void fm_gpost_free(fm_gpost *pp);
 
 /* Quantities at the point of the last fm_gmm_path_eval(p, x) (any outputs
  * requested there), for schedule values v -- the values p was set with.
  * `weights` selects the field whose divergence is returned.  trcov and
  * trcov_u always refer to the true posterior.  At sigma = 0, trcov_u is its
  * limit W^2 sum gamma tau1 (B vanishes like sigma^4 there). */
-void fm_gmm_post_eval(fm_gmm_post_val *r, fm_gmm_post *pp, const fm_gmm_path *p,
+void fm_gpost_eval(fm_gpost_val *r, fm_gpost *pp, const fm_gmm_path *p,
                       const fm_sched_val *v, int weights);
 
 /* u_w = sum_k w_k (alpha' mu_k + sigma sigma' z_k) at the last evaluated
  * point (length d). */
-void fm_gmm_post_prior_field(double *u, fm_gmm_post *pp, const fm_gmm_path *p,
+void fm_gpost_prior_field(double *u, fm_gpost *pp, const fm_gmm_path *p,
                              const fm_sched_val *v);
 
 /* max_k cond_2(S_k) = lambda_max / lambda_min. */
-double fm_gmm_post_cond_S(const fm_gmm_post *pp);
+double fm_gpost_cond_S(const fm_gpost *pp);
 
 /* min_k of the smallest eigenvalue alpha^2 lambda_min,k + sigma^2 of C_k:
  * the squared length scale of the narrowest component of p_t. */
-double fm_gmm_post_cmin(const fm_gmm_post *pp, const fm_sched_val *v);
+double fm_gpost_cmin(const fm_gpost *pp, const fm_sched_val *v);
 
 #endif
