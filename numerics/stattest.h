@@ -169,7 +169,8 @@ int fm_stat_sliced_w2(fm_stat_result *r, const double *X, size_t n, const double
  *    the r kept contrasts, chi-square(r), r = K - 1 when the modes are
  *    separated (derivation in stattest_modes.c).  When none is kept (the
  *    modes coincide, as at t = 0 where every component of p_t is N(0, I)),
- *    FM_ENOTAVAIL with r->na the reason, r->na_value = max lambda n, stat
+ *    FM_ENOTPD (the occupancy covariance is singular at the test's
+ *    resolution) with r->na the reason, r->na_value = max lambda n, stat
  *    and pvalue NaN.
  * p from gsl_cdf_chisq_Q with r->df degrees of freedom.  FM_ENOTAVAIL for
  * K = 1 (r untouched); FM_EINVAL when some n w_k < 5 (chi-square
@@ -228,7 +229,8 @@ typedef struct {
  * ("CS"), directions and permutations from other streams of the same seed.
  * Mode occupancy is kept as an n/a row (test[i].na set, outside the Holm
  * family) when the posteriors do not separate the modes of g
- * (fm_stat_chisq_modes' FM_ENOTAVAIL): the remaining tests decide. */
+ * (fm_stat_chisq_modes' FM_ENOTPD with r->na set): the remaining tests
+ * decide. */
 int fm_stat_compare_samples(fm_stat_compare *res, const double *X, size_t n,
                             const fm_gmm *g, const fm_stat_compare_opts *o);
 

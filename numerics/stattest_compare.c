@@ -86,7 +86,7 @@ int fm_stat_compare_samples(fm_stat_compare *res, const double *X, size_t n,
     /* Mode occupancy where the posteriors do not separate the modes (t near
      * 0): the row stays, marked n/a with its reason, and leaves the Holm
      * family -- the other tests still decide. */
-    if (st == FM_ENOTAVAIL && t == FM_STAT_T_CHISQ && r->na != NULL)
+    if (st == FM_ENOTPD && t == FM_STAT_T_CHISQ && r->na != NULL)
       st = FM_OK;
     else if (st == FM_OK) {
       p[napp] = r->pvalue;

@@ -22,8 +22,9 @@
  * (v_i the eigenvectors of L_D^{-1} Sigma L_D^{-T}; independent N(0,
  * lambda_i/n) under the null), which is the full Wald statistic when every
  * contrast is kept (r = K - 1: separated modes, e.g. every built-in case
- * at t = 1).  With none kept the test does not apply (FM_ENOTAVAIL, the
- * reason in r->na).  The decision uses only the exact draws Y, never the
+ * at t = 1).  With none kept the test does not apply: FM_ENOTPD (the
+ * occupancy covariance is singular at the resolution of the test, the code
+ * callers already treat as "use Pearson or skip"), the reason in r->na.  The decision uses only the exact draws Y, never the
  * sample under test, so it does not bias the test.
  */
 #include "stattest.h"
@@ -190,7 +191,7 @@ int fm_stat_chisq_modes(fm_stat_result *r, const double *X, size_t n, const doub
                           .na = "the posteriors do not separate the modes (every contrast of "
                                 "the weights has effective count lambda n min w < 5)",
                           .na_value = lmax * (double)n};
-    st = FM_ENOTAVAIL;
+    st = FM_ENOTPD;
   } else if (st == FM_OK) {
     *r = (fm_stat_result){.name = "chisq-modes", .stat = T,
                           .pvalue = gsl_cdf_chisq_Q(T, df), .n = n,
