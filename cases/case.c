@@ -38,6 +38,14 @@
  * matrix written by a program is exactly symmetric; 1e-12 only forgives
  * hand-rounded entries. */
 #define FM_CASE_ASYM_TOL 1e-12
+/* Smallest eigenvalue of a covariance, relative to its largest, below which
+ * the case is refused as numerically singular.  Cholesky of S has a
+ * backward error of about d eps |S| (eps = 2.2e-16), so a relative
+ * eigenvalue of 1e-12 keeps only ~4 digits of S^{-1} in the smallest
+ * direction; below that C_k(t) = alpha^2 S_k + sigma^2 I near t = 1, the
+ * log densities and the posterior weights gamma_k lose every digit (and
+ * [[0.1, 0.1], [0.1, 0.1]] factorises "successfully" on rounding noise). */
+#define FM_CASE_EIG_RTOL 1e-12
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -213,6 +221,40 @@ static int fm_case_check_symmetric(const double *S, size_t d, const char *origin
                      bi, bj, S[bi * d + bj], bj, bi, S[bj * d + bi], asym, FM_CASE_ASYM_TOL);
 }
 
+/* Positive definite with room to spare: lam_min > FM_CASE_EIG_RTOL lam_max,
+ * naming the eigenvalues (all of them for d <= 6, else the extremes).
+ * lam (d) is scratch. */
+static int fm_case_check_conditioning(const double *S, double *lam, size_t d, size_t k,
+                                      const char *origin, const char *path, fm_errmsg *e)
+{
+  int st = fm_gmm_sym_eigenvalues(lam, S, d);
+  if (st != FM_OK)
+    return fm_case_err(e, st, origin, path,
+                       "not positive definite (component %zu): its eigenvalues cannot be "
+                       "computed (%s)", k, fm_strerror(st));
+  double lmin = lam[0], lmax = lam[d - 1];
+  if (lmax > 0.0 && lmin > FM_CASE_EIG_RTOL * lmax)
+    return FM_OK;
+  char list[256];
+  size_t len = 0;
+  if (d <= 6) {
+    for (size_t i = 0; i < d && len < sizeof list; i++)
+      len += (size_t)snprintf(list + len, sizeof list - len, "%s%.6g", i ? ", " : "", lam[i]);
+  } else {
+    snprintf(list, sizeof list, "smallest %.6g, largest %.6g", lmin, lmax);
+  }
+  if (!(lmax > 0.0) || lmin <= 0.0)
+    return fm_case_err(e, FM_ENOTPD, origin, path,
+                       "not positive definite (component %zu): eigenvalues %s; a covariance "
+                       "needs every eigenvalue > %g times the largest", k, list,
+                       FM_CASE_EIG_RTOL);
+  return fm_case_err(e, FM_ENOTPD, origin, path,
+                     "not positive definite (component %zu): numerically singular, eigenvalues "
+                     "%s (smallest/largest = %.3g <= %g: in double precision its inverse, the "
+                     "densities and posterior weights would have no correct digits)",
+                     k, list, lmin / lmax, FM_CASE_EIG_RTOL);
+}
+
 /* A full covariance: d arrays of d numbers, symmetric, positive definite.
  * work (d*d) receives a trial Cholesky factor. */
 static int fm_case_parse_cov(double *S, double *work, size_t d, size_t k, const json_t *j,
@@ -233,6 +275,8 @@ static int fm_case_parse_cov(double *S, double *work, size_t d, size_t k, const 
       return st;
   }
   int st = fm_case_check_symmetric(S, d, origin, path, e);
+  if (st == FM_OK)
+    st = fm_case_check_conditioning(S, work, d, k, origin, path, e);
   if (st != FM_OK)
     return st;
   if (fm_linalg_chol(work, S, d) != FM_OK)
@@ -289,7 +333,10 @@ static int fm_case_parse_covariance(double *S, double *work, size_t d, size_t k,
   int st = fm_case_parse_vector(work, d, 1, f[2], origin, fp, e);
   for (size_t i = 0; st == FM_OK && i < d; i++)
     S[i * d + i] = work[i];
-  return st;
+  /* Each entry is positive, but a ratio like [1, 1e-13] is as singular
+   * numerically as a full cov with those eigenvalues.  (var is one
+   * eigenvalue, so its ratio is 1.) */
+  return st == FM_OK ? fm_case_check_conditioning(S, work, d, k, origin, fp, e) : st;
 }
 
 /* data.components[k] -> weight, mean and covariance of component k. */

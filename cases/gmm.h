@@ -103,6 +103,10 @@ int fm_gmm_at_time(fm_gmm **pt, const fm_gmm *g, const fm_sched_val *v);
  * eigenvalues of S_k in GSL's order, lmin[k], lmax[k] the extremes; any
  * output may be NULL.  FM_ENOMEM, or FM_ECONV when GSL fails. */
 int fm_gmm_cov_eigen(double *lam, double *lmin, double *lmax, const fm_gmm *g);
+/* The eigenvalues of one symmetric d x d matrix S (row-major; the lower
+ * triangle is read), ascending, into lam[0 .. d-1].  FM_ENONFIN for a
+ * non-finite entry, FM_ENOMEM, FM_ECONV when GSL fails. */
+int fm_gmm_sym_eigenvalues(double *lam, const double *S, size_t d);
 /* The eigenpairs (gsl_eigen_symmv, so the eigenvalues may differ from
  * fm_gmm_cov_eigen's in the last bits): lam as above, Q[k d^2 ..] the
  * eigenvectors of S_k as the columns of a row-major d x d matrix (S_k = Q

@@ -10,6 +10,8 @@
 
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_matrix.h>
+#include <gsl/gsl_sort_vector.h>
+#include <math.h>
 #include <string.h>
 
 int fm_gmm_cov_eigen(double *lam, double *lmin, double *lmax, const fm_gmm *g)
@@ -32,6 +34,32 @@ int fm_gmm_cov_eigen(double *lam, double *lmin, double *lmax, const fm_gmm *g)
       lmin[k] = gsl_vector_min(ev);
     if (lmax != NULL)
       lmax[k] = gsl_vector_max(ev);
+  }
+  if (w != NULL)
+    gsl_eigen_symm_free(w);
+  gsl_vector_free(ev);
+  gsl_matrix_free(A);
+  return st;
+}
+
+int fm_gmm_sym_eigenvalues(double *lam, const double *S, size_t d)
+{
+  fm_gsl_quiet();
+  for (size_t i = 0; i < d * d; i++)
+    if (!isfinite(S[i]))
+      return FM_ENONFIN;
+  gsl_matrix *A = gsl_matrix_alloc(d, d);
+  gsl_vector *ev = gsl_vector_alloc(d);
+  gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(d);
+  int st = (A && ev && w) ? FM_OK : FM_ENOMEM;
+  if (st == FM_OK) {
+    memcpy(A->data, S, d * d * sizeof(double));
+    if (gsl_eigen_symm(A, ev, w) != 0)
+      st = FM_ECONV;
+  }
+  if (st == FM_OK) {
+    gsl_sort_vector(ev);
+    memcpy(lam, ev->data, d * sizeof(double));
   }
   if (w != NULL)
     gsl_eigen_symm_free(w);

@@ -9,9 +9,10 @@
  * sigma'' is not 0, the natural end condition (S'' = 0) limits it to O(h^2)
  * in value and O(h) in derivative.
  *
- * Rows must start at t = 0 and end at t = 1 exactly: the schedule is never
- * extrapolated, and the boundary values the `schedule` theorem judges are the
- * user's own numbers, not a spline's guess.
+ * Rows must start at t = 0 and end at t = 1 exactly (t strictly increasing,
+ * alpha and sigma finite, sigma > 0 before t = 1 and >= 0 at it): the
+ * schedule is never extrapolated, and the boundary values the `schedule`
+ * theorem judges are the user's own numbers, not a spline's guess.
  *
  * Evaluation passes no gsl_interp_accel (GSL then bisects): an accelerator
  * is mutable state, and eval must work on a const schedule from any thread.
@@ -89,11 +90,34 @@ static int fm_tab_check_row(const double *t, const double *alpha, const double *
     return fm_errmsg_set(e, FM_EINVAL,
                          "%s: t = %.17g does not increase (the row before has t = %.17g)",
                          where, t[i], t[i - 1]);
+  if (t[i] > 1.0)
+    return fm_errmsg_set(e, FM_EINVAL, "%s: t = %.17g is outside [0, 1]", where, t[i]);
+  return FM_OK;
+}
+
+/* sigma is a standard deviation: p_t(x|x1) = N(alpha x1, sigma^2 I) and u_t
+ * divides by it, so it must be > 0 wherever t < 1; only the data end may be
+ * a point mass (sigma_1 = sigma_min >= 0, DESIGN §1).  A negative node
+ * would give a spline with sigma^2 > 0 -- plausible numbers from `field`
+ * for a path that does not exist.  Checked after the t column is known to
+ * run from 0 to 1, so that a short last t is reported as such. */
+static int fm_tab_check_sigma(const double *t, const double *sigma, size_t i,
+                              const char *where, fm_errmsg *e)
+{
+  if (t[i] < 1.0 && !(sigma[i] > 0.0))
+    return fm_errmsg_set(e, FM_EINVAL,
+                         "%s: sigma = %.17g at t = %.17g; sigma must be > 0 for t < 1", where,
+                         sigma[i], t[i]);
+  if (t[i] == 1.0 && sigma[i] < 0.0)
+    return fm_errmsg_set(e, FM_EINVAL,
+                         "%s: sigma = %.17g at t = 1; sigma_1 = sigma_min must be >= 0", where,
+                         sigma[i]);
   return FM_OK;
 }
 
 /* The rows' contract: n >= 4, all finite, t strictly increasing from exactly
- * 0 to exactly 1.  line == NULL: rows are an array (messages say "row i"). */
+ * 0 to exactly 1, sigma > 0 on every row with t < 1 and >= 0 at t = 1.
+ * line == NULL: rows are an array (messages say "row i"). */
 static int fm_tab_check(const double *t, const double *alpha, const double *sigma,
                         size_t n, const char *path, const size_t *line, fm_errmsg *e)
 {
@@ -112,6 +136,12 @@ static int fm_tab_check(const double *t, const double *alpha, const double *sigm
     fm_tab_where(where, sizeof where, path, line, n - 1);
     return fm_errmsg_set(e, FM_EINVAL, "%s: the last t must be exactly 1 (got %.17g)",
                          where, t[n - 1]);
+  }
+  for (size_t i = 0; i < n; i++) {
+    fm_tab_where(where, sizeof where, path, line, i);
+    int st = fm_tab_check_sigma(t, sigma, i, where, e);
+    if (st != FM_OK)
+      return st;
   }
   return FM_OK;
 }

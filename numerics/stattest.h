@@ -63,6 +63,10 @@ typedef struct {
   double stat;        /* the statistic (its meaning is the test's) */
   double pvalue;
   size_t n, m;        /* sample sizes used (m = 0 for one-sample tests) */
+  size_t df;          /* chisq-modes: degrees of freedom used (0 elsewhere) */
+  const char *na;     /* NULL, or why the test does not apply here (static
+                         string); stat and pvalue are then NaN */
+  double na_value;    /* chisq-modes n/a: the largest effective size lambda n */
 } fm_stat_result;
 
 /* --- Kolmogorov-Smirnov distribution --- */
@@ -157,9 +161,20 @@ int fm_stat_sliced_w2(fm_stat_result *r, const double *X, size_t n, const double
  *    theorem the statistic is stochastically below the multinomial
  *    chi-square: conservative, exact when the modes do not overlap, and
  *    weak when they do.
- * p from gsl_cdf_chisq_Q with K - 1 degrees of freedom.  FM_ENOTAVAIL for
- * K = 1; FM_EINVAL when some n w_k < 5 (chi-square approximation); FM_ENOTPD
- * when Sigma is singular (m too small for K). */
+    With Y, only the contrasts of the weights that the posteriors resolve
+ *    enter: along the generalised eigenvectors of (Sigma, diag(w) - w w')
+ *    with eigenvalue lambda (the fraction of a hard label's information the
+ *    soft counts keep), contrast i is kept iff lambda_i n min_k w_k >= 5 (an
+ *    effective expected count, Cochran's rule); T is the Wald statistic on
+ *    the r kept contrasts, chi-square(r), r = K - 1 when the modes are
+ *    separated (derivation in stattest_modes.c).  When none is kept (the
+ *    modes coincide, as at t = 0 where every component of p_t is N(0, I)),
+ *    FM_ENOTPD (the occupancy covariance is singular at the test's
+ *    resolution) with r->na the reason, r->na_value = max lambda n, stat
+ *    and pvalue NaN.
+ * p from gsl_cdf_chisq_Q with r->df degrees of freedom.  FM_ENOTAVAIL for
+ * K = 1 (r untouched); FM_EINVAL when some n w_k < 5 (chi-square
+ * approximation). */
 int fm_stat_chisq_modes(fm_stat_result *r, const double *X, size_t n, const double *Y,
                         size_t m, const fm_gmm *g);
 
@@ -200,17 +215,22 @@ typedef struct {
 fm_stat_compare_opts fm_stat_compare_opts_default(void);
 
 typedef struct {
-  size_t ntests;
+  size_t ntests;                 /* rows in test[], n/a ones included */
+  size_t napplicable;            /* rows that entered Holm (test[i].na == NULL) */
   fm_stat_result test[FM_STAT_NTESTS];
-  double padj[FM_STAT_NTESTS];   /* Holm-adjusted p-values */
-  int reject[FM_STAT_NTESTS];
+  double padj[FM_STAT_NTESTS];   /* Holm-adjusted p-values (NaN for n/a rows) */
+  int reject[FM_STAT_NTESTS];    /* 0 for n/a rows */
   int rejected;                  /* 1 if any test rejects at alpha */
   size_t nrejected;
 } fm_stat_compare;
 
 /* Test the sample X (n x g->d) against the law g.  Exact draws Y_i come
  * from fm_gmm_sample with stream fm_rng_make(seed, FM_RNG_STREAM(0x4353, 1))
- * ("CS"), directions and permutations from other streams of the same seed. */
+ * ("CS"), directions and permutations from other streams of the same seed.
+ * Mode occupancy is kept as an n/a row (test[i].na set, outside the Holm
+ * family) when the posteriors do not separate the modes of g
+ * (fm_stat_chisq_modes' FM_ENOTPD with r->na set): the remaining tests
+ * decide. */
 int fm_stat_compare_samples(fm_stat_compare *res, const double *X, size_t n,
                             const fm_gmm *g, const fm_stat_compare_opts *o);
 

@@ -76,19 +76,37 @@ int fm_stat_compare_samples(fm_stat_compare *res, const double *X, size_t n,
     fm_gmm_sample(c.Y + i * g->d, g, &ry, i);
   int st = FM_OK;
   double p[FM_STAT_NTESTS];
+  size_t idx[FM_STAT_NTESTS], napp = 0;
   for (unsigned b = 0; b < FM_STAT_NTESTS && st == FM_OK; b++) {
     unsigned t = 1u << b;
     if (!(o->tests & t) || (t == FM_STAT_T_CHISQ && g->K < 2))
       continue;
-    st = fm_cs_run(&res->test[res->ntests], &c, b);
-    if (st == FM_OK)
-      p[res->ntests] = res->test[res->ntests].pvalue;
+    fm_stat_result *r = &res->test[res->ntests];
+    st = fm_cs_run(r, &c, b);
+    /* Mode occupancy where the posteriors do not separate the modes (t near
+     * 0): the row stays, marked n/a with its reason, and leaves the Holm
+     * family -- the other tests still decide. */
+    if (st == FM_ENOTPD && t == FM_STAT_T_CHISQ && r->na != NULL)
+      st = FM_OK;
+    else if (st == FM_OK) {
+      p[napp] = r->pvalue;
+      idx[napp++] = res->ntests;
+    }
     res->ntests++;
   }
   free(c.Y);
   if (st != FM_OK)
     return st;
-  res->nrejected = fm_stat_holm(res->reject, res->padj, p, res->ntests, o->alpha);
+  int rej[FM_STAT_NTESTS];
+  double padj[FM_STAT_NTESTS];
+  res->napplicable = napp;
+  res->nrejected = fm_stat_holm(rej, padj, p, napp, o->alpha);
+  for (size_t i = 0; i < res->ntests; i++)
+    res->padj[i] = NAN;
+  for (size_t j = 0; j < napp; j++) {
+    res->reject[idx[j]] = rej[j];
+    res->padj[idx[j]] = padj[j];
+  }
   res->rejected = res->nrejected > 0;
   return FM_OK;
 }

@@ -148,7 +148,7 @@ int fm_stat_mmd(fm_stat_result *r, double *bandwidth, const double *X, size_t n,
     fm_stat_perm_rowsums(&q);
     double T, p;
     fm_stat_perm_test(&T, &p, &q, 1.0, nperm, rng);
-    *r = (fm_stat_result){"mmd", T, p, n, m};
+    *r = (fm_stat_result){.name = "mmd", .stat = T, .pvalue = p, .n = n, .m = m};
     if (bandwidth != NULL)
       *bandwidth = sqrt(med);
   }
@@ -171,7 +171,7 @@ int fm_stat_energy(fm_stat_result *r, const double *X, size_t n, const double *Y
   double T, p;
   /* energy = -(MMD^2 form with k = |x - y|) */
   fm_stat_perm_test(&T, &p, &q, -1.0, nperm, rng);
-  *r = (fm_stat_result){"energy", T, p, n, m};
+  *r = (fm_stat_result){.name = "energy", .stat = T, .pvalue = p, .n = n, .m = m};
   fm_stat_perm_free(&q);
   return FM_OK;
 }

@@ -39,7 +39,7 @@ int fm_stat_ks1(fm_stat_result *r, const double *x, size_t n, fm_cdf_fn F, void 
   qsort(s, n, sizeof *s, fm_stat_cmp_double);
   double D = fm_ks1_sorted(s, n, F, ctx);
   free(s);
-  *r = (fm_stat_result){"ks1", D, fm_ks_pvalue(n, D), n, 0};
+  *r = (fm_stat_result){.name = "ks1", .stat = D, .pvalue = fm_ks_pvalue(n, D), .n = n};
   return FM_OK;
 }
 
@@ -149,6 +149,7 @@ int fm_stat_ks_proj(fm_stat_result *r, const double *X, size_t n, const fm_gmm *
   }
   free(e);
   if (st == FM_OK)
-    *r = (fm_stat_result){"ks-proj", Dmax, fmin(1.0, (double)nproj * pmin), n, 0};
+    *r = (fm_stat_result){.name = "ks-proj", .stat = Dmax,
+                          .pvalue = fmin(1.0, (double)nproj * pmin), .n = n};
   return st;
 }

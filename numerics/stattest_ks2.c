@@ -45,7 +45,8 @@ int fm_stat_ks2(fm_stat_result *r, const double *x, size_t n, const double *y, s
   qsort(b, m, sizeof *b, fm_stat_cmp_double);
   double D = fm_ks2_sorted(a, n, b, m);
   free(a);
-  *r = (fm_stat_result){"ks2", D, fm_ks2_pvalue(n, m, D), n, m};
+  *r = (fm_stat_result){.name = "ks2", .stat = D, .pvalue = fm_ks2_pvalue(n, m, D), .n = n,
+                        .m = m};
   return FM_OK;
 }
 

@@ -81,7 +81,8 @@ int fm_stat_sliced_w2(fm_stat_result *r, const double *X, size_t n, const double
     if (fm_sw2_stat(Pj, nproj, N, q.lab, a, b) >= T)
       ge++;
   }
-  *r = (fm_stat_result){"sliced-w2", sqrt(T), fm_stat_perm_pvalue(ge, bb, nperm), n, m};
+  *r = (fm_stat_result){.name = "sliced-w2", .stat = sqrt(T),
+                        .pvalue = fm_stat_perm_pvalue(ge, bb, nperm), .n = n, .m = m};
   free(Pj);
   fm_stat_perm_free(&q);
   return FM_OK;

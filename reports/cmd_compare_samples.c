@@ -6,7 +6,9 @@
  * 10%), MMD, energy distance and sliced W2 with permutation p-values --
  * Holm-corrected at family-wise level alpha.  Prints each test's statistic,
  * raw and adjusted p-value and decision, then the verdict; exit 1 on
- * REJECT.  Every input row is validated first (exit 2 naming the line). */
+ * REJECT.  Near t = 0 the components of p_t coincide and mode occupancy
+ * cannot tell them apart: that row is printed n/a with the reason and the
+ * other tests decide.  Every input row is validated first (exit 2 naming the line). */
 #include "cli.h"
 #include "cli_model.h"
 #include "cli_opts.h"
@@ -24,7 +26,9 @@ static void fm_csamp_help(FILE *f)
           "and '#' comments are allowed) are samples of p_T of case F: mode occupancy,\n"
           "KS on random projections against the exact mixture CDF, KS of log p_T(X)\n"
           "against exact draws, MMD, energy and sliced W2 with permutation p-values,\n"
-          "Holm-corrected.\n"
+          "Holm-corrected.  Where the mixture's modes cannot be told apart (t near 0,\n"
+          "where p_t is close to N(0, I)) mode occupancy is reported n/a and the other\n"
+          "tests decide.\n"
           "  --t T       the time of the law (default 1: the data)\n"
           "  --alpha A   family-wise level (default 1e-3)\n"
           "  --seed N    exact draws, directions and permutations (default 1)\n"
@@ -36,14 +40,32 @@ static void fm_csamp_print(const fm_stat_compare *r, const fm_case *c, double t,
                            double alpha)
 {
   printf("compare-samples: case %s (%s), t = %.17g, n = %zu, alpha = %g (Holm over %zu "
-         "tests)\n", c->name, c->origin, t, n, alpha, r->ntests);
+         "tests)\n", c->name, c->origin, t, n, alpha, r->napplicable);
   printf("%-12s %7s %7s %13s %11s %11s  %s\n", "test", "n", "m", "statistic", "p-value",
          "p (Holm)", "decision");
-  for (size_t i = 0; i < r->ntests; i++)
-    printf("%-12s %7zu %7zu %13.6g %11.4g %11.4g  %s\n", r->test[i].name, r->test[i].n,
-           r->test[i].m, r->test[i].stat, r->test[i].pvalue, r->padj[i],
-           r->reject[i] ? "REJECT" : "ACCEPT");
+  for (size_t i = 0; i < r->ntests; i++) {
+    const fm_stat_result *x = &r->test[i];
+    if (x->na != NULL)
+      printf("%-12s %7zu %7zu %13s %11s %11s  n/a: %s (largest lambda n = %.3g)\n", x->name,
+             x->n, x->m, "-", "-", "-", x->na, x->na_value);
+    else
+      printf("%-12s %7zu %7zu %13.6g %11.4g %11.4g  %s\n", x->name, x->n, x->m, x->stat,
+             x->pvalue, r->padj[i], r->reject[i] ? "REJECT" : "ACCEPT");
+  }
   printf("verdict: %s\n", r->rejected ? "REJECT" : "ACCEPT");
+}
+
+/* One test as JSON; an n/a row has null numbers and its reason under "na". */
+static json_t *fm_csamp_json_test(const fm_stat_compare *r, size_t i)
+{
+  const fm_stat_result *x = &r->test[i];
+  if (x->na != NULL)
+    return json_pack("{s:s, s:I, s:I, s:n, s:n, s:n, s:b, s:s, s:f}", "name", x->name, "n",
+                     (json_int_t)x->n, "m", (json_int_t)x->m, "statistic", "pvalue",
+                     "p_holm", "reject", 0, "na", x->na, "na_lambda_n", x->na_value);
+  return json_pack("{s:s, s:I, s:I, s:f, s:f, s:f, s:b}", "name", x->name, "n",
+                   (json_int_t)x->n, "m", (json_int_t)x->m, "statistic", x->stat, "pvalue",
+                   x->pvalue, "p_holm", r->padj[i], "reject", r->reject[i]);
 }
 
 static int fm_csamp_json(const char *path, const fm_stat_compare *r, const fm_case *c,
@@ -51,11 +73,7 @@ static int fm_csamp_json(const char *path, const fm_stat_compare *r, const fm_ca
 {
   json_t *tests = json_array(), *j;
   for (size_t i = 0; tests != NULL && i < r->ntests; i++)
-    json_array_append_new(tests, json_pack("{s:s, s:I, s:I, s:f, s:f, s:f, s:b}", "name",
-                                           r->test[i].name, "n", (json_int_t)r->test[i].n,
-                                           "m", (json_int_t)r->test[i].m, "statistic",
-                                           r->test[i].stat, "pvalue", r->test[i].pvalue,
-                                           "p_holm", r->padj[i], "reject", r->reject[i]));
+    json_array_append_new(tests, fm_csamp_json_test(r, i));
   j = json_pack("{s:s, s:s, s:f, s:I, s:f, s:o, s:s}", "case", c->name, "origin", c->origin,
                 "t", t, "n", (json_int_t)n, "alpha", alpha, "tests", tests, "verdict",
                 r->rejected ? "REJECT" : "ACCEPT");

@@ -300,6 +300,65 @@ Test(case_parse, near_symmetric_cov_is_symmetrised_and_asymmetric_refused)
             e.msg);
 }
 
+/* Component 2 of a three-component 2D case with the given covariance
+ * member ("\"cov\": ..." or "\"diag\": ..."); returns the status, message in e. */
+static int fm_load_third_cov(fm_case **c, const char *member, fm_errmsg *e)
+{
+  char json[768];
+  snprintf(json, sizeof json,
+           "{\"name\": \"sing\", \"data\": {\"type\": \"gmm\", \"dim\": 2, \"components\": ["
+           "{\"weight\": 1, \"mean\": [0, 0], \"var\": 1},"
+           "{\"weight\": 1, \"mean\": [1, 0], \"var\": 1},"
+           "{\"weight\": 1, \"mean\": [0, 1], %s}]},"
+           " \"schedule\": {\"type\": \"cond_ot\"}}", member);
+  *c = NULL;
+  return fm_case_load_string(c, json, "sing.json", NULL, e);
+}
+
+/* DESIGN §4: symmetric positive definite, numerically.  The threshold is
+ * relative, smallest eigenvalue > 1e-12 times the largest: [[0.1, 0.1],
+ * [0.1, 0.1]] (eigenvalues 0 and 0.2) factorises on rounding noise and
+ * used to be accepted; eigenvalues 1 and 1e-13 (the 45-degree rotation
+ * of diag(1, 1e-13); the decimal entries round so that the smallest
+ * becomes 9.99364e-14) are refused, 1 and 1e-9 accepted; the diag form is
+ * held to the same ratio.  The message names file, JSON path and the
+ * eigenvalues. */
+Test(case_parse, singular_and_near_singular_covariances_are_refused)
+{
+  static const struct {
+    const char *member, *path, *eig;
+  } bad[] = {
+      {"\"cov\": [[0.1, 0.1], [0.1, 0.1]]", "sing.json: data.components[2].cov: ", "0.2"},
+      {"\"cov\": [[0.50000000000005, 0.49999999999995], [0.49999999999995, 0.50000000000005]]",
+       "sing.json: data.components[2].cov: ", "9.99364e-14, 1"},
+      {"\"diag\": [1, 1e-13]", "sing.json: data.components[2].diag: ", "1e-13, 1"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    fm_case *c;
+    fm_errmsg e = {""};
+    int st = fm_load_third_cov(&c, bad[i].member, &e);
+    cr_expect_eq(st, FM_ENOTPD, "%s: status %d: %s", bad[i].member, st, e.msg);
+    cr_expect_null(c);
+    cr_expect(strncmp(e.msg, bad[i].path, strlen(bad[i].path)) == 0, "%s: got: %s",
+              bad[i].member, e.msg);
+    cr_expect(strstr(e.msg, "not positive definite (component 2)") != NULL, "got: %s", e.msg);
+    cr_expect(strstr(e.msg, "eigenvalues") != NULL && strstr(e.msg, bad[i].eig) != NULL,
+              "%s: eigenvalue %s not named: %s", bad[i].member, bad[i].eig, e.msg);
+    cr_expect(strstr(e.msg, "1e-12") != NULL, "threshold not stated: %s", e.msg);
+  }
+  static const char *const good[] = {
+      "\"cov\": [[0.5000000005, 0.4999999995], [0.4999999995, 0.5000000005]]",
+      "\"diag\": [1, 1e-9]",
+  };
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+    fm_case *c;
+    fm_errmsg e = {""};
+    int st = fm_load_third_cov(&c, good[i], &e);
+    cr_expect_eq(st, FM_OK, "%s (eigenvalue ratio 1e-9) refused: %s", good[i], e.msg);
+    fm_case_free(c);
+  }
+}
+
 /* The upper limit on dim is inclusive. */
 Test(case_parse, dimension_1024_is_accepted)
 {

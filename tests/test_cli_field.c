@@ -91,3 +91,34 @@ Test(cli_field, missing_options_and_files_exit_two)
   cr_assert(strstr(r.err, "/nonexistent.csv") != NULL, "%s", r.err);
   fm_cli_result_free(&r);
 }
+
+/* A table schedule is validated when the case loads: a sigma = -5 node used
+ * to give plausible-looking numbers (exit 0); now `field` exits 2 naming
+ * the table file and line, and prints nothing. */
+Test(cli_field, table_schedule_with_negative_sigma_exits_two_naming_file_and_line)
+{
+  char *table = fm_cli_tempfile("t,alpha,sigma\n0,0,1\n0.25,0.38,0.92\n0.5,0.7,-5\n"
+                                "0.75,0.92,0.38\n1,1,0\n", ".csv");
+  char json[512];
+  snprintf(json, sizeof json,
+           "{\"name\": \"tab\", \"data\": {\"type\": \"gmm\", \"dim\": 1, \"components\": "
+           "[{\"weight\": 1, \"mean\": [0.5], \"var\": 1}]}, "
+           "\"schedule\": {\"type\": \"table\", \"file\": \"%s\"}}", table);
+  char *casef = fm_cli_tempfile(json, ".json");
+  char *pts = fm_cli_tempfile("0.5,0.25\n", ".csv");
+  const char *a[] = {"field", "--case", casef, "--points", pts, NULL};
+  fm_cli_result r;
+  cr_assert_eq(fm_cli_run(&r, a), 0);
+  cr_expect_eq(r.status, 2, "status %d: %s", r.status, r.err);
+  char where[256];
+  snprintf(where, sizeof where, "%s:4: sigma = -5 at t = 0.5; sigma must be > 0", table);
+  cr_expect(strstr(r.err, where) != NULL, "message '%s' lacks '%s'", r.err, where);
+  cr_expect_eq(r.out[0], '\0', "printed to stdout: %.200s", r.out);
+  fm_cli_result_free(&r);
+  remove(pts);
+  remove(casef);
+  remove(table);
+  free(pts);
+  free(casef);
+  free(table);
+}

@@ -199,6 +199,33 @@ Test(schedule_table, malformed_arrays_are_rejected_naming_the_row)
   fm_test_array_rejected(t, a, s, 5, "row 4: the last t must be exactly 1");
 }
 
+/* sigma is a standard deviation: > 0 wherever t < 1 (u_t divides by it),
+ * >= 0 at the data end (sigma_min); a middle t beyond 1 is named as such.
+ * sigma_1 = 0 (the cosine table above) is the admissible limit. */
+Test(schedule_table, nonpositive_sigma_before_the_data_end_is_rejected_naming_the_row)
+{
+  double t[5] = {0, 0.25, 0.5, 0.75, 1}, a[5] = {0, 0.38, 0.7, 0.92, 1},
+         s[5] = {1, 0.92, 0.7, 0.38, 0};
+  s[2] = -5;
+  fm_test_array_rejected(t, a, s, 5, "row 2: sigma = -5 at t = 0.5; sigma must be > 0");
+  s[2] = 0;
+  fm_test_array_rejected(t, a, s, 5, "row 2: sigma = 0 at t = 0.5; sigma must be > 0");
+  s[2] = 0.7;
+  s[0] = -1;
+  fm_test_array_rejected(t, a, s, 5, "row 0: sigma = -1 at t = 0;");
+  s[0] = 1;
+  s[4] = -1e-300;
+  fm_test_array_rejected(t, a, s, 5, "row 4: sigma = -1e-300 at t = 1; "
+                                     "sigma_1 = sigma_min must be >= 0");
+  s[4] = 0;
+  t[3] = 1.5;
+  fm_test_array_rejected(t, a, s, 5, "row 3: t = 1.5 is outside [0, 1]");
+  t[3] = 0.75;
+  fm_schedule *sc = NULL;
+  cr_expect_eq(fm_schedule_table(&sc, t, a, s, 5, NULL), FM_OK, "sigma_1 = 0 refused");
+  fm_schedule_free(sc);
+}
+
 /* ---- files ---- */
 
 static char fm_dir[64];
@@ -289,6 +316,15 @@ Test(schedule_table, malformed_files_are_rejected_naming_path_and_line,
   fm_test_file_rejected("last_t.csv",
                           FM_HEAD "0,0,1\n0.25,0.38,0.92\n0.5,0.7,0.7\n0.75,0.92,0.38\n0.99,1,0\n",
                           FM_EINVAL, 8, "the last t must be exactly 1");
+  fm_test_file_rejected("negative_sigma.csv",
+                          FM_HEAD "0,0,1\n0.25,0.38,0.92\n0.5,0.7,-5\n0.75,0.92,0.38\n1,1,0\n",
+                          FM_EINVAL, 6, "sigma = -5 at t = 0.5; sigma must be > 0 for t < 1");
+  fm_test_file_rejected("negative_sigma_1.csv",
+                          FM_HEAD "0,0,1\n0.25,0.38,0.92\n0.5,0.7,0.7\n0.75,0.92,0.38\n1,1,-0.01\n",
+                          FM_EINVAL, 8, "sigma_1 = sigma_min must be >= 0");
+  fm_test_file_rejected("t_beyond_1.csv",
+                          FM_HEAD "0,0,1\n0.25,0.38,0.92\n1.5,0.7,0.7\n0.75,0.92,0.38\n1,1,0\n",
+                          FM_EINVAL, 6, "t = 1.5 is outside [0, 1]");
   fm_test_file_rejected("three_rows.csv", FM_HEAD "0,0,1\n0.5,0.7,0.7\n1,1,0\n", FM_EINVAL,
                           0, "3 data rows");
   fm_test_file_rejected("empty.csv", "# nothing\n\n", FM_EINVAL, 0, "0 data rows");

@@ -464,3 +464,41 @@ Test(stattest, bad_arguments_are_refused)
   cr_expect_eq(fm_stat_ks2(&r, nanx, 2, x, 3), FM_ENONFIN);
   fm_case_free(c);
 }
+
+/* Mode occupancy at t = 0 of ring8-cond_ot: every component of p_0 is
+ * N(0, I), gamma = w everywhere, the occupancy covariance is 0 -- the test
+ * is n/a with its reason (FM_ENOTPD, r.na set; compare-samples used to exit
+ * on it) and compare-samples leaves it out of Holm.  At t = 1 the modes are
+ * separated: every contrast is kept (df = K - 1). */
+Test(stattest, chisq_modes_is_na_where_the_modes_coincide_and_full_where_separated)
+{
+  fm_case *c = fm_load("ring8-cond_ot.json");
+  for (int end = 0; end < 2; end++) {
+    fm_sched_val v;
+    fm_gmm *pt;
+    cr_assert_eq(fm_schedule_eval(&v, c->sched, end ? 1.0 : 0.0), FM_OK);
+    cr_assert_eq(fm_gmm_at_time(&pt, c->gmm, &v), FM_OK);
+    double *X = fm_draws(pt, 2000, 41), *Y = fm_draws(pt, 2000, 43);
+    fm_stat_result r;
+    int st = fm_stat_chisq_modes(&r, X, 2000, Y, 2000, pt);
+    if (end) {
+      cr_expect_eq(st, FM_OK);
+      cr_expect_eq(r.df, pt->K - 1, "df %zu", r.df);
+      cr_expect(r.na == NULL && r.pvalue > 1e-3, "p = %g", r.pvalue);
+    } else {
+      cr_expect_eq(st, FM_ENOTPD);
+      cr_expect(r.na != NULL && isnan(r.pvalue) && r.df == 0, "na %s p %g", r.na, r.pvalue);
+      fm_stat_compare cmp;
+      fm_stat_compare_opts o = fm_copts(500);
+      cr_assert_eq(fm_stat_compare_samples(&cmp, X, 2000, pt, &o), FM_OK);
+      cr_expect(cmp.ntests == cmp.napplicable + 1 && cmp.test[0].na != NULL &&
+                    !cmp.reject[0] && !cmp.rejected,
+                "ntests %zu napplicable %zu rejected %d", cmp.ntests, cmp.napplicable,
+                cmp.rejected);
+    }
+    free(X);
+    free(Y);
+    fm_gmm_free(pt);
+  }
+  fm_case_free(c);
+}
