@@ -86,17 +86,25 @@ static inline double fm_test_mutants_everywhere(const fm_theorem *t,
   return worst;
 }
 
-/* value/tol of route `name` in a verdict note ("name value/tol"), NaN if
- * absent. */
-static inline double fm_test_route_margin(const char *note, const char *name)
+/* The route id (qualifier, NULL: the first with this id) of v; asserts it
+ * was recorded. */
+static inline const fm_route *fm_test_route(const fm_verdict *v, fm_route_id id,
+                                            const char *qual)
 {
-  const char *p = strstr(note, name);
-  if (p == NULL)
-    return NAN;
-  double value, tol;
-  if (sscanf(p + strlen(name), " %lg/%lg", &value, &tol) != 2)
-    return NAN;
-  return value / tol;
+  const fm_route *r = fm_verdict_route_get(v, id, qual);
+  cr_assert_not_null(r, "%s: route %s%s%s not recorded: %s", v->case_name, fm_route_key(id),
+                     qual ? "-" : "", qual ? qual : "", v->note);
+  return r;
+}
+
+/* The value of fact id (qualifier, NULL: the first with this id) of v;
+ * asserts it was recorded. */
+static inline double fm_test_fact(const fm_verdict *v, fm_fact_id id, const char *qual)
+{
+  const fm_fact *f = fm_verdict_fact_get(v, id, qual);
+  cr_assert_not_null(f, "%s: fact %s%s%s not recorded: %s", v->case_name, fm_fact_key(id),
+                     qual ? "." : "", qual ? qual : "", v->note);
+  return f->value;
 }
 
 #endif

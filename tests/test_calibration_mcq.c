@@ -48,35 +48,27 @@ static const char *const files[] = {"gauss1d-ve.json", "bimodal1d-cond_ot.json",
 
 typedef struct {
   const char *id;
-  const char *routes[MAXROUTES];
-  const char *quad;  /* deterministic route name, or NULL */
+  fm_route_id routes[MAXROUTES]; /* FM_R_COUNT: none */
+  fm_route_id quad;              /* deterministic route, or FM_R_COUNT */
 } thm_spec;
 
+#define NONE FM_R_COUNT
 static const thm_spec thms[] = {
-    {"marginal-field",
-     {"MC-plain (x1 ~ q) max|z|", "MC-IS (posterior comps, prior w) max|z|", NULL, NULL},
-     "quadrature |Q - cand|/tol"},
-    {"marginal-score",
-     {"MC-plain (x1 ~ q) max|z|", "MC-IS (posterior comps, prior w) max|z|", NULL, NULL},
-     "quadrature |Q - cand|/tol"},
-    {"cfm-minimizer",
-     {"R1 mean of u(x|x1) vs minimiser max|z|", "R2 min value vs tr Cov max|z|",
-      "R3 E|u - v|^2 vs trCov + |v - u|^2 max|z|", "R4 CRN excess vs |v - u|^2 max|z|"},
-     NULL},
+    {"marginal-field", {FM_R_POST_PLAIN, FM_R_POST_IS, NONE, NONE}, FM_R_POST_QUAD},
+    {"marginal-score", {FM_R_POST_PLAIN, FM_R_POST_IS, NONE, NONE}, FM_R_POST_QUAD},
+    {"cfm-minimizer", {FM_R_CM_MEAN, FM_R_CM_MIN, FM_R_CM_ID, FM_R_CM_EXCESS}, NONE},
 };
 #define NTHM (sizeof thms / sizeof thms[0])
 
-/* value/tol of route `name` in the note; 0 if absent (route not decided). */
-static int route_stat(double *val, double *tol, const char *note, const char *name)
+/* value/tol of route id in the verdict; 0 if absent (route not decided). */
+static int route_stat(double *val, double *tol, const fm_verdict *v, fm_route_id id)
 {
-  const char *p = note;
-  size_t len = strlen(name);
-  while ((p = strstr(p, name)) != NULL) {
-    if (p[len] == ' ' && sscanf(p + len, " %lf/%lf", val, tol) == 2)
-      return 1;
-    p += len;
-  }
-  return 0;
+  const fm_route *r = id != NONE ? fm_verdict_route_get(v, id, NULL) : NULL;
+  if (r == NULL)
+    return 0;
+  *val = r->value;
+  *tol = r->tol;
+  return 1;
 }
 
 typedef struct {
@@ -128,13 +120,13 @@ Test(calibration_mcq, false_alarm_rates_and_mutant_detection_over_seeds, .timeou
           fprintf(stderr, "TRUTH FAIL %s %s seed %d: %s %.3g/%.3g at %s\n", t->id, v.case_name,
                   s, v.statistic, v.value, v.tol, v.worst);
         double val, tol;
-        if (thms[k].quad && route_stat(&val, &tol, v.note, thms[k].quad) && !(val <= tol)) {
+        if (route_stat(&val, &tol, &v, thms[k].quad) && !(val <= tol)) {
           c->quad_fail++;
           fprintf(stderr, "QUAD FAIL %s %s seed %d: %.3g/%.3g at %s\n", t->id, v.case_name, s,
                   val, tol, v.worst);
         }
-        for (int r = 0; r < MAXROUTES && thms[k].routes[r]; r++) {
-          if (!route_stat(&val, &tol, v.note, thms[k].routes[r]))
+        for (int r = 0; r < MAXROUTES && thms[k].routes[r] != NONE; r++) {
+          if (!route_stat(&val, &tol, &v, thms[k].routes[r]))
             continue;
           route_count *rc = &c->rc[r];
           rc->fam++;
@@ -163,19 +155,20 @@ Test(calibration_mcq, false_alarm_rates_and_mutant_detection_over_seeds, .timeou
   fprintf(stderr, "%-15s %-44s %6s  %-17s %-17s %-17s %-17s\n", "theorem", "route", "fams",
           "a=0.05 (exp)", "a=0.01 (exp)", "a=1e-3 (exp)", "a=1e-4 (exp)");
   for (size_t k = 0; k < NTHM; k++)
-    for (int r = 0; r < MAXROUTES && thms[k].routes[r]; r++) {
+    for (int r = 0; r < MAXROUTES && thms[k].routes[r] != NONE; r++) {
       route_count *rc = &cnt[k].rc[r];
-      fprintf(stderr, "%-15s %-44.44s %6zu ", thms[k].id, thms[k].routes[r], rc->fam);
+      const char *label = fm_route_label(thms[k].routes[r]);
+      fprintf(stderr, "%-15s %-44.44s %6zu ", thms[k].id, label, rc->fam);
       for (int l = 0; l < NLEV; l++) {
         double ex = (double)rc->fam * levels[l];
         fprintf(stderr, " %5zu (%7.2f)    ", rc->rej[l], ex);
         double cap = ex + 4.0 * sqrt(ex) + 2.0;
         cr_expect_leq((double)rc->rej[l], cap,
                       "%s %s: %zu rejections of %zu at alpha %g (expected %.2f, cap %.1f)",
-                      thms[k].id, thms[k].routes[r], rc->rej[l], rc->fam, levels[l], ex, cap);
+                      thms[k].id, label, rc->rej[l], rc->fam, levels[l], ex, cap);
       }
       fprintf(stderr, "\n");
-      cr_expect_gt(rc->fam, (size_t)0, "%s %s never decided", thms[k].id, thms[k].routes[r]);
+      cr_expect_gt(rc->fam, (size_t)0, "%s %s never decided", thms[k].id, label);
     }
   fprintf(stderr, "\n%-15s %6s %12s %10s\n", "theorem", "runs", "verdict FAIL", "quad FAIL");
   for (size_t k = 0; k < NTHM; k++) {

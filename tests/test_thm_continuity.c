@@ -17,13 +17,6 @@ static int fm_na_expected(const char *file, int mutant)
   return mutant == 1 && fm_test_case_components(file) == 1;
 }
 
-/* The number after `key` in the note, NAN when the key is absent. */
-static double fm_note_number(const fm_verdict *v, const char *key)
-{
-  const char *p = strstr(v->note, key);
-  return p != NULL ? strtod(p + strlen(key), NULL) : NAN;
-}
-
 Test(thm_continuity, true_statement_passes_on_every_builtin_case)
 {
   fm_test_truth_everywhere(&fm_thm_continuity, 0);
@@ -45,13 +38,14 @@ Test(thm_continuity, mpfr_residual_below_1e_40_where_the_schedule_has_a_twin)
   for (size_t i = 0; i < fm_case_builtin_count(); i++) {
     fm_verdict v;
     fm_test_run(&v, &fm_thm_continuity, i, 0);
-    double r = fm_note_number(&v, "MPFR residual |R|/terms (h = 1e-20) ");
+    const fm_route *mp = fm_verdict_route_get(&v, FM_R_CT_MP, NULL);
     if (strstr(fm_case_builtin_file(i), "expr") != NULL) {
-      cr_expect(isnan(r), "%s: MPFR route ran on an expr schedule", v.case_name);
-      cr_expect_not_null(strstr(v.note, "MPFR route n/a: schedule expr has no MPFR twin"),
+      cr_expect_null(mp, "%s: MPFR route ran on an expr schedule", v.case_name);
+      cr_expect_not_null(fm_verdict_fact_get(&v, FM_F_NO_MP_TWIN, NULL),
                          "%s: no n/a reason in %s", v.case_name, v.note);
       continue;
     }
+    double r = mp != NULL ? mp->value : NAN;
     cr_expect(r <= 1e-40, "%s: MPFR residual %.3g > 1e-40 (%s)", v.case_name, r, v.note);
   }
 }
@@ -64,10 +58,7 @@ Test(thm_continuity, observed_order_in_t_is_two)
   for (size_t i = 0; i < fm_case_builtin_count(); i++) {
     fm_verdict v;
     fm_test_run(&v, &fm_thm_continuity, i, 0);
-    const char *p = strstr(v.note, "FD observed order in t min ");
-    cr_assert_not_null(p, "%s: no order in note %s", v.case_name, v.note);
-    const char *q = strstr(p, " median ");
-    double med = q != NULL ? strtod(q + strlen(" median "), NULL) : NAN;
+    double med = fm_test_fact(&v, FM_F_FD_ORDER_MEDIAN, NULL);
     cr_expect(fabs(med - 2.0) <= 0.1, "%s: median observed order %.3f", v.case_name, med);
   }
 }
@@ -78,11 +69,11 @@ Test(thm_continuity, observed_order_in_t_is_two)
  * ~1e-12 .. 1e-9 of the terms there: 1e-8 must be seen on every case. */
 Test(thm_continuity, log_form_detects_a_1e_8_error_in_sigma_prime)
 {
-  const char *key = "detected (of 1e-14..1e-2): log form ";
   for (size_t i = 0; i < fm_case_builtin_count(); i++) {
     fm_verdict v;
     fm_test_run(&v, &fm_thm_continuity, i, 0);
-    double e = fm_note_number(&v, key);
+    const fm_fact *f = fm_verdict_fact_get(&v, FM_F_DETECTED, "log form");
+    double e = f != NULL ? f->value : NAN;
     cr_expect(e > 0.0 && e <= 1e-8, "%s: smallest detected sigma' error %.3g (%s)",
               v.case_name, e, v.note);
   }

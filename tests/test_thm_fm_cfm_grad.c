@@ -30,10 +30,11 @@ static int fm_na_expected(const char *file, int mutant)
   return mutant == 2 && K == 1;
 }
 
-static double fm_note_number(const fm_verdict *v, const char *key)
+/* The value of fact id, NAN when it was not recorded. */
+static double fm_fact_or_nan(const fm_verdict *v, fm_fact_id id, const char *qual)
 {
-  const char *p = strstr(v->note, key);
-  return p != NULL ? strtod(p + strlen(key), NULL) : NAN;
+  const fm_fact *f = fm_verdict_fact_get(v, id, qual);
+  return f != NULL ? f->value : NAN;
 }
 
 Test(thm_fm_cfm_grad, true_statement_passes_on_every_builtin_case)
@@ -66,8 +67,8 @@ Test(thm_fm_cfm_grad, quadrature_reaches_1e_10_in_one_dimension_and_reports_else
     fm_case_free(c);
     fm_verdict v;
     fm_test_run(&v, &fm_thm_fm_cfm_grad, i, 0);
-    double acc = fm_note_number(&v, "quadrature accuracy reached ");
-    double det = fm_note_number(&v, "detected (of 1e-14..1e-2): quadrature ");
+    double acc = fm_fact_or_nan(&v, FM_F_QUAD_ACC, NULL);
+    double det = fm_fact_or_nan(&v, FM_F_DETECTED, "quadrature");
     if (d == 1) {
       cr_expect(acc <= 1e-10, "%s: quadrature accuracy %.3g > 1e-10 (%s)", v.case_name, acc,
                 v.note);
@@ -77,8 +78,8 @@ Test(thm_fm_cfm_grad, quadrature_reaches_1e_10_in_one_dimension_and_reports_else
       cr_expect(det <= 1e-2, "%s: smallest detected sigma' error %.3g", v.case_name, det);
     } else {
       cr_expect(isnan(acc), "%s: a quadrature route ran in d = %zu", v.case_name, d);
-      cr_expect_not_null(strstr(v.note, "MC only"), "%s: note does not say MC only: %s",
-                         v.case_name, v.note);
+      cr_expect_not_null(fm_verdict_fact_get(&v, FM_F_MC_ONLY, NULL),
+                         "%s: verdict does not say MC only: %s", v.case_name, v.note);
     }
   }
 }

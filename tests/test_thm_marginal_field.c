@@ -26,18 +26,11 @@ static int na_expected(const char *file, int mutant)
   return mutant == 1 && strncmp(file, "gauss1d", 7) == 0;
 }
 
-/* Number after `key` inside the part of the note that starts at `section`
- * (-1 if absent). */
-static long note_count(const char *note, const char *section, const char *key)
+/* The count fact id (qualifier qual) of v, -1 if absent. */
+static long fact_count(const fm_verdict *v, fm_fact_id id, const char *qual)
 {
-  const char *s = strstr(note, section);
-  if (s == NULL)
-    return -1;
-  const char *end = strchr(s, ';');
-  const char *k = strstr(s, key);
-  if (k == NULL || (end != NULL && k > end))
-    return -1;
-  return strtol(k + strlen(key), NULL, 10);
+  const fm_fact *f = fm_verdict_fact_get(v, id, qual);
+  return f != NULL ? (long)f->value : -1;
 }
 
 Test(thm_marginal_field, true_statement_passes_on_every_builtin_case)
@@ -75,24 +68,22 @@ Test(thm_marginal_field, near_t1_failures_are_reported_and_quadrature_resolves_1
     fm_case_free(c);
     fm_test_run(&v, thm(), i, 0);
     if (d <= 3) {
-      long near1 = note_count(v.note, "Q not decisive", "near1 ");
+      long near1 = fact_count(&v, FM_F_UNDECIDED, "quad.near1");
       cr_expect_eq(near1, 5, "%s: %ld near-1 points reported unresolved, want 5: %s",
                    v.case_name, near1, v.note);
-      cr_expect(strstr(v.note, "spike of width sigma/alpha") != NULL, "%s: no reason given",
-                v.case_name);
+      cr_expect_not_null(fm_verdict_fact_get(&v, FM_F_NA_SPIKE, NULL), "%s: no reason given",
+                         v.case_name);
     } else {
-      long dec = note_count(v.note, "Q-post", "decided ");
+      long dec = fact_count(&v, FM_F_DECIDED, "quad");
       cr_expect_eq(dec, 48, "%s: posterior-centred rule decided %ld/48: %s", v.case_name, dec,
                    v.note);
     }
-    long pl = note_count(v.note, "MC-plain (population) ESS collapsed", "near1 ");
+    long pl = fact_count(&v, FM_F_UNDECIDED, "mc-plain.near1");
     cr_expect_eq(pl, 2, "%s: plain-MC collapse at %ld near-1 points, want 2: %s", v.case_name,
                  pl, v.note);
-    long is = note_count(v.note, "MC-IS N=", "decided ");
+    long is = fact_count(&v, FM_F_DECIDED, "mc-is");
     cr_expect_eq(is, 16, "%s: IS decided at %ld/16 points: %s", v.case_name, is, v.note);
-    const char *p = strstr(v.note, "from delta = Q ");
-    cr_assert_not_null(p, "%s: no detection report: %s", v.case_name, v.note);
-    double q = strtod(p + strlen("from delta = Q "), NULL);
+    double q = fm_test_fact(&v, FM_F_DETECT_FROM, "quad");
     cr_expect(q <= 1e-8, "%s: quadrature detects only from %.0e", v.case_name, q);
   }
 }

@@ -32,7 +32,7 @@ Test(thm_pf_ode, song_vp_sde_route_runs_exactly_on_vp_cases)
     fm_case_free(c);
     fm_verdict v;
     fm_test_run(&v, &fm_thm_pf_ode, i, 0);
-    int has = strstr(v.note, "VP-SDE fbar, gbar^2 vs Song (MPFR twin)") != NULL;
+    int has = fm_verdict_route_get(&v, FM_R_PF_VP_MP, NULL) != NULL;
     cr_expect_eq(has, vp, "%s: vp %d but Song MPFR route %s; note: %s", v.case_name, vp,
                  has ? "present" : "absent", v.note);
   }
@@ -47,18 +47,8 @@ Test(thm_pf_ode, song_vp_sde_route_runs_exactly_on_vp_cases)
  * as the difference, and the pointwise routes reject them instead (margins
  * printed).  The tolerance must stay finite even when a trajectory
  * blows up (inf/inf would be a NaN margin); checked on the 1-d cases. */
-static double fm_note_number(const char *note, const char *key, int second)
-{
-  const char *r = strstr(note, key);
-  cr_assert_not_null(r, "'%s' not in note: %s", key, note);
-  double a = NAN, b = NAN;
-  sscanf(r + strlen(key), "%lg/%lg", &a, &b);
-  return second ? b : a;
-}
-
 Test(thm_pf_ode, trajectories_alone_reject_the_tame_mutant)
 {
-  const char *key = "FM ODE vs diffusion PF-ODE endpoints ";
   for (size_t i = 0; i < fm_case_builtin_count(); i++)
     for (int m = 1; m <= 3; m++) {
       fm_case *c;
@@ -69,7 +59,8 @@ Test(thm_pf_ode, trajectories_alone_reject_the_tame_mutant)
         continue; /* the explosive mutants on the cheap 1-d cases only (time) */
       fm_verdict v;
       fm_test_run(&v, &fm_thm_pf_ode, i, m);
-      double val = fm_note_number(v.note, key, 0), tol = fm_note_number(v.note, key, 1);
+      const fm_route *r = fm_test_route(&v, FM_R_PF_TRAJ, NULL);
+      double val = r->value, tol = r->tol;
       cr_expect(isfinite(tol), "%s, '%s': infinite tolerance", v.case_name, v.mutant);
       if (m == 2)
         cr_expect(val > tol, "%s, '%s': trajectories agree (%.3g <= %.3g)", v.case_name,
@@ -96,9 +87,9 @@ Test(thm_pf_ode, point_routes_resolve_small_errors_in_g2)
   for (size_t i = 0; i < fm_case_builtin_count(); i++) {
     fm_verdict v;
     fm_test_run(&v, &fm_thm_pf_ode, i, 0);
-    double e3 = fm_test_detected(&v, "g^2", "MPFR");
-    double e2 = fm_test_detected(&v, "g^2", "double");
-    double e5 = fm_test_detected(&v, "g^2", "drift");
+    double e3 = fm_test_detected(&v, "MPFR");
+    double e2 = fm_test_detected(&v, "double");
+    double e5 = fm_test_detected(&v, "drift");
     cr_expect_leq(e3, 1e-14, "%s: route 3 detects g^2 errors from %.3g (> 1e-14)",
                   v.case_name, e3);
     cr_expect_leq(e2, 1e-11, "%s: route 2 detects g^2 errors from %.3g (> 1e-11)",

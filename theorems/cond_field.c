@@ -83,6 +83,7 @@
 #include "cond.h"
 #include "fdiff.h"
 #include "points.h"
+#include "perturb.h"
 #include "sched_fd.h"
 
 #define FM_CF_EPS DBL_EPSILON
@@ -403,6 +404,8 @@ static void fm_cf_note_order(fm_verdict *v, const fm_cf_ref *r)
   if (m > 0) {
     fm_verdict_notef(v, "FD observed order min %.2f median %.2f (%zu/%zu points above "
                         "round-off; 2 expected)", omin, omed, m, r->n);
+    fm_verdict_fact(v, FM_F_FD_ORDER_MIN, NULL, omin);
+    fm_verdict_fact(v, FM_F_FD_ORDER_MEDIAN, NULL, omed);
     if (fabs(omed - 2.0) > FM_CF_ORDER_BAND) {
       fm_verdict_notef(v, "warning: median observed order off 2 by more than %.1f",
                        FM_CF_ORDER_BAND);
@@ -430,21 +433,15 @@ static int fm_cf_scan(fm_verdict *v, const fm_cf_ref *r, const fm_pointset *ps,
       return st;
     for (int q = 0; q < FM_CF_NROUTES; q++)
       if (isnan(found[q]) && val[q] > tol[q])
-        found[q] = pow(10.0, e);
+        found[q] = fm_perturb_decades[e + 14];
   }
-  char buf[256];
-  int len = snprintf(buf, sizeof buf, "smallest sigma' perturbation detected (of "
-                                      "1e-14..1e-2):");
-  for (int q = 0; q < FM_CF_NROUTES && len > 0 && (size_t)len < sizeof buf; q++) {
-    if (q == FM_CF_R_VP && !k.vp)
-      continue;
-    const char *name = q == FM_CF_R_MP ? "MPFR" : q == FM_CF_R_FD ? "FD" : "Lipman";
-    char amount[16] = "none";
-    if (!isnan(found[q]))
-      snprintf(amount, sizeof amount, "%.0e", found[q]);
-    len += snprintf(buf + len, sizeof buf - (size_t)len, " %s %s", name, amount);
-  }
-  fm_verdict_notef(v, "%s", buf);
+  const char *names[FM_CF_NROUTES];
+  for (int q = 0; q < FM_CF_NROUTES; q++)
+    names[q] = q == FM_CF_R_VP && !k.vp ? NULL
+               : q == FM_CF_R_MP        ? "MPFR"
+               : q == FM_CF_R_FD        ? "FD"
+                                        : "Lipman";
+  fm_perturb_note(v, "sigma'", FM_PERTURB_DECADES_RANGE, FM_CF_NROUTES, names, found);
   return FM_OK;
 }
 

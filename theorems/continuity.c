@@ -49,6 +49,7 @@
 #include <string.h>
 
 #include "continuity_impl.h"
+#include "perturb.h"
 #include "worst.h"
 
 #define FM_CT_ORDER_BAND 0.5
@@ -166,6 +167,8 @@ static void fm_ct_note_order(fm_verdict *v, const fm_ct_ref *ref, size_t n)
   }
   fm_verdict_notef(v, "FD observed order in t min %.2f median %.2f (%zu/%zu points above "
                       "round-off; 2 expected)", omin, omed, m, n);
+  fm_verdict_fact(v, FM_F_FD_ORDER_MIN, NULL, omin);
+  fm_verdict_fact(v, FM_F_FD_ORDER_MEDIAN, NULL, omed);
   if (fabs(omed - 2.0) > FM_CT_ORDER_BAND) {
     fm_verdict_notef(v, "warning: median observed order off 2 by more than %.1f",
                      FM_CT_ORDER_BAND);
@@ -188,10 +191,12 @@ static int fm_ct_scan(fm_verdict *v, fm_ct_work *w, const fm_ct_ref *ref,
     if (s.w[FM_CT_R_LOG].value > 1.0) {
       fm_verdict_notef(v, "smallest sigma' perturbation detected (of 1e-14..1e-2): "
                           "log form %.0e", pow(10.0, e));
+      fm_verdict_fact(v, FM_F_DETECTED, "log form", fm_perturb_decades[e + 14]);
       return FM_OK;
     }
   }
   fm_verdict_notef(v, "smallest sigma' perturbation detected (of 1e-14..1e-2): none");
+  fm_verdict_fact(v, FM_F_DETECTED, "log form", INFINITY);
   return FM_OK;
 }
 
@@ -237,9 +242,11 @@ static int fm_ct_run(fm_verdict *v, fm_ct_work *w, const fm_case *c, const fm_ct
     st = stmp;
   if (st == FM_OK) {
     fm_ct_record(v, &s, ps);
-    if (stmp == FM_ENOTAVAIL)
+    if (stmp == FM_ENOTAVAIL) {
       fm_verdict_notef(v, "MPFR route n/a: schedule %s has no MPFR twin",
                        fm_schedule_type_name(c->sched));
+      fm_verdict_fact(v, FM_F_NO_MP_TWIN, NULL, 1.0);
+    }
     fm_ct_note_rel(v, &s, relD, ps->n);
     fm_ct_note_order(v, ref, ps->n);
     if (truth)

@@ -550,9 +550,14 @@ static void fm_cv_note_end(fm_verdict *vd, const fm_schedule *s, double t)
   for (int to = 0; to < FM_CV_NP; to++)
     for (int from = 0; from < FM_CV_NP; from++)
       if (to != from && fm_convert_singularity((fm_param)to, (fm_param)from, &v) &&
-          len + 16 < sizeof buf)
+          len + 16 < sizeof buf) {
         len += (size_t)snprintf(buf + len, sizeof buf - len, " %s<-%s",
                                 fm_param_name((fm_param)to), fm_param_name((fm_param)from));
+        char qual[40];
+        snprintf(qual, sizeof qual, "t%g.%s<-%s", t, fm_param_name((fm_param)to),
+                 fm_param_name((fm_param)from));
+        fm_verdict_fact(vd, FM_F_SINGULAR, qual, 1.0);
+      }
   fm_verdict_notef(vd, "singular at t=%g (alpha=%.3g, sigma=%.3g):%s", t, v.alpha, v.sigma,
                    len ? buf : " none");
 }
@@ -574,6 +579,7 @@ static void fm_cv_report(fm_verdict *v, const fm_cv_work *w, const fm_pointset *
   const fm_cv_route *a = &w->r[FM_CV_R_ANALYTIC];
   fm_verdict_notef(v, "max condition number of the maps %.3g (%s<-%s at t=%.10g)",
                    a->kappa_max, fm_param_name(a->kto), fm_param_name(a->kfrom), a->kappa_t);
+  fm_verdict_fact(v, FM_F_COND_MAX, NULL, a->kappa_max);
   for (int r = 0; r < FM_CV_NR; r++)
     fm_verdict_notef(v, "route %d: %zu point-maps decided, not decided: %zu with "
                      "eps*kappa > %.2g, %zu with tolerance > %.2g, %zu singular", r + 1,

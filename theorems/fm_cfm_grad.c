@@ -98,6 +98,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "perturb.h"
 #include "points.h"
 
 #define FM_FG_MC_N 20000
@@ -137,11 +138,13 @@ static void fm_fg_scan(fm_verdict *v, const fm_fg_work *w, const fm_fg_quad *q)
     if (s.grad > 1.0 || s.gap > 1.0) {
       fm_verdict_notef(v, "smallest sigma' error in the CFM target detected (of "
                           "1e-14..1e-2): quadrature %.0e", pow(10.0, e));
+      fm_verdict_fact(v, FM_F_DETECTED, "quadrature", fm_perturb_decades[e + 14]);
       return;
     }
   }
   fm_verdict_notef(v, "smallest sigma' error in the CFM target detected (of 1e-14..1e-2): "
                       "none");
+  fm_verdict_fact(v, FM_F_DETECTED, "quadrature", INFINITY);
 }
 
 /* Also hands C and its error to the MLP route (NAN when not run). */
@@ -151,6 +154,7 @@ static int fm_fg_route_quad(fm_verdict *v, fm_fg_work *w, int truth, double *C, 
   if (w->d > FM_FG_QUAD_MAXD) {
     fm_verdict_notef(v, "quadrature route not run for d = %zu (a tensor rule over "
                         "(x0, x1) needs 3^%zu nodes): MC only", w->d, 2 * w->d);
+    fm_verdict_fact(v, FM_F_MC_ONLY, NULL, 1.0);
     return FM_OK;
   }
   fm_fg_quad q;
@@ -174,6 +178,7 @@ static int fm_fg_route_quad(fm_verdict *v, fm_fg_work *w, int truth, double *C, 
                              : "Gauss-Hermite in x: the posterior weights switch inside a "
                                "component's bulk once modes separate",
                    q.neval);
+  fm_verdict_fact(v, FM_F_QUAD_ACC, NULL, s.acc);
   if (truth)
     fm_fg_scan(v, w, &q);
   fm_fg_quad_free(&q);

@@ -81,6 +81,7 @@ void fm_perturb_note(fm_verdict *v, const char *input, const char *range, size_t
     if (!isnan(found[r]))
       snprintf(amount, sizeof amount, found[r] < 0.02 ? "%.0e" : "%g", found[r]);
     len += snprintf(buf + len, sizeof buf - (size_t)len, " %s %s", names[r], amount);
+    fm_verdict_fact(v, FM_F_DETECTED, names[r], isnan(found[r]) ? INFINITY : found[r]);
   }
   fm_verdict_notef(v, "%s", buf);
 }

@@ -55,7 +55,8 @@ int fm_perturb_scan(double *found, size_t nroutes, const double *grid, size_t ng
 
 /* Appends "smallest <input> perturbation detected (of <range>): name e ..."
  * to v's note, for the routes r with names[r] != NULL (e printed %.0e below
- * 0.02, %g above, "none" for NAN). */
+ * 0.02, %g above, "none" for NAN), and records each as the fact
+ * FM_F_DETECTED qualified by names[r] (INFINITY for none). */
 void fm_perturb_note(fm_verdict *v, const char *input, const char *range, size_t nroutes,
                      const char *const *names, const double *found);
 

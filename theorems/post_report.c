@@ -147,6 +147,22 @@ static void fm_post_kinds(char *buf, size_t len, const fm_pointset *ps, const in
     }
 }
 
+/* The same counts as facts "undecided.<route key>.<kind>". */
+static void fm_post_kind_facts(fm_verdict *v, fm_route_id id, const fm_pointset *ps,
+                               const int *sel, size_t n)
+{
+  size_t cnt[4] = {0, 0, 0, 0};
+  for (size_t i = 0; i < n; i++)
+    if (sel[i])
+      cnt[ps->kind[i]]++;
+  for (int k = 0; k < 4; k++)
+    if (cnt[k] > 0) {
+      char qual[40];
+      snprintf(qual, sizeof qual, "%s.%s", fm_route_key(id), fm_point_kind_name(k));
+      fm_verdict_fact(v, FM_F_UNDECIDED, qual, (double)cnt[k]);
+    }
+}
+
 void fm_post_verdict(fm_verdict *v, const fm_post_report *rep, const fm_post_work *w)
 {
   char where[256], kinds[128];
@@ -171,11 +187,16 @@ void fm_post_verdict(fm_verdict *v, const fm_post_report *rep, const fm_post_wor
   else
     fm_verdict_notef(v, "Q-post posterior-centred 1 vs 2d nodes (exact here): decided %zu/%zu",
                      q->ndecided, q->npoints);
-  if (apriori + est > 0)
+  fm_verdict_fact(v, FM_F_DECIDED, fm_route_key(fm_post_route_ids[FM_POST_R_QUAD]),
+                  (double)q->ndecided);
+  if (apriori + est > 0) {
     fm_verdict_notef(v,
                      "Q not decisive at %zu (%s): %zu spike of width sigma/alpha unresolved "
                      "or outside the nodes, %zu n-vs-2n estimate > tol -- reported, not failed",
                      apriori + est, kinds, apriori, est);
+    fm_verdict_fact(v, FM_F_NA_SPIKE, NULL, (double)apriori);
+    fm_post_kind_facts(v, fm_post_route_ids[FM_POST_R_QUAD], w->ps, sel, w->n);
+  }
   for (int r = FM_POST_R_PLAIN; r <= FM_POST_R_IS; r++) {
     const fm_post_route_rep *m = &rep->r[r];
     const char *nm = r == FM_POST_R_PLAIN ? "MC-plain" : "MC-IS";
@@ -189,18 +210,25 @@ void fm_post_verdict(fm_verdict *v, const fm_post_report *rep, const fm_post_wor
                         "decided %zu/%zu",
                      nm, rep->mc_n, m->ess_min, m->ess_med, r == FM_POST_R_PLAIN ? "" : " bound",
                      pmin, pmed, m->ndecided, m->npoints);
+    fm_verdict_fact(v, FM_F_DECIDED, fm_route_key(fm_post_route_ids[r]), (double)m->ndecided);
     for (size_t i = 0; i < w->nmc; i++)
       sel[i] = !fm_post_mc_decides(w, r - 1, i);
     fm_post_kinds(kinds, sizeof kinds, w->ps, sel, w->nmc);
-    if (m->ndecided < m->npoints)
+    if (m->ndecided < m->npoints) {
       fm_verdict_notef(v, "%s (population) ESS collapsed (< %g)%s at %zu (%s): not decided there",
                        nm, FM_POST_ESS_MIN, r == FM_POST_R_PLAIN ? " or weights too skewed" : "",
                        m->npoints - m->ndecided, kinds);
+      fm_post_kind_facts(v, fm_post_route_ids[r], w->ps, sel, w->nmc);
+    }
   }
   fm_verdict_notef(v, "MC z-tests Holm, family level %g per route", FM_POST_ALPHA);
   if (w->mutant == 0)
     fm_verdict_notef(v, "detects closed form x (1+delta) from delta = Q %.0e, plain %.0e, IS %.0e",
                      q->detect_rel, rep->r[FM_POST_R_PLAIN].detect_rel,
                      rep->r[FM_POST_R_IS].detect_rel);
+  if (w->mutant == 0)
+    for (int r = FM_POST_R_QUAD; r <= FM_POST_R_IS; r++)
+      fm_verdict_fact(v, FM_F_DETECT_FROM, fm_route_key(fm_post_route_ids[r]),
+                      isnan(rep->r[r].detect_rel) ? INFINITY : rep->r[r].detect_rel);
   free(sel);
 }

@@ -72,6 +72,7 @@
 #include "cond.h"
 #include "fdiff.h"
 #include "points.h"
+#include "perturb.h"
 #include "sched_fd.h"
 
 #define FM_PUSH_EPS DBL_EPSILON
@@ -375,6 +376,8 @@ static void fm_push_note_order(fm_verdict *v, const fm_push_ref *r)
   }
   fm_verdict_notef(v, "FD observed order min %.2f median %.2f (%zu/%zu points above "
                       "round-off; 2 expected)", omin, omed, m, r->n);
+  fm_verdict_fact(v, FM_F_FD_ORDER_MIN, NULL, omin);
+  fm_verdict_fact(v, FM_F_FD_ORDER_MEDIAN, NULL, omed);
   if (fabs(omed - 2.0) > FM_PUSH_ORDER_BAND) {
     fm_verdict_notef(v, "warning: median observed order off 2 by more than %.1f",
                      FM_PUSH_ORDER_BAND);
@@ -399,10 +402,12 @@ static int fm_push_scan(fm_verdict *v, const fm_push_ref *r, const fm_pointset *
     if (val[FM_PUSH_R_CONT] > 1.0) {
       fm_verdict_notef(v, "smallest sigma' perturbation detected (of 1e-14..1e-2): "
                           "continuity %.0e", pow(10.0, e));
+      fm_verdict_fact(v, FM_F_DETECTED, "continuity", fm_perturb_decades[e + 14]);
       return FM_OK;
     }
   }
   fm_verdict_notef(v, "smallest sigma' perturbation detected (of 1e-14..1e-2): none");
+  fm_verdict_fact(v, FM_F_DETECTED, "continuity", INFINITY);
   return FM_OK;
 }
 

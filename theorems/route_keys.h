@@ -109,14 +109,19 @@ const char *fm_route_label(fm_route_id id);
  * qualified (e.g. per route of a perturbation scan); its JSON key is then
  * "<key>.<qualifier>". */
 #define FM_FACT_LIST(X)                                                                     \
-  X(DETECTED, "detected")         /* smallest perturbation detected, qualified by route; \
-                                     INFINITY: none on the grid */                         \
+  X(DETECTED, "detected")         /* smallest perturbation a route detects, qualified by \
+                                     the route's short name; INFINITY: none on the grid */ \
+  X(DETECT_FROM, "detect-from")   /* smallest delta of x (1+delta) a posterior route \
+                                     detects, by route key; INFINITY: none */              \
   X(FD_ORDER_MIN, "fd-order-min") /* smallest observed FD order in t */                    \
+  X(FD_ORDER_MEDIAN, "fd-order-median") /* median observed FD order in t */                \
+  X(ORDER, "order")               /* observed convergence order, qualified by method */    \
   X(COND_MAX, "cond-max")         /* largest condition number over the points */          \
-  X(EM_BIAS, "em-bias")           /* predicted Euler-Maruyama variance bias */             \
+  X(QUAD_ACC, "quad-accuracy")    /* accuracy the quadrature reached, relative to terms */ \
+  X(EM_BIAS, "em-bias-percent")   /* predicted Euler-Maruyama variance bias (percent) */   \
   X(EM_BIAS_ABOVE, "em-bias-above-target") /* 1: the step cap was reached first */         \
   X(MC_ONLY, "mc-only")           /* 1: no quadrature route runs on this case */           \
-  X(NO_MP_TWIN, "no-mpfr-twin")   /* 1: the schedule has no MPFR twin */                   \
+  X(NO_MP_TWIN, "no-mpfr-twin")   /* 1: the MPFR route is n/a, no MPFR twin */             \
   X(MOMENT_MATCHED, "moment-matched") /* 1: mixture replaced by its moment match */        \
   X(ALPHA0, "alpha0")             /* alpha at t = 0 (noise-end break) */                   \
   X(SIGMA0_M1, "sigma0-minus-1")  /* sigma_0 - 1 */                                        \
@@ -124,12 +129,15 @@ const char *fm_route_label(fm_route_id id);
   X(KL0_UPPER_QP, "kl-n-p0-upper") /* KL(N(0,I) || p_0) upper bound (nats) */             \
   X(KL0_LOWER, "kl-p0-n-lower")   /* KL(p_0 || N(0,I)) lower bound by moment matching */   \
   X(SIGMA_MIN, "sigma-min")       /* sigma_1 */                                            \
-  X(SINGULAR_END, "singular-end") /* a map singular at an end; qualified "t0"/"t1" and \
-                                     the map; value: the end's t */                        \
-  X(NA_SPIKE, "na-spike")         /* 1: a point skipped, posterior a spike of width \
-                                     sigma/alpha below the rule's resolution */            \
-  X(DETECT_FROM, "detect-from")   /* smallest delta = Q route's detection (qualified) */   \
-  X(ORDER, "order")               /* observed order, qualified by method */
+  X(SINGULAR, "singular")         /* 1: a map singular at an end; qualified \
+                                     "t0.<to><-<from>" or "t1.<to><-<from>" */            \
+  X(NA_SPIKE, "na-spike")         /* points skipped a priori, posterior a spike of \
+                                     width sigma/alpha below the rule's resolution */      \
+  X(DECIDED, "decided")           /* points a route decided, qualified by route key */    \
+  X(UNDECIDED, "undecided")       /* points a route left undecided, qualified \
+                                     "<route key>.<point kind>" */                         \
+  X(SNR_IN_RANGE, "snr-in-range") /* points in snr_A's range, qualified by schedule B */   \
+  X(SNR_POINTS, "snr-points")     /* points tried against snr_A's range, qualified by B */
 
 typedef enum {
 #define FM_FACT_ENUM(sym, key) FM_F_##sym,

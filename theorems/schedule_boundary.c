@@ -63,6 +63,7 @@ int fm_sc_boundary(fm_verdict *vd, fm_sc_work *w)
                      "its prior N(0, sigma_max^2 I), sigma_0 = %.6g: KL(p_0||prior) in "
                      "[%.3g, %.3g], KL(prior||p_0) <= %.3g nats", v0.alpha, v0.sigma, klow,
                      kpq, kqp);
+    fm_verdict_fact(vd, FM_F_ALPHA0, NULL, v0.alpha);
   } else {
     fm_verdict_route(vd, FM_R_SC_ALPHA0, ba0, FM_SC_ALPHA0_WARN, 0.0, "t=0");
     fm_verdict_route(vd, FM_R_SC_SIGMA0, bs0, FM_SC_SIGMA0_WARN, 0.0, "t=0");
@@ -79,6 +80,11 @@ int fm_sc_boundary(fm_verdict *vd, fm_sc_work *w)
                        "KL(N(0,I)||p_0) <= %.3g nats (upper bounds by convexity decide; "
                        "threshold %.0e)", v0.alpha, v0.sigma - 1.0, kpq, klow, kqp,
                        FM_SC_KL_MAX);
+      fm_verdict_fact(vd, FM_F_ALPHA0, NULL, v0.alpha);
+      fm_verdict_fact(vd, FM_F_SIGMA0_M1, NULL, v0.sigma - 1.0);
+      fm_verdict_fact(vd, FM_F_KL0_UPPER_PQ, NULL, kpq);
+      fm_verdict_fact(vd, FM_F_KL0_LOWER, NULL, klow);
+      fm_verdict_fact(vd, FM_F_KL0_UPPER_QP, NULL, kqp);
     }
   }
   double ba1 = fabs(v1.alpha - 1.0);
@@ -89,5 +95,6 @@ int fm_sc_boundary(fm_verdict *vd, fm_sc_work *w)
   }
   fm_verdict_route(vd, FM_R_SC_SIGMA1, fabs(v1.sigma), FM_SC_SIGMA_MIN_MAX, 0.0, "t=1");
   fm_verdict_notef(vd, "sigma_min = sigma_1 = %.6g", v1.sigma);
+  fm_verdict_fact(vd, FM_F_SIGMA_MIN, NULL, v1.sigma);
   return FM_OK;
 }

@@ -622,9 +622,12 @@ static void fm_st_report(fm_verdict *v, const fm_st_work *w)
   }
   fm_verdict_notef(v, "max tol/(eps U) %.3g", w->cond_max);
   for (int b = 0; b < FM_ST_NB; b++)
-    if (w->used[b])
+    if (w->used[b]) {
       fm_verdict_notef(v, "B=%s: %zu/%zu points in snr_A's range, max |s'/s| %.3g",
                        fm_st_b_names[b], w->in_range[b], w->npts[b], w->dlogs_max[b]);
+      fm_verdict_fact(v, FM_F_SNR_IN_RANGE, fm_st_b_names[b], (double)w->in_range[b]);
+      fm_verdict_fact(v, FM_F_SNR_POINTS, fm_st_b_names[b], (double)w->npts[b]);
+    }
   for (int r = 0; r < FM_ST_NR; r++)
     if (w->r[r].loose > 0)
       fm_verdict_notef(v, "%s: %zu point(s) not decidable (tol > %.2g of the terms)",

@@ -342,8 +342,11 @@ static void fm_sm_report(fm_verdict *v, const fm_sm_run *r, const fm_case *c, in
   fm_verdict_notef(v, "%zu paths from exact draws of p_%g, EM with N = %zu steps per unit "
                    "time (predicted EM variance bias %.2g%%, <= %g%%)", r->n,
                    (double)r->k0 / (double)r->N, r->N, 100.0 * r->bias, 100.0 * FM_SM_BIAS);
-  if (r->bias > FM_SM_BIAS)
+  fm_verdict_fact(v, FM_F_EM_BIAS, NULL, 100.0 * r->bias);
+  if (r->bias > FM_SM_BIAS) {
     fm_verdict_notef(v, "EM bias above target at the step cap N = %d", FM_SM_NMAX);
+    fm_verdict_fact(v, FM_F_EM_BIAS_ABOVE, NULL, 1.0);
+  }
   if (r->pearson)
     fm_verdict_notef(v, "occupancy covariance singular somewhere: Pearson form used there");
   if (mutant == FM_SM_NO_SCORE)

@@ -273,6 +273,7 @@ static int fm_so_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o, 
     fm_verdict_route_q(v, FM_R_SO_ORDER, (*m)->name, name, shortfall, FM_SO_TOL, 0.0, where);
     fm_verdict_notef(v, "%s observed order %.3f%s", (*m)->name, f.slope,
                      f.slope > (*m)->order + FM_SO_TOL ? " (superconvergent, see header)" : "");
+    fm_verdict_fact(v, FM_F_ORDER, (*m)->name, f.slope);
     if (f.used < FM_SO_LEVELS)
       fm_verdict_notef(v, "%s: %d of %d levels above the round-off floor", (*m)->name,
                        f.used, FM_SO_LEVELS);
@@ -283,9 +284,11 @@ static int fm_so_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o, 
     st = fm_so_scan(v, &w);
   if (st == FM_OK) {
     fm_verdict_notef(v, "stiffness L = %.3g, N0 = %zu (h L <= 1/%g)", w.L, w.N0, FM_SO_HL);
-    if (c->gmm->K > 1)
+    if (c->gmm->K > 1) {
       fm_verdict_notef(v, "mixture: checked on its moment-matched Gaussian N(E x1, Cov x1) "
                        "with the case's schedule");
+      fm_verdict_fact(v, FM_F_MOMENT_MATCHED, NULL, 1.0);
+    }
   }
   fm_gauss_flow_free(&w);
   return st;

@@ -57,7 +57,7 @@ typedef struct {
 } fm_fact;
 
 #define FM_VERDICT_MAX_ROUTES 24
-#define FM_VERDICT_MAX_FACTS 24
+#define FM_VERDICT_MAX_FACTS 48
 
 typedef struct {
   const char *theorem;       /* theorem id */

@@ -281,6 +281,7 @@ static void fm_tw_report(fm_verdict *v, fm_tw_work *w, const fm_pointset *ps)
     fm_verdict_route(v, fm_tw_route_ids[r], w->w[r].value, w->w[r].tol, 0.0, where);
   }
   fm_verdict_notef(v, "max condition number of (x + sigma^2 score)/alpha %.3g", w->kappa_max);
+  fm_verdict_fact(v, FM_F_COND_MAX, NULL, w->kappa_max);
   if (w->skip_ill > 0)
     fm_verdict_notef(v, "%zu point(s) with eps*kappa > %.2g not checkable in double "
                      "(route 3 only)", w->skip_ill, FM_TW_MAX_REL_TOL);
