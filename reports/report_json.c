@@ -157,7 +157,7 @@ static json_t *fm_rj_doc(const fm_report *r)
   json_t *tim = json_pack("{s:f, s:f}", "check_seconds", r->check_seconds, "total_seconds",
                           r->total_seconds);
   return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "schema",
-                   "fmcheck-report-1", "fmcheck", FM_VERSION, "argv", argv, "options", opts,
+                   "fmcheck-report-2", "fmcheck", FM_VERSION, "argv", argv, "options", opts,
                    "cases", fm_rj_cases(r), "summary", sum, "theorems", fm_rj_theorems(r),
                    "timings", tim);
 }

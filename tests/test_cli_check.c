@@ -83,7 +83,7 @@ Test(cli_check, json_output_records_verdicts_and_rejected_controls)
   json_array_foreach(ctl, i, c)
   {
     const char *o = json_string_value(json_object_get(c, "outcome"));
-    cr_assert(strcmp(o, "FAIL") == 0 || strcmp(o, "n/a") == 0, "control %zu: %s", i, o);
+    cr_assert(strcmp(o, "fail") == 0 || strcmp(o, "n/a") == 0, "control %zu: %s", i, o);
   }
   json_decref(doc);
   remove(path);

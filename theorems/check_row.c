@@ -7,6 +7,22 @@
 
 #include "fm_status.h"
 
+int fm_check_truth_holds(const fm_verdict *truth)
+{
+  return truth->outcome == FM_OUTCOME_PASS || truth->outcome == FM_OUTCOME_WARN;
+}
+
+int fm_check_truth_refuted(const fm_verdict *truth)
+{
+  return truth->outcome == FM_OUTCOME_FAIL;
+}
+
+/* a control whose check could not run was not rejected by it */
+int fm_check_control_rejected(const fm_verdict *ctl)
+{
+  return ctl->outcome == FM_OUTCOME_FAIL && ctl->status == FM_OK;
+}
+
 void fm_check_row_run(fm_check_row *r, const fm_theorem *t, const fm_case *c,
                       const fm_check_opts *o, int controls)
 {
@@ -22,18 +38,14 @@ void fm_check_row_run(fm_check_row *r, const fm_theorem *t, const fm_case *c,
     if (r->ctl[m].outcome == FM_OUTCOME_NA)
       continue;
     r->applicable++;
-    /* a control whose check could not run was not rejected by it */
-    if (r->ctl[m].outcome == FM_OUTCOME_FAIL && r->ctl[m].status == FM_OK)
+    if (fm_check_control_rejected(&r->ctl[m]))
       r->rejected++;
     if (r->ctl[m].margin < r->min_margin)
       r->min_margin = r->ctl[m].margin;
   }
   /* UNDECIDED and n/a are not failures of the statement: they are counted
    * apart (fm_check_tally) and `check --strict` decides about UNDECIDED */
-  fm_outcome truth = r->truth.outcome;
-  r->ok = (truth == FM_OUTCOME_PASS || truth == FM_OUTCOME_WARN || truth == FM_OUTCOME_NA ||
-           truth == FM_OUTCOME_UNDECIDED) &&
-          r->rejected == r->applicable;
+  r->ok = !fm_check_truth_refuted(&r->truth) && r->rejected == r->applicable;
 }
 
 void fm_check_tally_rows(fm_check_tally *t, const fm_check_row *rows, size_t n)

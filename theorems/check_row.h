@@ -27,6 +27,13 @@ typedef struct {
 
 void fm_check_tally_rows(fm_check_tally *t, const fm_check_row *rows, size_t n);
 
+/* The rule, verdict by verdict.  The statement holds on the case: its
+ * verdict is PASS or WARN (UNDECIDED and n/a are neither held nor refuted).
+ * A control is rejected: its verdict is FAIL from a check that ran. */
+int fm_check_truth_holds(const fm_verdict *truth);
+int fm_check_truth_refuted(const fm_verdict *truth);
+int fm_check_control_rejected(const fm_verdict *ctl);
+
 void fm_check_row_run(fm_check_row *r, const fm_theorem *t, const fm_case *c,
                       const fm_check_opts *o, int controls);
 void fm_check_row_clear(fm_check_row *r);
