@@ -52,7 +52,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gmm.h"
 #include "rng.h"
 
 /* Matrices above this size fall back to the asymptotic formula (c). */
@@ -91,29 +90,18 @@ typedef double (*fm_cdf_fn)(double x, void *ctx);
 /* KS test of x[0..n-1] against the continuous CDF F. */
 int fm_stat_ks1(fm_stat_result *r, const double *x, size_t n, fm_cdf_fn F, void *ctx);
 
-/* CDF at s of the projection e.X, X ~ g: sum_k w_k Phi((s - e.mu_k) /
- * sqrt(e'S_k e)). */
-double fm_gmm_proj_cdf(const fm_gmm *g, const double *e, double s);
+/* --- projections (rows of X: n x d, row-major) --- */
 
-/* KS of the projections e.X_i against fm_gmm_proj_cdf (e need not be a
- * unit vector).  For d = 1 and e = {1} this is the exact 1D mixture test. */
-int fm_stat_ks_gmm_dir(fm_stat_result *r, const double *X, size_t n, const fm_gmm *g,
-                       const double *e);
-
-/* KS on nproj random directions (uniform on the sphere, from normals of
- * stream child(rng, 0); for d = 1 a single direction e = 1 is used whatever
- * nproj), Bonferroni: p = min(1, nproj min_j p_j); stat = max_j D_j. */
-int fm_stat_ks_proj(fm_stat_result *r, const double *X, size_t n, const fm_gmm *g,
-                    size_t nproj, const fm_rng *rng);
+/* qsort comparator: ascending doubles. */
+int fm_stat_cmp_double(const void *a, const void *b);
+/* proj[i] = e.X_i for the n rows of X (n x d). */
+void fm_stat_project(double *proj, const double *X, size_t n, size_t d, const double *e);
+/* Direction j: normalised normals j d .. j d + d - 1 of stream child(rng, 0). */
+void fm_stat_direction(double *e, size_t d, const fm_rng *rng, size_t j);
 
 /* --- two-sample tests (X: n x d, Y: m x d, row-major) --- */
 
 int fm_stat_ks2(fm_stat_result *r, const double *x, size_t n, const double *y, size_t m);
-
-/* Two-sample KS of log g(X_i) against log g(Y_j); Y should be exact draws
- * from g.  FM_ENONFIN if a log density is not finite. */
-int fm_stat_logp_ks(fm_stat_result *r, const double *X, size_t n, const double *Y, size_t m,
-                    const fm_gmm *g);
 
 /* Largest pooled size n + m the permutation tests accept (their pairwise
  * matrix has (n + m)^2 / 2 doubles); subsample larger samples. */
@@ -146,38 +134,6 @@ int fm_stat_energy(fm_stat_result *r, const double *X, size_t n, const double *Y
 int fm_stat_sliced_w2(fm_stat_result *r, const double *X, size_t n, const double *Y,
                       size_t m, size_t d, size_t nproj, size_t nperm, const fm_rng *rng);
 
-/* --- mode occupancy --- */
-
-/* Mode occupancy: the soft counts Nbar_k = (1/n) sum_i gamma_k(X_i)
- * (posterior weights under g) against the weights, using E gamma_k(X) = w_k
- * exactly when X ~ g.
- *  - Y (m exact draws of g) given: Wald statistic
- *      T = n (Nbar - w)' Sigma^{-1} (Nbar - w)   (first K - 1 components),
- *    Sigma the sample covariance of gamma(Y_j); chi-square(K - 1) up to the
- *    O(1/sqrt(m)) error of Sigma (1.4% of T at m = 1e4).  Calibrated and
- *    powerful whether or not the modes overlap.
- *  - Y = NULL: Pearson sum_k n (Nbar_k - w_k)^2 / w_k.  Cov(gamma) <=
- *    diag(w) - w w' (E[diag(gamma) - gamma gamma'] is PSD), so by Anderson's
- *    theorem the statistic is stochastically below the multinomial
- *    chi-square: conservative, exact when the modes do not overlap, and
- *    weak when they do.
-    With Y, only the contrasts of the weights that the posteriors resolve
- *    enter: along the generalised eigenvectors of (Sigma, diag(w) - w w')
- *    with eigenvalue lambda (the fraction of a hard label's information the
- *    soft counts keep), contrast i is kept iff lambda_i n min_k w_k >= 5 (an
- *    effective expected count, Cochran's rule); T is the Wald statistic on
- *    the r kept contrasts, chi-square(r), r = K - 1 when the modes are
- *    separated (derivation in stattest_modes.c).  When none is kept (the
- *    modes coincide, as at t = 0 where every component of p_t is N(0, I)),
- *    FM_ENOTPD (the occupancy covariance is singular at the test's
- *    resolution) with r->na the reason, r->na_value = max lambda n, stat
- *    and pvalue NaN.
- * p from gsl_cdf_chisq_Q with r->df degrees of freedom.  FM_ENOTAVAIL for
- * K = 1 (r untouched); FM_EINVAL when some n w_k < 5 (chi-square
- * approximation). */
-int fm_stat_chisq_modes(fm_stat_result *r, const double *X, size_t n, const double *Y,
-                        size_t m, const fm_gmm *g);
-
 /* --- multiple comparisons --- */
 
 /* Holm's step-down procedure at family-wise level alpha: reject[i] (may be
@@ -185,53 +141,5 @@ int fm_stat_chisq_modes(fm_stat_result *r, const double *X, size_t n, const doub
  * p_(j)) (may be NULL); returns the number rejected.  NaN p-values count as
  * 0 (rejected): a test that could not compute must not pass silently. */
 size_t fm_stat_holm(int *reject, double *padj, const double *p, size_t k, double alpha);
-
-/* --- compare-samples: the combined decision --- */
-
-enum {
-  FM_STAT_T_CHISQ = 1u << 0,    /* mode occupancy (K >= 2 only) */
-  FM_STAT_T_KSPROJ = 1u << 1,   /* KS on random projections (exact 1D in d = 1) */
-  FM_STAT_T_LOGP = 1u << 2,     /* KS of log p(X) vs log p(exact draws) */
-  FM_STAT_T_MMD = 1u << 3,
-  FM_STAT_T_ENERGY = 1u << 4,
-  FM_STAT_T_SW2 = 1u << 5,
-  FM_STAT_T_ALL = (1u << 6) - 1
-};
-#define FM_STAT_NTESTS 6
-
-typedef struct {
-  double alpha;       /* family-wise level, Holm (default 1e-3) */
-  unsigned tests;     /* FM_STAT_T_* mask (default FM_STAT_T_ALL) */
-  size_t nproj;       /* KS / sliced-W2 projections (default 8) */
-  size_t nperm;       /* at most this many permutations (default 0: ceil(ntests /
-                         alpha), so that a permutation test can reach Holm's
-                         first threshold; sequential, cheap on good samples) */
-  size_t perm_max;    /* permutation tests use the first min(n, perm_max) rows
-                         of X and as many exact draws (default 1000) */
-  size_t nexact;      /* exact draws for logp-KS (0 = n) */
-  uint64_t seed;      /* exact draws, directions and permutations */
-} fm_stat_compare_opts;
-
-fm_stat_compare_opts fm_stat_compare_opts_default(void);
-
-typedef struct {
-  size_t ntests;                 /* rows in test[], n/a ones included */
-  size_t napplicable;            /* rows that entered Holm (test[i].na == NULL) */
-  fm_stat_result test[FM_STAT_NTESTS];
-  double padj[FM_STAT_NTESTS];   /* Holm-adjusted p-values (NaN for n/a rows) */
-  int reject[FM_STAT_NTESTS];    /* 0 for n/a rows */
-  int rejected;                  /* 1 if any test rejects at alpha */
-  size_t nrejected;
-} fm_stat_compare;
-
-/* Test the sample X (n x g->d) against the law g.  Exact draws Y_i come
- * from fm_gmm_sample with stream fm_rng_make(seed, FM_RNG_STREAM(0x4353, 1))
- * ("CS"), directions and permutations from other streams of the same seed.
- * Mode occupancy is kept as an n/a row (test[i].na set, outside the Holm
- * family) when the posteriors do not separate the modes of g
- * (fm_stat_chisq_modes' FM_ENOTPD with r->na set): the remaining tests
- * decide. */
-int fm_stat_compare_samples(fm_stat_compare *res, const double *X, size_t n,
-                            const fm_gmm *g, const fm_stat_compare_opts *o);
 
 #endif

@@ -2,16 +2,14 @@
  * helpers that more than one test file uses, and where each concept lives:
  *   stattest_kolmogorov.c  the Kolmogorov distribution (one- and two-sample
  *                          KS p-values);
- *   stattest_ks1.c         one-sample KS: against a CDF, against the exact
- *                          mixture CDF of a projection, on random projections;
- *   stattest_ks2.c         two-sample KS, and KS of log p(X) vs log p(Y);
+ *   stattest_ks1.c         one-sample KS against a CDF;
+ *   stattest_ks2.c         two-sample KS;
  *   stattest_proj.c        random directions, projections, ascending order;
  *   stattest_perm.c        relabellings and the sequential permutation p-value;
  *   stattest_kernel.c      MMD^2 and the energy distance (pairwise matrix);
  *   stattest_sw2.c         sliced W2;
- *   stattest_modes.c       mode occupancy;
- *   stattest_holm.c        Holm's step-down correction;
- *   stattest_compare.c     the combined compare-samples decision.
+ *   stattest_holm.c        Holm's step-down correction.
+ * The tests against a GMM are cases/gmmtest.h.
  * Internal: only those files include it; callers include stattest.h. */
 #ifndef FM_STATTEST_IMPL_H
 #define FM_STATTEST_IMPL_H
@@ -21,15 +19,6 @@
 
 #include "rng.h"
 #include "stattest.h"
-
-/* --- stattest_proj.c --- */
-
-/* qsort comparator: ascending doubles. */
-int fm_stat_cmp_double(const void *a, const void *b);
-/* proj[i] = e.X_i for the n rows of X (n x d). */
-void fm_stat_project(double *proj, const double *X, size_t n, size_t d, const double *e);
-/* Direction j: normalised normals j d .. j d + d - 1 of stream child(rng, 0). */
-void fm_stat_direction(double *e, size_t d, const fm_rng *rng, size_t j);
 
 /* --- stattest_perm.c --- */
 

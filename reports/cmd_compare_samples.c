@@ -1,6 +1,6 @@
 /* cmd_compare_samples.c -- `fmcheck compare-samples`: are these samples
  * drawn from p_T of a case?  The battery of numerics/stattest.h
- * (fm_stat_compare_samples): mode occupancy (chi-square on posterior soft
+ * (fm_gmmtest_compare): mode occupancy (chi-square on posterior soft
  * counts, K >= 2), KS on random projections against the exact mixture CDF,
  * KS of log p_T(X) against log p_T of exact draws (sees a covariance off by
  * 10%), MMD, energy distance and sliced W2 with permutation p-values --
@@ -12,7 +12,7 @@
 #include "cli.h"
 #include "cli_model.h"
 #include "cli_opts.h"
-#include "stattest.h"
+#include "gmmtest.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -36,7 +36,7 @@ static void fm_csamp_help(FILE *f)
           "Exit status: 0 ACCEPT, 1 REJECT, 2 bad input or usage.\n");
 }
 
-static void fm_csamp_print(const fm_stat_compare *r, const fm_case *c, double t, size_t n,
+static void fm_csamp_print(const fm_gmmtest_result *r, const fm_case *c, double t, size_t n,
                            double alpha)
 {
   printf("compare-samples: case %s (%s), t = %.17g, n = %zu, alpha = %g (Holm over %zu "
@@ -56,7 +56,7 @@ static void fm_csamp_print(const fm_stat_compare *r, const fm_case *c, double t,
 }
 
 /* One test as JSON; an n/a row has null numbers and its reason under "na". */
-static json_t *fm_csamp_json_test(const fm_stat_compare *r, size_t i)
+static json_t *fm_csamp_json_test(const fm_gmmtest_result *r, size_t i)
 {
   const fm_stat_result *x = &r->test[i];
   if (x->na != NULL)
@@ -68,7 +68,7 @@ static json_t *fm_csamp_json_test(const fm_stat_compare *r, size_t i)
                    x->pvalue, "p_holm", r->padj[i], "reject", r->reject[i]);
 }
 
-static int fm_csamp_json(const char *path, const fm_stat_compare *r, const fm_case *c,
+static int fm_csamp_json(const char *path, const fm_gmmtest_result *r, const fm_case *c,
                          double t, size_t n, double alpha)
 {
   json_t *tests = json_array(), *j;
@@ -89,11 +89,11 @@ static int fm_csamp_run(const fm_case *c, const double *X, size_t n, double t, d
   int rc = fm_cli_case_at(&pt, c, t);
   if (rc != FM_EXIT_OK)
     return rc;
-  fm_stat_compare_opts o = fm_stat_compare_opts_default();
+  fm_gmmtest_opts o = fm_gmmtest_opts_default();
   o.alpha = alpha;
   o.seed = seed;
-  fm_stat_compare r;
-  int st = fm_stat_compare_samples(&r, X, n, pt, &o);
+  fm_gmmtest_result r;
+  int st = fm_gmmtest_compare(&r, X, n, pt, &o);
   fm_gmm_free(pt);
   if (st == FM_EINVAL)
     return fm_cli_error("%s: %zu samples are too few for the tests (the mode-occupancy test "

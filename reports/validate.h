@@ -43,7 +43,7 @@
 
 #include "case.h"
 #include "check_row.h"
-#include "stattest.h"
+#include "gmmtest.h"
 #include "theorem.h"
 
 #define FM_VAL_NITEMS 5
@@ -110,8 +110,8 @@ typedef struct {
   double seconds;
   double p_min;              /* smallest Holm-adjusted compare-samples p-value */
   int rejected;              /* compare-samples rejects at its level */
-  const char *test_name[FM_STAT_NTESTS]; /* compare-samples' tests (static names) */
-  double test_padj[FM_STAT_NTESTS];      /* and their Holm-adjusted p-values */
+  const char *test_name[FM_GMMTEST_NTESTS]; /* compare-samples' tests (static names) */
+  double test_padj[FM_GMMTEST_NTESTS];      /* and their Holm-adjusted p-values */
   size_t ntests;
   size_t nsamples;
   double nfe_tol;            /* adaptive NFE per sample at the stated rtol */

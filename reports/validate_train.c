@@ -48,7 +48,7 @@
 #include "field.h"
 #include "points.h"
 #include "sample.h"
-#include "stattest.h"
+#include "gmmtest.h"
 #include "train.h"
 #include "transform.h"
 
@@ -155,9 +155,9 @@ static int fm_vtr_test(fm_val_train_row *row, fm_field *f, const fm_case *c,
   fm_gmm *pt = NULL;
   st = st ? st : fm_schedule_eval(&v, sched, row->t_hi);
   st = st ? st : fm_gmm_at_time(&pt, c->gmm, &v);
-  fm_stat_compare cmp;
-  fm_stat_compare_opts co = fm_stat_compare_opts_default();
-  st = st ? st : fm_stat_compare_samples(&cmp, X, n, pt, &co);
+  fm_gmmtest_result cmp;
+  fm_gmmtest_opts co = fm_gmmtest_opts_default();
+  st = st ? st : fm_gmmtest_compare(&cmp, X, n, pt, &co);
   if (st == FM_OK) {
     row->p_min = 1.0;
     row->ntests = cmp.ntests;

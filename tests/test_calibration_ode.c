@@ -28,7 +28,7 @@
 #include "case.h"
 #include "fm_test_calib.h"
 #include "fm_test_case.h"
-#include "stattest.h"
+#include "gmmtest.h"
 #include "theorems.h"
 
 #define FM_CAL_A 4
@@ -180,13 +180,13 @@ Test(calibration_ode, stattests_false_alarms_and_wrong_samples, .timeout = 3600)
       fm_rng r = fm_rng_make(7000 + s, 1);
       double p[FM_CT_N];
       fm_stat_result res;
-      cr_assert_eq(fm_stat_ks_proj(&res, X, n, g, 8, &r), FM_OK);
+      cr_assert_eq(fm_gmmtest_ks_proj(&res, X, n, g, 8, &r), FM_OK);
       p[FM_CT_KSPROJ] = res.pvalue;
-      cr_assert_eq(fm_stat_logp_ks(&res, X, n, Y, n, g), FM_OK);
+      cr_assert_eq(fm_gmmtest_logp_ks(&res, X, n, Y, n, g), FM_OK);
       p[FM_CT_LOGP] = res.pvalue;
-      cr_assert_eq(fm_stat_chisq_modes(&res, X, n, Y, n, g), FM_OK);
+      cr_assert_eq(fm_gmmtest_chisq_modes(&res, X, n, Y, n, g), FM_OK);
       p[FM_CT_WALD] = res.pvalue;
-      cr_assert_eq(fm_stat_chisq_modes(&res, X, n, NULL, 0, g), FM_OK);
+      cr_assert_eq(fm_gmmtest_chisq_modes(&res, X, n, NULL, 0, g), FM_OK);
       p[FM_CT_PEARSON] = res.pvalue;
       cr_assert_eq(fm_stat_mmd(&res, NULL, X, 500, Y, 500, g->d, 100, &r), FM_OK);
       p[FM_CT_MMD] = res.pvalue;
@@ -194,12 +194,12 @@ Test(calibration_ode, stattests_false_alarms_and_wrong_samples, .timeout = 3600)
       p[FM_CT_ENERGY] = res.pvalue;
       cr_assert_eq(fm_stat_sliced_w2(&res, X, 500, Y, 500, g->d, 8, 100, &r), FM_OK);
       p[FM_CT_SW2] = res.pvalue;
-      fm_stat_compare cmp;
-      fm_stat_compare_opts o = fm_stat_compare_opts_default();
+      fm_gmmtest_result cmp;
+      fm_gmmtest_opts o = fm_gmmtest_opts_default();
       o.seed = 9000 + s;
       o.perm_max = 500;
       o.nperm = 100;
-      cr_assert_eq(fm_stat_compare_samples(&cmp, X, n, g, &o), FM_OK);
+      cr_assert_eq(fm_gmmtest_compare(&cmp, X, n, g, &o), FM_OK);
       p[FM_CT_COMPARE] = 1.0;
       for (size_t i = 0; i < cmp.ntests; i++)
         p[FM_CT_COMPARE] = fmin(p[FM_CT_COMPARE], cmp.padj[i]);
@@ -217,18 +217,18 @@ Test(calibration_ode, stattests_false_alarms_and_wrong_samples, .timeout = 3600)
         for (size_t i = 0; i < n; i++)
           X[i * g->d + j] += 0.1 * sqrt(v1);
       }
-      o.tests = FM_STAT_T_ALL & ~(FM_STAT_T_MMD | FM_STAT_T_ENERGY | FM_STAT_T_SW2);
-      cr_assert_eq(fm_stat_compare_samples(&cmp, X, n, g, &o), FM_OK);
+      o.tests = FM_GMMTEST_T_ALL & ~(FM_GMMTEST_T_MMD | FM_GMMTEST_T_ENERGY | FM_GMMTEST_T_SW2);
+      cr_assert_eq(fm_gmmtest_compare(&cmp, X, n, g, &o), FM_OK);
       miss_shift += !cmp.rejected;
       free(X);
       /* covariance x 0.9 and weights +- 0.04, 1e4 samples */
       double *Z = fm_cal_draws(hc, 10000, 11000 + s), *W = fm_cal_draws(g, 10000, 13000 + s);
-      cr_assert_eq(fm_stat_logp_ks(&res, Z, 10000, W, 10000, g), FM_OK);
+      cr_assert_eq(fm_gmmtest_logp_ks(&res, Z, 10000, W, 10000, g), FM_OK);
       miss_cov += res.pvalue > 1e-3;
       worst_cov = fmax(worst_cov, res.pvalue);
       free(Z);
       Z = fm_cal_draws(hw, 10000, 15000 + s);
-      cr_assert_eq(fm_stat_chisq_modes(&res, Z, 10000, W, 10000, g), FM_OK);
+      cr_assert_eq(fm_gmmtest_chisq_modes(&res, Z, 10000, W, 10000, g), FM_OK);
       miss_w += res.pvalue > 1e-3;
       worst_w = fmax(worst_w, res.pvalue);
       free(Z);

@@ -18,7 +18,7 @@
  *    steps x tol x (1 + |x|).
  * 2. Distribution.  10^4 samples from N(0, I) noise, by RK4 (32 steps) and
  *    by adaptive rk8pd (rtol = atol = 1e-4), on ring8-cond_ot and
- *    bimodal1d-vp, pass fm_stat_compare_samples at alpha = 1e-3 against
+ *    bimodal1d-vp, pass fm_gmmtest_compare at alpha = 1e-3 against
  *    p_{t1} (t1 = 1, or 1 - 1e-6 for VP whose sigma' is infinite at 1).
  *    Why these step counts are not tuned to pass: the test first measures
  *    the sampler's rms displacement from a tight adaptive reference (1e-12)
@@ -51,7 +51,7 @@
 #include "fm_test_smp.h"
 #include "sample.h"
 #include "sde.h"
-#include "stattest.h"
+#include "gmmtest.h"
 
 #define SEED 20240621u
 #define NSAMP 10000
@@ -64,7 +64,7 @@
  * (~6 s each here), which would only add p = 1/6001 to p-values already
  * below 1e-10.  Each mutant must also be rejected by a margin: smallest
  * Holm-adjusted p <= MUTANT_P. */
-#define MUTANT_TESTS (FM_STAT_T_CHISQ | FM_STAT_T_KSPROJ | FM_STAT_T_LOGP)
+#define MUTANT_TESTS (FM_GMMTEST_T_CHISQ | FM_GMMTEST_T_KSPROJ | FM_GMMTEST_T_LOGP)
 #define MUTANT_P 1e-10
 
 /* ---------------------------------------------------------------- orders */
@@ -214,15 +214,15 @@ static fm_gmm *fm_test_pt(const fm_case *c, double t)
 
 /* compare-samples of X against p_t with the tests in mask; returns the
  * smallest Holm-adjusted p. */
-static double fm_test_compare(fm_stat_compare *res, const double *X, size_t n,
+static double fm_test_compare(fm_gmmtest_result *res, const double *X, size_t n,
                               const fm_case *c, double t, const char *label, unsigned mask)
 {
   fm_gmm *pt = fm_test_pt(c, t);
-  fm_stat_compare_opts co = fm_stat_compare_opts_default();
+  fm_gmmtest_opts co = fm_gmmtest_opts_default();
   co.alpha = ALPHA;
   co.seed = SEED;
   co.tests = mask;
-  cr_assert_eq(fm_stat_compare_samples(res, X, n, pt, &co), FM_OK);
+  cr_assert_eq(fm_gmmtest_compare(res, X, n, pt, &co), FM_OK);
   double pmin = 1.0;
   fprintf(stderr, "sample: %-18s %-26s", c->name, label);
   for (size_t i = 0; i < res->ntests; i++) {
@@ -283,10 +283,10 @@ static void fm_test_sampler_passes(const char *name, const char *solver)
           solver, st.nfe, rms, rms / sd);
   cr_expect(rms <= 1e-3 * sd, "%s %s: rms displacement %.3g > 1e-3 x sd_min %.3g", name,
             solver, rms, sd);
-  fm_stat_compare res;
+  fm_gmmtest_result res;
   char label[64];
   snprintf(label, sizeof label, "%s (t1 = %.7g)", solver, o.t1);
-  double p = fm_test_compare(&res, X, NSAMP, c, o.t1, label, FM_STAT_T_ALL);
+  double p = fm_test_compare(&res, X, NSAMP, c, o.t1, label, FM_GMMTEST_T_ALL);
   cr_expect(!res.rejected, "%s %s: compare-samples rejects (smallest Holm-adjusted p %.3g)",
             name, solver, p);
   free(X);
@@ -325,7 +325,7 @@ Test(sample, seed_note_backward_in_time_euler_is_rejected)
     double *X = malloc(NSAMP * d * sizeof *X);
     fm_sample_noise(X, NSAMP, d, SEED, 0);
     cr_assert_eq(fm_sample_run(X, NULL, f, NSAMP, &o, NULL), FM_OK);
-    fm_stat_compare res;
+    fm_gmmtest_result res;
     double p = fm_test_compare(&res, X, NSAMP, c, t1, "euler t: 1 -> 0 (mutant)", MUTANT_TESTS);
     cr_expect(res.rejected && p <= MUTANT_P, "%s: the backward-in-time Euler sampler was "
               "not rejected by a margin (smallest Holm-adjusted p %.3g > %g)", names[k], p,
@@ -403,10 +403,10 @@ Test(sample, sde_sampler_passes_and_its_no_score_mutant_is_rejected)
   fm_errmsg e = {{0}};
   cr_assert_eq(fm_sample_run(X, &st, f, NSAMP, &o, &e), FM_OK, "%s", e.msg);
   cr_expect_eq(st.nfe, (double)N);
-  fm_stat_compare res;
+  fm_gmmtest_result res;
   char label[64];
   snprintf(label, sizeof label, "sde eps=1, %zu steps", N);
-  double p = fm_test_compare(&res, X, NSAMP, c, 1.0, label, FM_STAT_T_ALL);
+  double p = fm_test_compare(&res, X, NSAMP, c, 1.0, label, FM_GMMTEST_T_ALL);
   cr_expect(!res.rejected, "SDE samples rejected (smallest Holm-adjusted p %.3g)", p);
   fm_mut_ctx mc = {f, c->sched};
   fm_sde sde = {fm_mut_drift, fm_mut_noise, &mc, 1};

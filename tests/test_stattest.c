@@ -28,7 +28,7 @@
 #include "case.h"
 #include "fm_status.h"
 #include "rng.h"
-#include "stattest.h"
+#include "gmmtest.h"
 
 #define FM_Z 4.42
 
@@ -72,7 +72,7 @@ static fm_gmm *fm_perturbed(const fm_gmm *g, double s, const double *w)
   return h;
 }
 
-static void fm_print_compare(const char *what, const char *cname, const fm_stat_compare *r)
+static void fm_print_compare(const char *what, const char *cname, const fm_gmmtest_result *r)
 {
   fprintf(stderr, "%-22s %-18s", what, cname);
   for (size_t i = 0; i < r->ntests; i++)
@@ -81,7 +81,7 @@ static void fm_print_compare(const char *what, const char *cname, const fm_stat_
   fprintf(stderr, " => %s\n", r->rejected ? "REJECT" : "pass");
 }
 
-static const fm_stat_result *fm_find(const fm_stat_compare *r, const char *name)
+static const fm_stat_result *fm_find(const fm_gmmtest_result *r, const char *name)
 {
   for (size_t i = 0; i < r->ntests; i++)
     if (strcmp(r->test[i].name, name) == 0)
@@ -290,7 +290,7 @@ Test(stattest, projection_cdf_is_the_marginal_mixture)
         double mu = g->mean[k * d + d - 1], sd = sqrt(g->cov[k * d * d + d * d - 1]);
         want += g->w[k] * 0.5 * erfc(-(s - mu) / (sd * M_SQRT2));
       }
-      double got = fm_gmm_proj_cdf(g, e, s);
+      double got = fm_gmmtest_proj_cdf(g, e, s);
       cr_expect(fabs(got - want) <= 1e-14, "%s s=%g: %.16g vs %.16g", files[f], s, got, want);
     }
     fm_case_free(c);
@@ -302,9 +302,9 @@ Test(stattest, projection_cdf_is_the_marginal_mixture)
 static const char *const fm_cases[] = {"bimodal1d-cond_ot.json", "ring8-cond_ot.json",
                                        "aniso3d-cond_ot.json", "mix16d-cond_ot.json"};
 
-static fm_stat_compare_opts fm_copts(size_t perm_max)
+static fm_gmmtest_opts fm_copts(size_t perm_max)
 {
-  fm_stat_compare_opts o = fm_stat_compare_opts_default();
+  fm_gmmtest_opts o = fm_gmmtest_opts_default();
   o.perm_max = perm_max;
   o.seed = 4242;
   return o;
@@ -315,9 +315,9 @@ Test(stattest, exact_draws_pass_every_test_at_1e_3)
   for (int i = 0; i < 4; i++) {
     fm_case *c = fm_load(fm_cases[i]);
     double *X = fm_draws(c->gmm, 10000, 31);
-    fm_stat_compare r;
-    fm_stat_compare_opts o = fm_copts(500);
-    cr_assert_eq(fm_stat_compare_samples(&r, X, 10000, c->gmm, &o), FM_OK);
+    fm_gmmtest_result r;
+    fm_gmmtest_opts o = fm_copts(500);
+    cr_assert_eq(fm_gmmtest_compare(&r, X, 10000, c->gmm, &o), FM_OK);
     fm_print_compare("exact draws", c->name, &r);
     cr_expect(!r.rejected, "%s: exact draws rejected", c->name);
     for (size_t j = 0; j < r.ntests; j++)
@@ -345,12 +345,12 @@ Test(stattest, mean_shift_is_rejected)
       for (size_t j = 0; j < n; j++)
         X[j * d + a] += 0.1 * sqrt(v1);
     }
-    fm_stat_compare r;
-    fm_stat_compare_opts o = fm_copts(500);
+    fm_gmmtest_result r;
+    fm_gmmtest_opts o = fm_copts(500);
     /* the permutation tests would run all ceil(k/alpha) relabellings on a
      * statistic this extreme: their power is shown below at small n */
-    o.tests = FM_STAT_T_CHISQ | FM_STAT_T_KSPROJ | FM_STAT_T_LOGP;
-    cr_assert_eq(fm_stat_compare_samples(&r, X, n, g, &o), FM_OK);
+    o.tests = FM_GMMTEST_T_CHISQ | FM_GMMTEST_T_KSPROJ | FM_GMMTEST_T_LOGP;
+    cr_assert_eq(fm_gmmtest_compare(&r, X, n, g, &o), FM_OK);
     fm_print_compare("shift 0.1 sd", c->name, &r);
     cr_expect(r.rejected, "%s: a 0.1 sd mean shift was not rejected", c->name);
     free(X);
@@ -406,12 +406,12 @@ Test(stattest, misweighted_mixture_fails_chisq)
     double *X = fm_draws(h, 10000, 33);
     double *Y = fm_draws(g, 10000, 34), *Z = fm_draws(g, 10000, 36);
     fm_stat_result r, r0, rp;
-    cr_assert_eq(fm_stat_chisq_modes(&r, X, 10000, Y, 10000, g), FM_OK);
+    cr_assert_eq(fm_gmmtest_chisq_modes(&r, X, 10000, Y, 10000, g), FM_OK);
     cr_expect(r.pvalue < 1e-3, "%s: misweighted (w0 + 0.04) chisq p = %.3g", c->name,
               r.pvalue);
-    cr_assert_eq(fm_stat_chisq_modes(&r0, Z, 10000, Y, 10000, g), FM_OK);
+    cr_assert_eq(fm_gmmtest_chisq_modes(&r0, Z, 10000, Y, 10000, g), FM_OK);
     cr_expect(r0.pvalue > 1e-3, "%s: exact draws chisq p = %.3g", c->name, r0.pvalue);
-    cr_assert_eq(fm_stat_chisq_modes(&rp, X, 10000, NULL, 0, g), FM_OK);
+    cr_assert_eq(fm_gmmtest_chisq_modes(&rp, X, 10000, NULL, 0, g), FM_OK);
     fprintf(stderr, "chisq %-18s misweighted p=%.3g (Pearson %.3g), exact p=%.3g\n", c->name,
             r.pvalue, rp.pvalue, r0.pvalue);
     free(X);
@@ -434,9 +434,9 @@ Test(stattest, covariance_scaled_by_0_9_is_caught_by_logp_ks)
     fm_case *c = fm_load(fm_cases[i]);
     fm_gmm *h = fm_perturbed(c->gmm, 0.9, NULL);
     double *X = fm_draws(h, 10000, 35);
-    fm_stat_compare r;
-    fm_stat_compare_opts o = fm_copts(1000);
-    cr_assert_eq(fm_stat_compare_samples(&r, X, 10000, c->gmm, &o), FM_OK);
+    fm_gmmtest_result r;
+    fm_gmmtest_opts o = fm_copts(1000);
+    cr_assert_eq(fm_gmmtest_compare(&r, X, 10000, c->gmm, &o), FM_OK);
     fm_print_compare("cov x 0.9", c->name, &r);
     if (c->gmm->d >= 2) {
       const fm_stat_result *lp = fm_find(&r, "logp-ks");
@@ -456,7 +456,7 @@ Test(stattest, bad_arguments_are_refused)
   fm_case *c = fm_load("gauss1d-cond_ot.json");
   double x[10] = {0};
   fm_stat_result r;
-  cr_expect_eq(fm_stat_chisq_modes(&r, x, 10, NULL, 0, c->gmm), FM_ENOTAVAIL);
+  cr_expect_eq(fm_gmmtest_chisq_modes(&r, x, 10, NULL, 0, c->gmm), FM_ENOTAVAIL);
   cr_expect_eq(fm_stat_ks1(&r, x, 0, fm_std_normal_cdf, NULL), FM_EINVAL);
   fm_rng g = fm_rng_make(1, 1);
   cr_expect_eq(fm_stat_mmd(&r, NULL, x, 1, x, 5, 1, 10, &g), FM_EINVAL);
@@ -480,7 +480,7 @@ Test(stattest, chisq_modes_is_na_where_the_modes_coincide_and_full_where_separat
     cr_assert_eq(fm_gmm_at_time(&pt, c->gmm, &v), FM_OK);
     double *X = fm_draws(pt, 2000, 41), *Y = fm_draws(pt, 2000, 43);
     fm_stat_result r;
-    int st = fm_stat_chisq_modes(&r, X, 2000, Y, 2000, pt);
+    int st = fm_gmmtest_chisq_modes(&r, X, 2000, Y, 2000, pt);
     if (end) {
       cr_expect_eq(st, FM_OK);
       cr_expect_eq(r.df, pt->K - 1, "df %zu", r.df);
@@ -488,9 +488,9 @@ Test(stattest, chisq_modes_is_na_where_the_modes_coincide_and_full_where_separat
     } else {
       cr_expect_eq(st, FM_ENOTPD);
       cr_expect(r.na != NULL && isnan(r.pvalue) && r.df == 0, "na %s p %g", r.na, r.pvalue);
-      fm_stat_compare cmp;
-      fm_stat_compare_opts o = fm_copts(500);
-      cr_assert_eq(fm_stat_compare_samples(&cmp, X, 2000, pt, &o), FM_OK);
+      fm_gmmtest_result cmp;
+      fm_gmmtest_opts o = fm_copts(500);
+      cr_assert_eq(fm_gmmtest_compare(&cmp, X, 2000, pt, &o), FM_OK);
       cr_expect(cmp.ntests == cmp.napplicable + 1 && cmp.test[0].na != NULL &&
                     !cmp.reject[0] && !cmp.rejected,
                 "ntests %zu napplicable %zu rejected %d", cmp.ntests, cmp.napplicable,

@@ -10,7 +10,7 @@
  *
  * Claims, each decided at level 1e-3:
  *  1. mode occupancy: the Wald chi-square of the posterior soft counts
- *     against exact draws (fm_stat_chisq_modes) does not reject;
+ *     against exact draws (fm_gmmtest_chisq_modes) does not reject;
  *  2. MMD: the permutation test on 1000 + 1000 samples does not reject,
  *     and the measured MMD^2 is below that of a stated reference error --
  *     the true mixture with its radius scaled by 1.05, i.e. every mode
@@ -29,7 +29,7 @@
 
 #include "fm_test_smp.h"
 #include "sample.h"
-#include "stattest.h"
+#include "gmmtest.h"
 #include "train.h"
 
 #define SEED 20240624u
@@ -108,12 +108,12 @@ Test(trained_ring, samples_fill_the_modes_in_proportion_and_are_close_in_mmd)
   for (size_t i = 0; i < NS; i++)
     fm_gmm_sample(Y2 + 2 * i, q, &rz, i);
   fm_stat_result occ, mmd, mmd_ref, lks;
-  cr_assert_eq(fm_stat_chisq_modes(&occ, X, NS, Y2, NS, q), FM_OK);
+  cr_assert_eq(fm_gmmtest_chisq_modes(&occ, X, NS, Y2, NS, q), FM_OK);
   fm_rng rp = fm_rng_make(SEED, FM_RNG_STREAM(0x5452, 11));
   double bw, bw_ref;
   cr_assert_eq(fm_stat_mmd(&mmd, &bw, X, 1000, Y, 1000, 2, NPERM, &rp), FM_OK);
   cr_assert_eq(fm_stat_mmd(&mmd_ref, &bw_ref, Z + 2000, 1000, Y, 1000, 2, NPERM, &rp), FM_OK);
-  cr_assert_eq(fm_stat_logp_ks(&lks, X, NS, Y2, NS, q), FM_OK);
+  cr_assert_eq(fm_gmmtest_logp_ks(&lks, X, NS, Y2, NS, q), FM_OK);
   double sd = fm_within_mode_sd(X, NS, q);
   fprintf(stderr, "trained_ring: final held-out field error %.4f\n"
           "trained_ring: mode occupancy chi2 %.3f p = %.3g\n"

@@ -91,7 +91,7 @@
 #include "perturb.h"
 #include "points.h"
 #include "sde.h"
-#include "stattest.h"
+#include "gmmtest.h"
 
 #define FM_SM_TAG 0x534du /* "SM" */
 #define FM_SM_NT 3
@@ -241,12 +241,12 @@ static int fm_sm_test(fm_sm_run *r, const fm_case *c, const double *X, int fam, 
   fm_rng rp = fm_rng_make(seed, FM_RNG_STREAM(FM_SM_TAG, 20 + 10 * fam + ti));
   fm_stat_result *res = r->res + r->nt;
   int k = 0;
-  st = fm_stat_ks_proj(&res[k++], X, n, pt, FM_SM_NPROJ, &rp);
-  st = st ? st : fm_stat_logp_ks(&res[k++], X, n, Y, n, pt);
+  st = fm_gmmtest_ks_proj(&res[k++], X, n, pt, FM_SM_NPROJ, &rp);
+  st = st ? st : fm_gmmtest_logp_ks(&res[k++], X, n, Y, n, pt);
   if (st == FM_OK && c->gmm->K > 1) {
-    st = fm_stat_chisq_modes(&res[k], X, n, Y, n, pt);
+    st = fm_gmmtest_chisq_modes(&res[k], X, n, Y, n, pt);
     if (st == FM_ENOTPD) { /* occupancy covariance singular: Pearson */
-      st = fm_stat_chisq_modes(&res[k], X, n, NULL, 0, pt);
+      st = fm_gmmtest_chisq_modes(&res[k], X, n, NULL, 0, pt);
       r->pearson = 1;
     }
     k++;

@@ -1,4 +1,4 @@
-/* stattest_modes.c -- the mode-occupancy test: the posterior soft counts
+/* gmmtest_modes.c -- the mode-occupancy test: the posterior soft counts
  * of a sample under a GMM against its weights (Wald statistic with the
  * covariance of exact draws, or a conservative Pearson statistic without
  * them; stattest.h says when each is calibrated), chi-square with K - 1
@@ -27,7 +27,7 @@
  * callers already treat as "use Pearson or skip"), the reason in r->na.  The decision uses only the exact draws Y, never the
  * sample under test, so it does not bias the test.
  */
-#include "stattest.h"
+#include "gmmtest.h"
 #include "fm_status.h"
 #include "linalg.h"
 
@@ -155,7 +155,7 @@ static int fm_modes_wald(double *T, size_t *r_kept, double *lmax, const double *
   return st;
 }
 
-int fm_stat_chisq_modes(fm_stat_result *r, const double *X, size_t n, const double *Y,
+int fm_gmmtest_chisq_modes(fm_stat_result *r, const double *X, size_t n, const double *Y,
                         size_t m, const fm_gmm *g)
 {
   size_t K = g->K, q = K - 1;
