@@ -9,7 +9,7 @@
  * names, e.g. "case.json: schedule.beta_max: beta_max must be in
  * [beta_min, 1e4] (got 5)".
  */
-#include "case_impl.h"
+#include "case_json.h"
 
 #include <math.h>
 #include <stdio.h>

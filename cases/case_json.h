@@ -1,4 +1,4 @@
-/* case_impl.h -- private: the JSON helpers shared by the case-file parser
+/* case_json.h -- private: the JSON helpers shared by the case-file parser
  * (case.c) and its schedule-object half (case_schedule.c).
  *
  * Every helper that can fail writes one sentence of the form
@@ -7,8 +7,8 @@
  * (DESIGN §4).  Paths are built with fm_case_path ("data" + "dim" ->
  * "data.dim"; an empty base gives just the key).
  */
-#ifndef FM_CASE_IMPL_H
-#define FM_CASE_IMPL_H
+#ifndef FM_CASE_JSON_H
+#define FM_CASE_JSON_H
 
 #include <jansson.h>
 
