@@ -1,5 +1,5 @@
 /* fm_test_schema.h -- a JSON Schema (draft-07) validator for the subset of
- * keywords reports/report.schema.json uses: type (a name or a list of
+ * keywords reports/cli/report.schema.json uses: type (a name or a list of
  * names), required, properties, items (one schema for every element), enum
  * and minimum.  Debian ships no C validator, so the tests carry this one.
  *

@@ -1,6 +1,6 @@
 /* test_report.c -- `fmcheck report` keeps its contract (issue 5, DESIGN §5):
  * a complete report (report.md with its summary table first, report.json
- * valid against reports/report.schema.json, PNG and SVG plots that are real
+ * valid against reports/cli/report.schema.json, PNG and SVG plots that are real
  * images), every convergence slope of the quick sweeps inside its expected
  * band on built-in cases, the same numbers from the same inputs and seed,
  * and atomic output: a run that fails or is interrupted leaves an existing
@@ -138,7 +138,7 @@ static void strip_timings(json_t *j)
 static void fm_test_schema_valid(const json_t *doc)
 {
   char path[1024];
-  snprintf(path, sizeof path, "%s/reports/report.schema.json", getenv("FM_SOURCE_ROOT"));
+  snprintf(path, sizeof path, "%s/reports/cli/report.schema.json", getenv("FM_SOURCE_ROOT"));
   json_t *schema = load_json(path);
   fm_schema_err e;
   cr_assert_eq(fm_schema_validate(schema, doc, &e), 0, "report.json violates the schema: %s",
@@ -580,7 +580,7 @@ Test(report, schema_validator_rejects_what_the_schema_forbids)
   fm_cli_result_free(&r);
   snprintf(path, sizeof path, "%s/report.json", out);
   char spath[1024];
-  snprintf(spath, sizeof spath, "%s/reports/report.schema.json", getenv("FM_SOURCE_ROOT"));
+  snprintf(spath, sizeof spath, "%s/reports/cli/report.schema.json", getenv("FM_SOURCE_ROOT"));
   json_t *schema = load_json(spath);
   fm_schema_err e;
   json_t *doc = load_json(path);

@@ -1,5 +1,5 @@
 /* report_json.c -- report.json: every number of a report run, machine
- * readable (jansson), described by reports/report.schema.json.
+ * readable (jansson), described by reports/cli/report.schema.json.
  *
  * Layout: fmcheck version, the command line, options, the cases (origin,
  * FNV-1a 64 hash of their JSON text, seed used), a summary, one entry per
