@@ -277,3 +277,23 @@ int fm_model_read_file(unsigned char **buf, size_t *len, const char *path, fm_er
   *len = n;
   return FM_OK;
 }
+
+int fm_model_check_head(const unsigned char *head, size_t len, const char *name,
+                        fm_errmsg *e)
+{
+  if (len < FM_MODEL_PREFIX + 4)
+    return fm_errmsg_set(e, FM_EPARSE,
+                         "%s: %zu bytes is too short to be an fmcheck model file "
+                         "(truncated?)", name, len);
+  if (memcmp(head, FM_MODEL_MAGIC, 8) != 0)
+    return fm_errmsg_set(e, FM_EPARSE,
+                         "%s: not an fmcheck model file (the first 8 bytes are not "
+                         "\"%s\")", name, FM_MODEL_MAGIC);
+  uint64_t declared = fm_model_le_get(head + 12, 8);
+  if (declared != len)
+    return fm_errmsg_set(e, FM_EPARSE,
+                         "%s: the file has %zu bytes but its header says %llu: %s", name,
+                         len, (unsigned long long)declared,
+                         declared > len ? "truncated" : "corrupted (length field)");
+  return FM_OK;
+}
