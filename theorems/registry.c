@@ -1,6 +1,8 @@
 /* registry.c -- the theorem catalogue (DESIGN §2), in catalogue order.
- * Adding a theorem: one file theorems/<id>.c defining `const fm_theorem
- * fm_thm_<id>`, its declaration in theorems.h, one line here. */
+ * Adding a theorem: a folder theorems/<id>/ whose main file defines `const
+ * fm_theorem fm_thm_<id>` (statement, routes, controls; its route keys in
+ * kit/route_keys.h), its declaration in theorems.h, one line here and its
+ * sources in theorems/meson.build. */
 #include "theorems.h"
 
 const fm_theorem *const fm_theorems[] = {
