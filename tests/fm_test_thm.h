@@ -95,6 +95,32 @@ static inline double fm_test_mutants_everywhere(const fm_theorem *t,
   return worst;
 }
 
+/* Every control of t (nmut of them; 0: do not check the count) is rejected
+ * with margin > 1 wherever it applies (fm_test_mutants_everywhere); the
+ * smallest margin is printed. */
+static inline void fm_test_every_mutant_fails(const fm_theorem *t, size_t nmut,
+                                              int (*na_expected)(const char *case_file,
+                                                                 int mutant))
+{
+  if (nmut > 0)
+    cr_assert_eq(fm_theorem_mutant_count(t), nmut, "%s: %zu controls expected", t->id, nmut);
+  double m = fm_test_mutants_everywhere(t, na_expected);
+  fprintf(stderr, "%s: smallest mutant margin %.3g\n", t->id, m);
+}
+
+/* The two tests every theorem's test file starts with (their names are the
+ * claims): the true statement passes on every built-in case (a WARN counts
+ * when allow_warn), and every control is rejected wherever it applies. */
+#define FM_TEST_THEOREM_ROWS(suite, thm, nmut, na_expected, allow_warn)                     \
+  Test(suite, true_statement_passes_on_every_builtin_case)                                  \
+  {                                                                                         \
+    fm_test_truth_everywhere(thm, allow_warn);                                              \
+  }                                                                                         \
+  Test(suite, every_mutant_fails_on_every_builtin_case)                                     \
+  {                                                                                         \
+    fm_test_every_mutant_fails(thm, nmut, na_expected);                                     \
+  }
+
 /* The route id (qualifier, NULL: the first with this id) of v; asserts it
  * was recorded. */
 static inline const fm_route *fm_test_route(const fm_verdict *v, fm_route_id id,

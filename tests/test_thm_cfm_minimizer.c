@@ -18,17 +18,7 @@ static const fm_theorem *thm(void)
   return t;
 }
 
-Test(thm_cfm_minimizer, true_statement_passes_on_every_builtin_case)
-{
-  fm_test_truth_everywhere(thm(), 0);
-}
-
-Test(thm_cfm_minimizer, every_mutant_fails_on_every_builtin_case)
-{
-  cr_assert_eq(fm_theorem_mutant_count(thm()), 2);
-  double worst = fm_test_mutants_everywhere(thm(), NULL);
-  fprintf(stderr, "cfm-minimizer: smallest mutant margin %.3g\n", worst);
-}
+FM_TEST_THEOREM_ROWS(thm_cfm_minimizer, thm(), 2, NULL, 0)
 
 /* All four routes are evaluated and reported on every case (a route that
  * silently did not run could not fail). */

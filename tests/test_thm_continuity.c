@@ -17,18 +17,7 @@ static int fm_na_expected(const char *file, int mutant)
   return mutant == 1 && fm_test_case_components(file) == 1;
 }
 
-Test(thm_continuity, true_statement_passes_on_every_builtin_case)
-{
-  fm_test_truth_everywhere(&fm_thm_continuity, 0);
-}
-
-Test(thm_continuity, every_mutant_fails_on_every_builtin_case)
-{
-  cr_assert_eq(fm_theorem_mutant_count(&fm_thm_continuity), 4,
-               "prior weights, sigma', time reversal, missing divergence expected");
-  double m = fm_test_mutants_everywhere(&fm_thm_continuity, fm_na_expected);
-  fprintf(stderr, "continuity: smallest mutant margin %.3g\n", m);
-}
+FM_TEST_THEOREM_ROWS(thm_continuity, &fm_thm_continuity, 4, fm_na_expected, 0)
 
 /* The issue's MPFR target: residual below 1e-40 relative at 256 bits with
  * step 1e-20.  expr/table schedules have no MPFR twin: the route must say

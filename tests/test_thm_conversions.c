@@ -25,17 +25,7 @@ static int fm_na_expected(const char *file, int mutant)
   return mutant == 2 && fm_is_ve(file);
 }
 
-Test(thm_conversions, true_statement_passes_on_every_builtin_case)
-{
-  fm_test_truth_everywhere(&fm_thm_conversions, 0);
-}
-
-Test(thm_conversions, every_mutant_fails_on_every_builtin_case)
-{
-  cr_assert_eq(fm_theorem_mutant_count(&fm_thm_conversions), 3);
-  double m = fm_test_mutants_everywhere(&fm_thm_conversions, fm_na_expected);
-  fprintf(stderr, "conversions: smallest mutant margin %.3g\n", m);
-}
+FM_TEST_THEOREM_ROWS(thm_conversions, &fm_thm_conversions, 3, fm_na_expected, 0)
 
 /* Route 3 works at 256 bits, where any wrong coefficient fails by 1e60; the
  * double routes must catch every mutant on their own as well. */

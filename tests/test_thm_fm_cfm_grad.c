@@ -37,19 +37,7 @@ static double fm_fact_or_nan(const fm_verdict *v, fm_fact_id id, const char *qua
   return f != NULL ? f->value : NAN;
 }
 
-Test(thm_fm_cfm_grad, true_statement_passes_on_every_builtin_case)
-{
-  fm_test_truth_everywhere(&fm_thm_fm_cfm_grad, 0);
-}
-
-Test(thm_fm_cfm_grad, every_mutant_fails_on_every_builtin_case)
-{
-  cr_assert_eq(fm_theorem_mutant_count(&fm_thm_fm_cfm_grad), 3,
-               "sigma' in the CFM target, prior weights in the FM target, sigma dropped "
-               "from psi expected");
-  double m = fm_test_mutants_everywhere(&fm_thm_fm_cfm_grad, fm_na_expected);
-  fprintf(stderr, "fm-cfm-grad: smallest mutant margin %.3g\n", m);
-}
+FM_TEST_THEOREM_ROWS(thm_fm_cfm_grad, &fm_thm_fm_cfm_grad, 3, fm_na_expected, 0)
 
 /* The issue's target: both gradients by deterministic quadrature to 1e-10.
  * In one dimension the FM side is integrated adaptively and must get there

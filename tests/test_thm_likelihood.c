@@ -10,21 +10,11 @@
 
 #include <string.h>
 
-Test(thm_likelihood, true_statement_passes_on_every_builtin_case)
-{
-  fm_test_truth_everywhere(&fm_thm_likelihood, 0);
-}
-
 /* Both mutants change int div u by O(1) on every case: the sign flip by
  * 2 |log p_t1 - log p_t0| (the data are far more concentrated than the
  * noise), the missing term by d log(sigma_t0/sigma_t1) (> 0 for every
  * built-in schedule, sigma decreasing). */
-Test(thm_likelihood, every_mutant_fails_on_every_builtin_case)
-{
-  cr_assert_eq(fm_theorem_mutant_count(&fm_thm_likelihood), 2);
-  double worst = fm_test_mutants_everywhere(&fm_thm_likelihood, NULL);
-  fprintf(stderr, "likelihood: smallest mutant margin %.3g\n", worst);
-}
+FM_TEST_THEOREM_ROWS(thm_likelihood, &fm_thm_likelihood, 2, NULL, 0)
 
 /* In one dimension a Rademacher probe gives v (du/dx) v = du/dx exactly:
  * the Hutchinson route must then agree with the exact trace to rounding

@@ -33,16 +33,7 @@ static long fact_count(const fm_verdict *v, fm_fact_id id, const char *qual)
   return f != NULL ? (long)f->value : -1;
 }
 
-Test(thm_marginal_field, true_statement_passes_on_every_builtin_case)
-{
-  fm_test_truth_everywhere(thm(), 0);
-}
-
-Test(thm_marginal_field, every_mutant_fails_on_every_builtin_case)
-{
-  double worst = fm_test_mutants_everywhere(thm(), na_expected);
-  fprintf(stderr, "marginal-field: smallest mutant margin %.3g\n", worst);
-}
+FM_TEST_THEOREM_ROWS(thm_marginal_field, thm(), 0, na_expected, 0)
 
 /* One run of the true statement per case, three properties of its report:
  *  (a) near t = 1 (points of kind near1: t in [1 - 2e-6, 1 - 1e-6], 5 of

@@ -17,17 +17,7 @@ static const fm_theorem *thm(void)
   return t;
 }
 
-Test(thm_marginal_score, true_statement_passes_on_every_builtin_case)
-{
-  fm_test_truth_everywhere(thm(), 0);
-}
-
-Test(thm_marginal_score, every_mutant_fails_on_every_builtin_case)
-{
-  cr_assert_eq(fm_theorem_mutant_count(thm()), 2);
-  double worst = fm_test_mutants_everywhere(thm(), NULL);
-  fprintf(stderr, "marginal-score: smallest mutant margin %.3g\n", worst);
-}
+FM_TEST_THEOREM_ROWS(thm_marginal_score, thm(), 2, NULL, 0)
 
 /* The prior average -(x - alpha mbar)/sigma^2 differs from the posterior
  * average by O(1) of the score at points away from t = 0, while the

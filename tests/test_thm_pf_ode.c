@@ -7,19 +7,9 @@
 #include "fm_test_perturb.h"
 #include "fm_test_thm.h"
 
-Test(thm_pf_ode, true_statement_passes_on_every_builtin_case)
-{
-  fm_test_truth_everywhere(&fm_thm_pf_ode, 0);
-}
-
 /* All three mutants apply to every case (g^2 < 0, and f x, g^2 score vary
  * with t, on every admissible schedule). */
-Test(thm_pf_ode, every_mutant_fails_on_every_builtin_case)
-{
-  cr_assert_eq(fm_theorem_mutant_count(&fm_thm_pf_ode), 3);
-  double m = fm_test_mutants_everywhere(&fm_thm_pf_ode, NULL);
-  fprintf(stderr, "pf-ode: smallest mutant margin %.3g\n", m);
-}
+FM_TEST_THEOREM_ROWS(thm_pf_ode, &fm_thm_pf_ode, 3, NULL, 0)
 
 /* On a vp case the Song VP-SDE routes run (double and MPFR twin); on the
  * others they are absent and the note says so. */

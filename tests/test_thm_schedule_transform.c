@@ -9,19 +9,9 @@
 #include "fm_test_perturb.h"
 #include "fm_test_thm.h"
 
-Test(thm_schedule_transform, true_statement_passes_on_every_builtin_case)
-{
-  fm_test_truth_everywhere(&fm_thm_schedule_transform, 0);
-}
-
 /* Every case has a B with s_r != 1 (cond_ot or polynomial), so no mutant is
  * n/a anywhere. */
-Test(thm_schedule_transform, every_mutant_fails_on_every_builtin_case)
-{
-  cr_assert_eq(fm_theorem_mutant_count(&fm_thm_schedule_transform), 3);
-  double m = fm_test_mutants_everywhere(&fm_thm_schedule_transform, NULL);
-  fprintf(stderr, "schedule-transform: smallest mutant margin %.3g\n", m);
-}
+FM_TEST_THEOREM_ROWS(thm_schedule_transform, &fm_thm_schedule_transform, 3, NULL, 0)
 
 Test(thm_schedule_transform, double_route_rejects_every_mutant_on_its_own)
 {

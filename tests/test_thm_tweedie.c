@@ -14,17 +14,7 @@ static int fm_na_expected(const char *file, int mutant)
   return mutant == 2 && fm_test_case_components(file) == 1;
 }
 
-Test(thm_tweedie, true_statement_passes_on_every_builtin_case)
-{
-  fm_test_truth_everywhere(&fm_thm_tweedie, 0);
-}
-
-Test(thm_tweedie, every_mutant_fails_on_every_builtin_case)
-{
-  cr_assert_eq(fm_theorem_mutant_count(&fm_thm_tweedie), 3);
-  double m = fm_test_mutants_everywhere(&fm_thm_tweedie, fm_na_expected);
-  fprintf(stderr, "tweedie: smallest mutant margin %.3g\n", m);
-}
+FM_TEST_THEOREM_ROWS(thm_tweedie, &fm_thm_tweedie, 3, fm_na_expected, 0)
 
 /* Near t = 0 the right side (x + sigma^2 score)/alpha cancels; the check
  * must say how badly (its condition number) rather than hide it. */
