@@ -13,6 +13,7 @@
 #include "check_json.h"
 #include "theorem.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,34 +89,41 @@ static int fm_check_opt_theorem(void *ctx, const char *v)
   return FM_EXIT_OK;
 }
 
+/* The integer value of option opt in [lo, hi], or the message "opt v:
+ * expected <what>" and exit 2. */
+static int fm_check_opt_int(unsigned long long *n, const char *opt, const char *v,
+                            unsigned long long lo, unsigned long long hi, const char *what)
+{
+  if (fm_cli_parse_u64(n, v) != 0 || *n < lo || *n > hi)
+    return fm_cli_error("%s %s: expected %s", opt, v, what);
+  return FM_EXIT_OK;
+}
+
 static int fm_check_opt_seed(void *ctx, const char *v)
 {
-  fm_check_args *a = ctx;
   unsigned long long n;
-  if (fm_cli_parse_u64(&n, v) != 0 || n == 0)
-    return fm_cli_error("--seed %s: expected a positive integer", v);
-  a->opts.seed = n;
-  return FM_EXIT_OK;
+  int rc = fm_check_opt_int(&n, "--seed", v, 1, ULLONG_MAX, "a positive integer");
+  if (rc == FM_EXIT_OK)
+    ((fm_check_args *)ctx)->opts.seed = n;
+  return rc;
 }
 
 static int fm_check_opt_points(void *ctx, const char *v)
 {
-  fm_check_args *a = ctx;
   unsigned long long n;
-  if (fm_cli_parse_u64(&n, v) != 0 || n < 4 || n > 1000000)
-    return fm_cli_error("--points %s: expected an integer in [4, 1e6]", v);
-  a->opts.npoints = (int)n;
-  return FM_EXIT_OK;
+  int rc = fm_check_opt_int(&n, "--points", v, 4, 1000000, "an integer in [4, 1e6]");
+  if (rc == FM_EXIT_OK)
+    ((fm_check_args *)ctx)->opts.npoints = (int)n;
+  return rc;
 }
 
 static int fm_check_opt_prec(void *ctx, const char *v)
 {
-  fm_check_args *a = ctx;
   unsigned long long n;
-  if (fm_cli_parse_u64(&n, v) != 0 || n < 128 || n > 65536)
-    return fm_cli_error("--prec %s: expected an integer in [128, 65536]", v);
-  a->opts.prec = (unsigned)n;
-  return FM_EXIT_OK;
+  int rc = fm_check_opt_int(&n, "--prec", v, 128, 65536, "an integer in [128, 65536]");
+  if (rc == FM_EXIT_OK)
+    ((fm_check_args *)ctx)->opts.prec = (unsigned)n;
+  return rc;
 }
 
 /* Returns FM_EXIT_OK, -1 after --help, or FM_EXIT_USAGE. */
