@@ -205,24 +205,27 @@ static void fm_tab_rows_free(fm_tab_rows *r)
   free(r->line);
 }
 
+/* *p resized to cap elements of size elem; *p is kept on failure (freed
+ * later with the rest), so the caller only reports FM_ENOMEM. */
+static int fm_tab_grow(void **p, size_t cap, size_t elem)
+{
+  void *q = realloc(*p, cap * elem);
+  if (q == NULL)
+    return FM_ENOMEM;
+  *p = q;
+  return FM_OK;
+}
+
 static int fm_tab_rows_push(fm_tab_rows *r, const double v[3], size_t line)
 {
   if (r->n == r->cap) {
     size_t cap = r->cap ? 2 * r->cap : 64;
-    double *t = realloc(r->t, cap * sizeof *t);
-    if (t != NULL)
-      r->t = t;
-    double *a = realloc(r->alpha, cap * sizeof *a);
-    if (a != NULL)
-      r->alpha = a;
-    double *sg = realloc(r->sigma, cap * sizeof *sg);
-    if (sg != NULL)
-      r->sigma = sg;
-    size_t *l = realloc(r->line, cap * sizeof *l);
-    if (l != NULL)
-      r->line = l;
-    if (t == NULL || a == NULL || sg == NULL || l == NULL)
-      return FM_ENOMEM;
+    int st = fm_tab_grow((void **)&r->t, cap, sizeof *r->t);
+    st = st ? st : fm_tab_grow((void **)&r->alpha, cap, sizeof *r->alpha);
+    st = st ? st : fm_tab_grow((void **)&r->sigma, cap, sizeof *r->sigma);
+    st = st ? st : fm_tab_grow((void **)&r->line, cap, sizeof *r->line);
+    if (st != FM_OK)
+      return st;
     r->cap = cap;
   }
   r->t[r->n] = v[0];

@@ -28,44 +28,63 @@ static void fm_fm_fill_t(fm_fm_ctx *c, double t, size_t n)
     c->t[i] = t;
 }
 
-static int fm_fm_eval(double *v, double t, const double *x, size_t n, void *ctx)
+/* The n rows in batches of at most max_batch (the work space's size): one
+ * call of op per batch with its row offset r and size b. */
+typedef int (*fm_fm_batch_fn)(fm_fm_ctx *c, size_t r, size_t b, void *arg);
+
+static int fm_fm_batches(fm_fm_ctx *c, double t, size_t n, fm_fm_batch_fn op, void *arg)
 {
-  fm_fm_ctx *c = ctx;
-  size_t d = c->m->arch.d;
   int st = FM_OK;
   fm_fm_fill_t(c, t, n < c->max_batch ? n : c->max_batch);
-  for (size_t r = 0; r < n && st == FM_OK; r += c->max_batch) {
-    size_t b = n - r < c->max_batch ? n - r : c->max_batch;
-    st = fm_mlp_forward(v + r * d, c->w, c->m, c->t, x + r * d, b);
-  }
+  for (size_t r = 0; r < n && st == FM_OK; r += c->max_batch)
+    st = op(c, r, n - r < c->max_batch ? n - r : c->max_batch, arg);
   return st;
+}
+
+typedef struct {
+  double *v, *out;           /* out: div (one per row) or jv (d per row) */
+  const double *x, *w;
+} fm_fm_io;
+
+static int fm_fm_eval_batch(fm_fm_ctx *c, size_t r, size_t b, void *arg)
+{
+  const fm_fm_io *io = arg;
+  size_t d = c->m->arch.d;
+  return fm_mlp_forward(io->v + r * d, c->w, c->m, c->t, io->x + r * d, b);
+}
+
+static int fm_fm_div_batch(fm_fm_ctx *c, size_t r, size_t b, void *arg)
+{
+  const fm_fm_io *io = arg;
+  size_t d = c->m->arch.d;
+  return fm_mlp_divergence(io->v + r * d, io->out + r, c->w, c->m, c->t, io->x + r * d, b);
+}
+
+static int fm_fm_jvp_batch(fm_fm_ctx *c, size_t r, size_t b, void *arg)
+{
+  const fm_fm_io *io = arg;
+  size_t d = c->m->arch.d;
+  return fm_mlp_jvp(io->v + r * d, io->out + r * d, c->w, c->m, c->t, io->x + r * d,
+                    io->w + r * d, b);
+}
+
+static int fm_fm_eval(double *v, double t, const double *x, size_t n, void *ctx)
+{
+  fm_fm_io io = {v, NULL, x, NULL};
+  return fm_fm_batches(ctx, t, n, fm_fm_eval_batch, &io);
 }
 
 static int fm_fm_div(double *v, double *div, double t, const double *x, size_t n, void *ctx)
 {
-  fm_fm_ctx *c = ctx;
-  size_t d = c->m->arch.d;
-  int st = FM_OK;
-  fm_fm_fill_t(c, t, n < c->max_batch ? n : c->max_batch);
-  for (size_t r = 0; r < n && st == FM_OK; r += c->max_batch) {
-    size_t b = n - r < c->max_batch ? n - r : c->max_batch;
-    st = fm_mlp_divergence(v + r * d, div + r, c->w, c->m, c->t, x + r * d, b);
-  }
-  return st;
+  fm_fm_io io = {v, div, x, NULL};
+  return fm_fm_batches(ctx, t, n, fm_fm_div_batch, &io);
 }
 
 static int fm_fm_jvp(double *v, double *jv, double t, const double *x, const double *w,
                      size_t n, void *ctx)
 {
-  fm_fm_ctx *c = ctx;
-  size_t d = c->m->arch.d;
-  int st = FM_OK;
-  fm_fm_fill_t(c, t, n < c->max_batch ? n : c->max_batch);
-  for (size_t r = 0; r < n && st == FM_OK; r += c->max_batch) {
-    size_t b = n - r < c->max_batch ? n - r : c->max_batch;
-    st = fm_mlp_jvp(v + r * d, jv + r * d, c->w, c->m, c->t, x + r * d, w + r * d, b);
-  }
-  return st;
+  fm_fm_io io = {v, jv, x, w};
+  return fm_fm_batches(ctx, t, n, fm_fm_jvp_batch, &io);
 }
 
 int fm_field_mlp_alloc(fm_field **fp, const fm_mlp *m, const fm_schedule *sched,
