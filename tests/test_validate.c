@@ -304,11 +304,13 @@ Test(validate_reject, data_end_break_alpha_1_0_9)
                  "data-end break alpha_1 = 0.9", NULL);
 }
 
-/* KL(p_0 || N(0,I)) >= 0.05 nats for every standard case (moment matching). */
-Test(validate_reject, noise_end_break_alpha_0_0_3_costs_more_than_threshold)
+/* |alpha_0| = 0.3 > 1e-2: rejected by the threshold, its KL cost (>= 0.05
+ * nats for every standard case, moment matching) quoted for information. */
+Test(validate_reject, noise_end_break_alpha_0_0_3_beyond_the_threshold_with_its_cost)
 {
   fm_test_reject("{\"type\": \"expr\", \"alpha\": \"0.3 + 0.7*t\", \"sigma\": \"1 - t\"}", 1,
-                 "noise-end break alpha_0 = 0.3, sigma_0 - 1 = 0 costs KL <=", NULL);
+                 "noise-end break alpha_0 = 0.3, sigma_0 - 1 = 0 beyond the thresholds "
+                 "|alpha_0| <= 1e-2, |sigma_0 - 1| <= 1e-3 (costs KL <=", NULL);
 }
 
 /* VP with beta_max = 10: alpha_0 = exp(-(0.1 + 9.9/2)/2) = 0.080, a break

@@ -48,11 +48,6 @@
 
 #define FM_VAL_NITEMS 5
 
-/* The KL threshold the noise-end reasons quote (decided by theorem
- * `schedule`, theorems/schedule_boundary.c; repeated here only for the
- * wording; the other thresholds are quoted from the routes' tolerances). */
-#define FM_VAL_KL_MAX 1e-3
-
 typedef void (*fm_val_progress_fn)(const char *what, size_t k, size_t n, void *ctx);
 
 typedef struct {

@@ -78,7 +78,6 @@
   X(SC_UF_PATH, "cond-field-psi", "cond_field vs d/dt psi_t")                              \
   X(SC_ALPHA0, "alpha0", "|alpha_0| (noise end)")                                          \
   X(SC_SIGMA0, "sigma0", "|sigma_0 - 1| (noise end)")                                      \
-  X(SC_KL0, "kl-break", "KL cost of the noise-end break (upper bound)")                    \
   X(SC_ALPHA1, "alpha1", "|alpha_1 - 1| (data end)")                                       \
   X(SC_SIGMA1, "sigma1", "sigma_1 (sigma_min)")                                            \
   /* solver-order: one route per method, qualified by its name */                          \
