@@ -151,32 +151,32 @@ static void fm_test_expr_case(const char *path, const char *key, const char *ter
   cr_assert_eq(fclose(f), 0);
 }
 
-Test(cli_input_limits, a_105000_term_alpha_is_refused_by_the_token_cap)
+/* `check` on a case file whose schedule.<key> is `terms` copies of term
+ * joined by '+': refused, the message naming schedule.<key> and the cap. */
+static void fm_test_token_cap_refuses(const char *file, const char *key, const char *term,
+                                      size_t terms)
 {
   fm_test_dir d;
   fm_test_dir_make(&d);
-  char path[128], cap[32];
-  fm_test_path(path, sizeof path, &d, "chain.json");
-  fm_test_expr_case(path, "alpha", "t", 105000);
+  char path[128], field[64], cap[32];
+  fm_test_path(path, sizeof path, &d, file);
+  fm_test_expr_case(path, key, term, terms);
+  snprintf(field, sizeof field, "schedule.%s", key);
   snprintf(cap, sizeof cap, "%d tokens", FM_LIMIT_EXPR_TOKENS);
   const char *args[] = {"check", "--case", path, "--theorem", "schedule", NULL};
-  const char *words[] = {"schedule.alpha", cap, NULL};
+  const char *words[] = {field, cap, NULL};
   fm_test_refused(&d, path, args, words);
-  fm_test_dir_remove(&d, (const char *const[]){"chain.json", NULL});
+  fm_test_dir_remove(&d, (const char *const[]){file, NULL});
+}
+
+Test(cli_input_limits, a_105000_term_alpha_is_refused_by_the_token_cap)
+{
+  fm_test_token_cap_refuses("chain.json", "alpha", "t", 105000);
 }
 
 Test(cli_input_limits, a_million_term_cond_field_is_refused_by_the_token_cap)
 {
-  fm_test_dir d;
-  fm_test_dir_make(&d);
-  char path[128], cap[32];
-  fm_test_path(path, sizeof path, &d, "cond.json");
-  fm_test_expr_case(path, "cond_field", "x", 1000000);
-  snprintf(cap, sizeof cap, "%d tokens", FM_LIMIT_EXPR_TOKENS);
-  const char *args[] = {"check", "--case", path, "--theorem", "schedule", NULL};
-  const char *words[] = {"schedule.cond_field", cap, NULL};
-  fm_test_refused(&d, path, args, words);
-  fm_test_dir_remove(&d, (const char *const[]){"cond.json", NULL});
+  fm_test_token_cap_refuses("cond.json", "cond_field", "x", 1000000);
 }
 
 /* At the cap is accepted: the cap is where it says it is.  `fmcheck field`
