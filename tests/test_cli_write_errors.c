@@ -25,6 +25,19 @@ static fm_cli_result run(const char *const *args)
   return r;
 }
 
+/* `field --case gauss1d-cond_ot --points P --out out`, P a temporary file
+ * holding csv (removed again). */
+static fm_cli_result run_field_out(const char *csv, const char *out)
+{
+  char *pts = fm_cli_tempfile(csv, ".csv");
+  cr_assert_not_null(pts);
+  const char *a[] = {"field", "--case", "gauss1d-cond_ot", "--points", pts, "--out", out, NULL};
+  fm_cli_result r = run(a);
+  remove(pts);
+  free(pts);
+  return r;
+}
+
 /* Like fm_cli_run, with standard output opened on path instead of a pipe. */
 static fm_cli_result run_stdout_to(const char *path, const char *const *args)
 {
@@ -136,19 +149,13 @@ Test(cli_write_errors, field_out_to_a_character_device_leaves_it_a_device)
 {
   char dir[256], full[300];
   fresh_full_device(dir, full, sizeof dir);
-  char *pts = fm_cli_tempfile("0.5,0.1\n0.25,-1.5\n", ".csv");
-  cr_assert_not_null(pts);
-  const char *a[] = {"field", "--case", "gauss1d-cond_ot", "--points", pts, "--out", full,
-                     NULL};
-  fm_cli_result r = run(a);
+  fm_cli_result r = run_field_out("0.5,0.1\n0.25,-1.5\n", full);
   cr_expect_eq(r.status, 2, "status %d\n%s", r.status, r.err);
   cr_expect(strstr(r.err, "write error") != NULL, "%s", r.err);
   assert_char_device(full);
   const char *keep[] = {"full", NULL};
   cr_expect_eq(fm_test_tmpdir_extra(dir, keep), 0, "a temporary file was left in %s", dir);
   fm_cli_result_free(&r);
-  remove(pts);
-  free(pts);
   fm_test_tmpdir_remove(dir);
 }
 
@@ -161,10 +168,7 @@ Test(cli_write_errors, field_out_to_a_fifo_writes_into_it)
   /* a reader first, so that the writer's open does not block */
   int rd = open(fifo, O_RDONLY | O_NONBLOCK);
   cr_assert_geq(rd, 0, "open %s: %s", fifo, strerror(errno));
-  char *pts = fm_cli_tempfile("0.5,0.1\n", ".csv");
-  const char *a[] = {"field", "--case", "gauss1d-cond_ot", "--points", pts, "--out", fifo,
-                     NULL};
-  fm_cli_result r = run(a);
+  fm_cli_result r = run_field_out("0.5,0.1\n", fifo);
   cr_expect_eq(r.status, 0, "status %d\n%s", r.status, r.err);
   char buf[4096] = "";
   ssize_t k = read(rd, buf, sizeof buf - 1);
@@ -176,8 +180,6 @@ Test(cli_write_errors, field_out_to_a_fifo_writes_into_it)
   cr_expect(stat(fifo, &sb) == 0 && S_ISFIFO(sb.st_mode), "%s is no longer a FIFO", fifo);
   close(rd);
   fm_cli_result_free(&r);
-  remove(pts);
-  free(pts);
   fm_test_tmpdir_remove(dir);
 }
 
@@ -191,18 +193,13 @@ Test(cli_write_errors, field_out_to_a_socket_is_refused)
   int fd = socket(AF_UNIX, SOCK_STREAM, 0);
   cr_assert_geq(fd, 0);
   cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0, "bind: %s", strerror(errno));
-  char *pts = fm_cli_tempfile("0.5,0.1\n", ".csv");
-  const char *a[] = {"field", "--case", "gauss1d-cond_ot", "--points", pts, "--out",
-                     sa.sun_path, NULL};
-  fm_cli_result r = run(a);
+  fm_cli_result r = run_field_out("0.5,0.1\n", sa.sun_path);
   cr_expect_eq(r.status, 2, "status %d\n%s", r.status, r.err);
   cr_expect(strstr(r.err, "is a socket; refusing to replace it") != NULL, "%s", r.err);
   struct stat sb;
   cr_expect(stat(sa.sun_path, &sb) == 0 && S_ISSOCK(sb.st_mode), "the socket was replaced");
   close(fd);
   fm_cli_result_free(&r);
-  remove(pts);
-  free(pts);
   fm_test_tmpdir_remove(dir);
 }
 

@@ -144,13 +144,12 @@ Test(model_file, round_trip_is_bit_for_bit)
 Test(model_file, truncation_at_every_64th_byte_is_a_clear_error)
 {
   fm_image im = fm_image_make();
-  unsigned char *buf = im.buf;
-  size_t len = im.len;
   fm_errmsg e = {{0}};
-  for (size_t cut = 0; cut < len; cut = cut + 64 < len || cut == len - 1 ? cut + 64 : len - 1) {
+  const size_t n = im.len;
+  for (size_t cut = 0; cut < n; cut = cut + 64 < n || cut == n - 1 ? cut + 64 : n - 1) {
     char what[64];
-    snprintf(what, sizeof what, "truncated to %zu of %zu bytes", cut, len);
-    cr_expect_eq(fm_expect_reject(buf, cut, what, &e), FM_EPARSE);
+    snprintf(what, sizeof what, "truncated to %zu of %zu bytes", cut, n);
+    cr_expect_eq(fm_expect_reject(im.buf, cut, what, &e), FM_EPARSE);
     cr_expect(strstr(e.msg, "truncated") != NULL, "%s: message %s", what, e.msg);
   }
   fm_image_free(&im);
@@ -159,21 +158,19 @@ Test(model_file, truncation_at_every_64th_byte_is_a_clear_error)
 Test(model_file, single_bit_flips_are_detected)
 {
   fm_image im = fm_image_make();
-  unsigned char *buf = im.buf;
-  size_t len = im.len;
   fm_errmsg e = {{0}};
   fm_rng r = fm_rng_make(SEED, 9);
   /* 300 random flips, plus every bit of the frozen 20-byte prefix. */
   for (size_t k = 0; k < 300 + 160; k++) {
-    size_t bit = k < 160 ? k : (size_t)(fm_rng_uniform(&r, k) * (double)(len * 8));
-    buf[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+    size_t bit = k < 160 ? k : (size_t)(fm_rng_uniform(&r, k) * (double)(im.len * 8));
+    im.buf[bit / 8] ^= (unsigned char)(1u << (bit % 8));
     char what[64];
     snprintf(what, sizeof what, "bit %zu of byte %zu flipped", bit % 8, bit / 8);
-    fm_expect_reject(buf, len, what, &e);
-    buf[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+    fm_expect_reject(im.buf, im.len, what, &e);
+    im.buf[bit / 8] ^= (unsigned char)(1u << (bit % 8));
   }
   fm_model *m;
-  cr_assert_eq(fm_model_parse(&m, buf, len, "intact", &e), FM_OK, "%s", e.msg);
+  cr_assert_eq(fm_model_parse(&m, im.buf, im.len, "intact", &e), FM_OK, "%s", e.msg);
   fm_model_free(m);
   fm_image_free(&im);
 }
@@ -245,11 +242,9 @@ Test(model_file, newer_version_and_bad_fields_under_a_valid_checksum_are_named)
 Test(model_file, wrong_case_is_refused_naming_both)
 {
   fm_image im = fm_image_make();
-  unsigned char *buf = im.buf;
-  size_t len = im.len;
   fm_errmsg e = {{0}};
   fm_model *m;
-  cr_assert_eq(fm_model_parse(&m, buf, len, "ring.fmm", &e), FM_OK, "%s", e.msg);
+  cr_assert_eq(fm_model_parse(&m, im.buf, im.len, "ring.fmm", &e), FM_OK, "%s", e.msg);
   fm_case *c1 = fm_test_case_load("bimodal1d-cond_ot.json");
   cr_expect_eq(fm_model_check_case(m, c1, &e), FM_EDIM);
   cr_expect(strstr(e.msg, "dimension 2") && strstr(e.msg, "dimension 1"), "%s", e.msg);
