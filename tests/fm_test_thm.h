@@ -15,6 +15,7 @@
 #include "case.h"
 #include "check_row.h"
 #include "fm_test_case.h"
+#include "fm_test_perturb.h"
 #include "theorems.h"
 
 /* FM_TEST_MULTIPLIER scales the work; FM_TEST_SEED (a positive integer)
@@ -140,6 +141,42 @@ static inline double fm_test_fact(const fm_verdict *v, fm_fact_id id, const char
   cr_assert_not_null(f, "%s: fact %s%s%s not recorded: %s", v->case_name, fm_fact_key(id),
                      qual ? "." : "", qual ? qual : "", v->note);
   return f->value;
+}
+
+/* The margin of route id (qualifier qual) of v, asserted recorded; NaN for
+ * a route without a number, which has failed but has not seen a mutant. */
+static inline double fm_test_route_margin(const fm_verdict *v, fm_route_id id,
+                                          const char *qual)
+{
+  const fm_route *r = fm_test_route(v, id, qual);
+  return isnan(r->value) ? NAN : fm_route_margin(r);
+}
+
+/* A route of a perturbation scan (its qualifier in the FM_F_DETECTED
+ * report), the largest perturbation it must detect, and its name in the
+ * failure message. */
+typedef struct {
+  const char *route;
+  double at_most;
+  const char *name;
+} fm_test_resolve;
+
+/* On every built-in case the true statement's run of t reports, for each
+ * of rows[0..n), a smallest detected `what` error that is positive and at
+ * most rows[k].at_most. */
+static inline void fm_test_resolves_everywhere(const fm_theorem *t, const char *what,
+                                               const fm_test_resolve *rows, size_t n)
+{
+  cr_assert_gt(fm_case_builtin_count(), 0);
+  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
+    fm_verdict v;
+    fm_test_run(&v, t, i, 0);
+    for (size_t k = 0; k < n; k++) {
+      double e = fm_test_detected(&v, rows[k].route);
+      cr_expect_leq(e, rows[k].at_most, "%s: %s detects %s errors from %.3g only (> %.3g): %s",
+                    v.case_name, rows[k].name, what, e, rows[k].at_most, v.note);
+    }
+  }
 }
 
 #endif

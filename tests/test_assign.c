@@ -54,43 +54,41 @@ static void fm_assert_perm(const size_t *col, size_t n)
   }
 }
 
-/* Real costs: the optimum found equals brute force to 1e-12 (sums of n <= 8
- * numbers in [0, 1), ordered differently at most). */
-Test(assign, matches_brute_force_on_random_real_costs)
+/* 12 random n x n cost matrices for every n in 1..8, entries u uniform in
+ * [0, 1) (levels 0) or floor(levels u): the solver returns a permutation
+ * whose total is within tol of brute force's optimum. */
+static void fm_matches_brute_force(uint64_t stream, double levels, double tol)
 {
-  fm_rng r = fm_rng_make(SEED, 1);
+  fm_rng r = fm_rng_make(SEED, stream);
   uint64_t k = 0;
   for (size_t n = 1; n <= 8; n++)
     for (int trial = 0; trial < 12; trial++) {
       double c[64], total;
       size_t col[8];
-      for (size_t i = 0; i < n * n; i++)
-        c[i] = fm_rng_uniform(&r, k++);
+      for (size_t i = 0; i < n * n; i++) {
+        double u = fm_rng_uniform(&r, k++);
+        c[i] = levels > 0 ? floor(levels * u) : u;
+      }
       cr_assert_eq(fm_assign_solve(col, &total, NULL, NULL, c, n, NULL), FM_OK);
       fm_assert_perm(col, n);
       double best = fm_brute(c, n);
-      cr_expect_leq(fabs(total - best), 1e-12, "n %zu trial %d: %.17g vs brute force %.17g",
-                    n, trial, total, best);
+      cr_expect_leq(fabs(total - best), tol, "n %zu trial %d: %.17g vs brute force %.17g", n,
+                    trial, total, best);
     }
+}
+
+/* Real costs: the optimum found equals brute force to 1e-12 (sums of n <= 8
+ * numbers in [0, 1), ordered differently at most). */
+Test(assign, matches_brute_force_on_random_real_costs)
+{
+  fm_matches_brute_force(1, 0.0, 1e-12);
 }
 
 /* Small integer costs: many ties and many optimal permutations; integer
  * sums are exact, so the totals must be equal exactly. */
 Test(assign, matches_brute_force_exactly_on_tied_integer_costs)
 {
-  fm_rng r = fm_rng_make(SEED, 2);
-  uint64_t k = 0;
-  for (size_t n = 1; n <= 8; n++)
-    for (int trial = 0; trial < 12; trial++) {
-      double c[64], total;
-      size_t col[8];
-      for (size_t i = 0; i < n * n; i++)
-        c[i] = floor(4.0 * fm_rng_uniform(&r, k++));
-      cr_assert_eq(fm_assign_solve(col, &total, NULL, NULL, c, n, NULL), FM_OK);
-      fm_assert_perm(col, n);
-      cr_expect_eq(total, fm_brute(c, n), "n %zu trial %d: %g vs brute force %g", n, trial,
-                   total, fm_brute(c, n));
-    }
+  fm_matches_brute_force(2, 4.0, 0.0);
 }
 
 /* n = 200: u_i + v_j <= c_ij everywhere, equality on the assignment, so

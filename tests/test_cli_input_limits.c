@@ -151,32 +151,32 @@ static void fm_test_expr_case(const char *path, const char *key, const char *ter
   cr_assert_eq(fclose(f), 0);
 }
 
-Test(cli_input_limits, a_105000_term_alpha_is_refused_by_the_token_cap)
+/* `check` on a case file whose schedule.<key> is `terms` copies of term
+ * joined by '+': refused, the message naming schedule.<key> and the cap. */
+static void fm_test_token_cap_refuses(const char *file, const char *key, const char *term,
+                                      size_t terms)
 {
   fm_test_dir d;
   fm_test_dir_make(&d);
-  char path[128], cap[32];
-  fm_test_path(path, sizeof path, &d, "chain.json");
-  fm_test_expr_case(path, "alpha", "t", 105000);
+  char path[128], field[64], cap[32];
+  fm_test_path(path, sizeof path, &d, file);
+  fm_test_expr_case(path, key, term, terms);
+  snprintf(field, sizeof field, "schedule.%s", key);
   snprintf(cap, sizeof cap, "%d tokens", FM_LIMIT_EXPR_TOKENS);
   const char *args[] = {"check", "--case", path, "--theorem", "schedule", NULL};
-  const char *words[] = {"schedule.alpha", cap, NULL};
+  const char *words[] = {field, cap, NULL};
   fm_test_refused(&d, path, args, words);
-  fm_test_dir_remove(&d, (const char *const[]){"chain.json", NULL});
+  fm_test_dir_remove(&d, (const char *const[]){file, NULL});
+}
+
+Test(cli_input_limits, a_105000_term_alpha_is_refused_by_the_token_cap)
+{
+  fm_test_token_cap_refuses("chain.json", "alpha", "t", 105000);
 }
 
 Test(cli_input_limits, a_million_term_cond_field_is_refused_by_the_token_cap)
 {
-  fm_test_dir d;
-  fm_test_dir_make(&d);
-  char path[128], cap[32];
-  fm_test_path(path, sizeof path, &d, "cond.json");
-  fm_test_expr_case(path, "cond_field", "x", 1000000);
-  snprintf(cap, sizeof cap, "%d tokens", FM_LIMIT_EXPR_TOKENS);
-  const char *args[] = {"check", "--case", path, "--theorem", "schedule", NULL};
-  const char *words[] = {"schedule.cond_field", cap, NULL};
-  fm_test_refused(&d, path, args, words);
-  fm_test_dir_remove(&d, (const char *const[]){"cond.json", NULL});
+  fm_test_token_cap_refuses("cond.json", "cond_field", "x", 1000000);
 }
 
 /* At the cap is accepted: the cap is where it says it is.  `fmcheck field`
@@ -223,16 +223,24 @@ Test(cli_input_limits, a_fifo_as_case_or_model_is_refused_without_blocking)
   fm_test_dir_remove(&d, (const char *const[]){"fifo", NULL});
 }
 
+/* A sparse file of size bytes at path: n bytes of head, then zeros that
+ * take no disk. */
+static void fm_test_sparse_file(const char *path, const char *head, size_t n, off_t size)
+{
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  cr_assert_geq(fd, 0, "open %s: %s", path, strerror(errno));
+  cr_assert_eq(write(fd, head, n), (ssize_t)n);
+  cr_assert_eq(ftruncate(fd, size), 0, "ftruncate: %s", strerror(errno));
+  close(fd);
+}
+
 Test(cli_input_limits, a_sparse_3_gib_case_is_refused_by_size_at_once)
 {
   fm_test_dir d;
   fm_test_dir_make(&d);
   char path[128];
   fm_test_path(path, sizeof path, &d, "huge.json");
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  cr_assert_geq(fd, 0);
-  cr_assert_eq(ftruncate(fd, (off_t)3 << 30), 0, "ftruncate: %s", strerror(errno));
-  close(fd);
+  fm_test_sparse_file(path, "", 0, (off_t)3 << 30);
   const char *args[] = {"check", "--case", path, NULL};
   const char *words[] = {"3221225472 bytes", "limit for a case file", NULL};
   fm_test_refused(&d, path, args, words);
@@ -247,12 +255,7 @@ Test(cli_input_limits, a_model_with_a_wrong_magic_is_refused_before_the_rest_is_
   fm_test_dir_make(&d);
   char path[128];
   fm_test_path(path, sizeof path, &d, "foreign.fmm");
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  cr_assert_geq(fd, 0);
-  static const char head[] = "NOTMODEL";
-  cr_assert_eq(write(fd, head, 8), 8);
-  cr_assert_eq(ftruncate(fd, (off_t)3 << 30), 0, "ftruncate: %s", strerror(errno));
-  close(fd);
+  fm_test_sparse_file(path, "NOTMODEL", 8, (off_t)3 << 30);
   const char *args[] = {"sample", "--model", path, "--n", "4", NULL};
   const char *words[] = {"not an fmcheck model file", NULL};
   fm_test_refused(&d, path, args, words);

@@ -6,7 +6,6 @@
  * full device: every write fails with ENOSPC) in a temporary directory, so
  * the test cannot disturb the system's /dev/full. */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -17,11 +16,25 @@
 #include <sys/un.h>
 
 #include "fm_test_cli.h"
+#include "fm_test_tmp.h"
 
 static fm_cli_result run(const char *const *args)
 {
   fm_cli_result r;
   cr_assert_eq(fm_cli_run(&r, args), 0, "could not run $FMCHECK");
+  return r;
+}
+
+/* `field --case gauss1d-cond_ot --points P --out out`, P a temporary file
+ * holding csv (removed again). */
+static fm_cli_result run_field_out(const char *csv, const char *out)
+{
+  char *pts = fm_cli_tempfile(csv, ".csv");
+  cr_assert_not_null(pts);
+  const char *a[] = {"field", "--case", "gauss1d-cond_ot", "--points", pts, "--out", out, NULL};
+  fm_cli_result r = run(a);
+  remove(pts);
+  free(pts);
   return r;
 }
 
@@ -64,9 +77,8 @@ static fm_cli_result run_stdout_to(const char *path, const char *const *args)
  * say why; any other failure fails them. */
 static void fresh_full_device(char *dir, char *full, size_t len)
 {
-  snprintf(dir, len, "/tmp/fmcheck-wr-XXXXXX");
-  cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
-  snprintf(full, len, "%s/full", dir);
+  fm_test_tmpdir(dir, len, "wr");
+  fm_test_tmppath(full, len, dir, "full");
   if (mknod(full, S_IFCHR | 0666, makedev(1, 7)) != 0) {
     int err = errno;
     rmdir(dir);
@@ -76,43 +88,12 @@ static void fresh_full_device(char *dir, char *full, size_t len)
   }
 }
 
-static void remove_dir(const char *dir)
-{
-  DIR *d = opendir(dir);
-  if (d == NULL)
-    return;
-  char path[1024];
-  for (struct dirent *e; (e = readdir(d)) != NULL;)
-    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-      remove(path);
-    }
-  closedir(d);
-  rmdir(dir);
-}
-
 static void assert_char_device(const char *path)
 {
   struct stat sb;
   cr_assert_eq(stat(path, &sb), 0, "%s: %s", path, strerror(errno));
   cr_assert(S_ISCHR(sb.st_mode), "%s is no longer a character device (mode %o)", path,
             (unsigned)sb.st_mode);
-}
-
-/* Entries of dir other than . and .. and the names in keep (NULL-ended). */
-static size_t extra_entries(const char *dir, const char *const *keep)
-{
-  DIR *d = opendir(dir);
-  cr_assert_not_null(d);
-  size_t n = 0;
-  for (struct dirent *e; (e = readdir(d)) != NULL;) {
-    int known = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
-    for (size_t i = 0; keep[i] != NULL; i++)
-      known |= strcmp(e->d_name, keep[i]) == 0;
-    n += !known;
-  }
-  closedir(d);
-  return n;
 }
 
 Test(cli_write_errors, check_rows_to_a_full_device_exit_nonzero_with_write_error)
@@ -130,14 +111,14 @@ Test(cli_write_errors, check_rows_to_a_full_device_exit_nonzero_with_write_error
   cr_expect(strstr(s.err, "write error") != NULL, "%s", s.err);
   fm_cli_result_free(&r);
   fm_cli_result_free(&s);
-  remove_dir(dir);
+  fm_test_tmpdir_remove(dir);
 }
 
 Test(cli_write_errors, train_log_to_a_full_device_exits_nonzero_and_saves_no_model)
 {
   char dir[256], full[300], model[300];
   fresh_full_device(dir, full, sizeof dir);
-  snprintf(model, sizeof model, "%s/m.fmm", dir);
+  fm_test_tmppath(model, sizeof model, dir, "m.fmm");
   const char *a[] = {"train", "--case", "gauss1d-cond_ot", "--steps", "8", "--width", "8",
                      "--heldout", "64", "--batch", "16", "--out", model, NULL};
   fm_cli_result r = run_stdout_to(full, a);
@@ -145,7 +126,7 @@ Test(cli_write_errors, train_log_to_a_full_device_exits_nonzero_and_saves_no_mod
   cr_expect(strstr(r.err, "fmcheck: write error on standard output: ") != NULL, "%s", r.err);
   cr_expect_neq(access(model, F_OK), 0, "a model was saved though its log was lost");
   fm_cli_result_free(&r);
-  remove_dir(dir);
+  fm_test_tmpdir_remove(dir);
 }
 
 Test(cli_write_errors, check_json_to_a_full_device_exits_two_and_keeps_the_device)
@@ -159,45 +140,35 @@ Test(cli_write_errors, check_json_to_a_full_device_exits_two_and_keeps_the_devic
   cr_expect(strstr(r.err, "write error") != NULL, "%s", r.err);
   assert_char_device(full);
   const char *keep[] = {"full", NULL};
-  cr_expect_eq(extra_entries(dir, keep), 0, "a temporary file was left in %s", dir);
+  cr_expect_eq(fm_test_tmpdir_extra(dir, keep), 0, "a temporary file was left in %s", dir);
   fm_cli_result_free(&r);
-  remove_dir(dir);
+  fm_test_tmpdir_remove(dir);
 }
 
 Test(cli_write_errors, field_out_to_a_character_device_leaves_it_a_device)
 {
   char dir[256], full[300];
   fresh_full_device(dir, full, sizeof dir);
-  char *pts = fm_cli_tempfile("0.5,0.1\n0.25,-1.5\n", ".csv");
-  cr_assert_not_null(pts);
-  const char *a[] = {"field", "--case", "gauss1d-cond_ot", "--points", pts, "--out", full,
-                     NULL};
-  fm_cli_result r = run(a);
+  fm_cli_result r = run_field_out("0.5,0.1\n0.25,-1.5\n", full);
   cr_expect_eq(r.status, 2, "status %d\n%s", r.status, r.err);
   cr_expect(strstr(r.err, "write error") != NULL, "%s", r.err);
   assert_char_device(full);
   const char *keep[] = {"full", NULL};
-  cr_expect_eq(extra_entries(dir, keep), 0, "a temporary file was left in %s", dir);
+  cr_expect_eq(fm_test_tmpdir_extra(dir, keep), 0, "a temporary file was left in %s", dir);
   fm_cli_result_free(&r);
-  remove(pts);
-  free(pts);
-  remove_dir(dir);
+  fm_test_tmpdir_remove(dir);
 }
 
 /* A FIFO is written in place (its reader gets the CSV) and stays a FIFO. */
 Test(cli_write_errors, field_out_to_a_fifo_writes_into_it)
 {
-  char dir[] = "/tmp/fmcheck-wr-XXXXXX", fifo[64];
-  cr_assert_not_null(mkdtemp(dir));
-  snprintf(fifo, sizeof fifo, "%s/fifo", dir);
-  cr_assert_eq(mkfifo(fifo, 0600), 0, "mkfifo: %s", strerror(errno));
+  char dir[64], fifo[96];
+  fm_test_tmpdir(dir, sizeof dir, "wr");
+  fm_test_tmpfifo(fifo, sizeof fifo, dir, "fifo");
   /* a reader first, so that the writer's open does not block */
   int rd = open(fifo, O_RDONLY | O_NONBLOCK);
   cr_assert_geq(rd, 0, "open %s: %s", fifo, strerror(errno));
-  char *pts = fm_cli_tempfile("0.5,0.1\n", ".csv");
-  const char *a[] = {"field", "--case", "gauss1d-cond_ot", "--points", pts, "--out", fifo,
-                     NULL};
-  fm_cli_result r = run(a);
+  fm_cli_result r = run_field_out("0.5,0.1\n", fifo);
   cr_expect_eq(r.status, 0, "status %d\n%s", r.status, r.err);
   char buf[4096] = "";
   ssize_t k = read(rd, buf, sizeof buf - 1);
@@ -209,34 +180,27 @@ Test(cli_write_errors, field_out_to_a_fifo_writes_into_it)
   cr_expect(stat(fifo, &sb) == 0 && S_ISFIFO(sb.st_mode), "%s is no longer a FIFO", fifo);
   close(rd);
   fm_cli_result_free(&r);
-  remove(pts);
-  free(pts);
-  remove_dir(dir);
+  fm_test_tmpdir_remove(dir);
 }
 
 /* Neither a regular file nor a device or FIFO: refused, left in place. */
 Test(cli_write_errors, field_out_to_a_socket_is_refused)
 {
-  char dir[] = "/tmp/fmcheck-wr-XXXXXX";
-  cr_assert_not_null(mkdtemp(dir));
+  char dir[64];
+  fm_test_tmpdir(dir, sizeof dir, "wr");
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  snprintf(sa.sun_path, sizeof sa.sun_path, "%s/sock", dir);
+  fm_test_tmppath(sa.sun_path, sizeof sa.sun_path, dir, "sock");
   int fd = socket(AF_UNIX, SOCK_STREAM, 0);
   cr_assert_geq(fd, 0);
   cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0, "bind: %s", strerror(errno));
-  char *pts = fm_cli_tempfile("0.5,0.1\n", ".csv");
-  const char *a[] = {"field", "--case", "gauss1d-cond_ot", "--points", pts, "--out",
-                     sa.sun_path, NULL};
-  fm_cli_result r = run(a);
+  fm_cli_result r = run_field_out("0.5,0.1\n", sa.sun_path);
   cr_expect_eq(r.status, 2, "status %d\n%s", r.status, r.err);
   cr_expect(strstr(r.err, "is a socket; refusing to replace it") != NULL, "%s", r.err);
   struct stat sb;
   cr_expect(stat(sa.sun_path, &sb) == 0 && S_ISSOCK(sb.st_mode), "the socket was replaced");
   close(fd);
   fm_cli_result_free(&r);
-  remove(pts);
-  free(pts);
-  remove_dir(dir);
+  fm_test_tmpdir_remove(dir);
 }
 
 /* json_dumpf fails part-way (here: the file-size limit, EFBIG, as a full
@@ -244,9 +208,9 @@ Test(cli_write_errors, field_out_to_a_socket_is_refused)
  * left exactly as it was, with no temporary file beside it. */
 Test(cli_write_errors, json_that_cannot_be_written_leaves_the_previous_file)
 {
-  char dir[] = "/tmp/fmcheck-wr-XXXXXX", path[64];
-  cr_assert_not_null(mkdtemp(dir));
-  snprintf(path, sizeof path, "%s/out.json", dir);
+  char dir[64], path[96];
+  fm_test_tmpdir(dir, sizeof dir, "wr");
+  fm_test_tmppath(path, sizeof path, dir, "out.json");
   FILE *f = fopen(path, "w");
   cr_assert_not_null(f);
   fputs("{\"previous\": true}\n", f);
@@ -268,7 +232,7 @@ Test(cli_write_errors, json_that_cannot_be_written_leaves_the_previous_file)
   fclose(f);
   cr_expect_str_eq(buf, "{\"previous\": true}\n", "the previous file was changed");
   const char *keep[] = {"out.json", NULL};
-  cr_expect_eq(extra_entries(dir, keep), 0, "a temporary file was left in %s", dir);
+  cr_expect_eq(fm_test_tmpdir_extra(dir, keep), 0, "a temporary file was left in %s", dir);
   fm_cli_result_free(&r);
-  remove_dir(dir);
+  fm_test_tmpdir_remove(dir);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "fm_test_tmp.h"
 
 /* 100 bytes including a NUL in the middle (read_all must not stop there). */
 static void fm_test_write(const char *path, size_t *len)
@@ -25,9 +26,9 @@ static void fm_test_write(const char *path, size_t *len)
 
 Test(fileio, a_file_at_its_limit_is_read_exactly_and_one_byte_over_is_refused)
 {
-  char dir[] = "/tmp/fmcheck-fileio-XXXXXX", path[64];
-  cr_assert_not_null(mkdtemp(dir));
-  snprintf(path, sizeof path, "%s/f", dir);
+  char dir[64], path[96];
+  fm_test_tmpdir(dir, sizeof dir, "fileio");
+  fm_test_tmppath(path, sizeof path, dir, "f");
   size_t n;
   fm_test_write(path, &n);
   fm_errmsg e = {""};
@@ -42,16 +43,14 @@ Test(fileio, a_file_at_its_limit_is_read_exactly_and_one_byte_over_is_refused)
   cr_expect_eq(fm_file_read_all(&buf, &len, path, n - 1, "test file", &e), FM_EINVAL);
   cr_expect(strstr(e.msg, path) != NULL && strstr(e.msg, "limit for a test file (99 bytes)"),
             "%s", e.msg);
-  unlink(path);
-  rmdir(dir);
+  fm_test_tmpdir_remove(dir);
 }
 
 Test(fileio, what_is_not_a_regular_file_is_refused_without_blocking)
 {
-  char dir[] = "/tmp/fmcheck-fileio-XXXXXX", fifo[64];
-  cr_assert_not_null(mkdtemp(dir));
-  snprintf(fifo, sizeof fifo, "%s/fifo", dir);
-  cr_assert_eq(mkfifo(fifo, 0600), 0, "mkfifo: %s", strerror(errno));
+  char dir[64], fifo[96];
+  fm_test_tmpdir(dir, sizeof dir, "fileio");
+  fm_test_tmpfifo(fifo, sizeof fifo, dir, "fifo");
   const char *paths[] = {dir, "/dev/null", "/dev/zero", fifo};
   for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
     fm_errmsg e = {""};
@@ -67,6 +66,5 @@ Test(fileio, what_is_not_a_regular_file_is_refused_without_blocking)
   FILE *f;
   cr_expect_eq(fm_file_fopen(&f, "/nonexistent/x.csv", 1000, "test file", &e), FM_EIO);
   cr_expect(strstr(e.msg, "/nonexistent/x.csv: cannot open") != NULL, "%s", e.msg);
-  unlink(fifo);
-  rmdir(dir);
+  fm_test_tmpdir_remove(dir);
 }

@@ -3,7 +3,6 @@
  * fields out of range under a valid checksum, the wrong case) rejected with
  * a clear message naming the file -- never a crash, never a silent load. */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include "case.h"
 #include "fm_test_case.h"
 #include "fm_test_fmm.h"
+#include "fm_test_tmp.h"
 #include "model_file.h"
 #include "train.h"
 
@@ -40,28 +40,29 @@ static fm_train *fm_small_run(const fm_case *c)
   return tr;
 }
 
-static char fm_dir[256];
+/* The trainer above and its image: what every damage test starts from. */
+typedef struct {
+  fm_case *c;
+  fm_train *tr;
+  unsigned char *buf;
+  size_t len;
+} fm_image;
 
-static void fm_make_dir(void)
+static fm_image fm_image_make(void)
 {
-  snprintf(fm_dir, sizeof fm_dir, "/tmp/fm_model_test_XXXXXX");
-  cr_assert_not_null(mkdtemp(fm_dir));
+  fm_image im;
+  fm_errmsg e = {{0}};
+  im.c = fm_test_case_load("ring8-cond_ot.json");
+  im.tr = fm_small_run(im.c);
+  cr_assert_eq(fm_model_image(&im.buf, &im.len, im.tr, &e), FM_OK, "%s", e.msg);
+  return im;
 }
 
-static void fm_remove_dir(void)
+static void fm_image_free(fm_image *im)
 {
-  DIR *d = opendir(fm_dir);
-  struct dirent *de;
-  char p[512];
-  while (d != NULL && (de = readdir(d)) != NULL) {
-    if (de->d_name[0] == '.')
-      continue;
-    snprintf(p, sizeof p, "%s/%s", fm_dir, de->d_name);
-    unlink(p);
-  }
-  if (d != NULL)
-    closedir(d);
-  rmdir(fm_dir);
+  free(im->buf);
+  fm_train_free(im->tr);
+  fm_case_free(im->c);
 }
 
 /* Parse a (damaged) image; it must fail with a message naming the file. */
@@ -96,9 +97,9 @@ Test(model_file, round_trip_is_bit_for_bit)
 {
   fm_case *c = fm_test_case_load("ring8-cond_ot.json");
   fm_train *tr = fm_small_run(c);
-  fm_make_dir();
-  char path[512];
-  snprintf(path, sizeof path, "%s/m.fmm", fm_dir);
+  char dir[64], path[96];
+  fm_test_tmpdir(dir, sizeof dir, "model");
+  fm_test_tmppath(path, sizeof path, dir, "m.fmm");
   fm_errmsg e = {{0}};
   cr_assert_eq(fm_model_save(path, tr, &e), FM_OK, "%s", e.msg);
   fm_model *m;
@@ -128,78 +129,59 @@ Test(model_file, round_trip_is_bit_for_bit)
   cr_assert(memcmp(b1, b2, l1) == 0, "resumed state differs from the saved one");
   /* Saving again replaces the file atomically and leaves no temporary. */
   cr_assert_eq(fm_model_save(path, tr2, &e), FM_OK, "%s", e.msg);
-  DIR *d = opendir(fm_dir);
-  struct dirent *de;
-  int files = 0;
-  while ((de = readdir(d)) != NULL)
-    if (de->d_name[0] != '.') {
-      files++;
-      cr_expect(strstr(de->d_name, ".tmp.") == NULL, "temporary left: %s", de->d_name);
-    }
-  closedir(d);
-  cr_expect_eq(files, 1);
+  const char *keep[] = {"m.fmm", NULL};
+  cr_expect_eq(fm_test_tmpdir_extra(dir, keep), 0, "a temporary file was left in %s", dir);
+  cr_expect_eq(access(path, F_OK), 0, "%s is gone", path);
   free(b1);
   free(b2);
   fm_train_free(tr2);
   fm_model_free(m);
   fm_train_free(tr);
   fm_case_free(c);
-  fm_remove_dir();
+  fm_test_tmpdir_remove(dir);
 }
 
 Test(model_file, truncation_at_every_64th_byte_is_a_clear_error)
 {
-  fm_case *c = fm_test_case_load("ring8-cond_ot.json");
-  fm_train *tr = fm_small_run(c);
-  unsigned char *buf;
-  size_t len;
+  fm_image im = fm_image_make();
   fm_errmsg e = {{0}};
-  cr_assert_eq(fm_model_image(&buf, &len, tr, &e), FM_OK);
-  for (size_t cut = 0; cut < len; cut = cut + 64 < len || cut == len - 1 ? cut + 64 : len - 1) {
+  const size_t n = im.len;
+  for (size_t cut = 0; cut < n; cut = cut + 64 < n || cut == n - 1 ? cut + 64 : n - 1) {
     char what[64];
-    snprintf(what, sizeof what, "truncated to %zu of %zu bytes", cut, len);
-    cr_expect_eq(fm_expect_reject(buf, cut, what, &e), FM_EPARSE);
+    snprintf(what, sizeof what, "truncated to %zu of %zu bytes", cut, n);
+    cr_expect_eq(fm_expect_reject(im.buf, cut, what, &e), FM_EPARSE);
     cr_expect(strstr(e.msg, "truncated") != NULL, "%s: message %s", what, e.msg);
   }
-  free(buf);
-  fm_train_free(tr);
-  fm_case_free(c);
+  fm_image_free(&im);
 }
 
 Test(model_file, single_bit_flips_are_detected)
 {
-  fm_case *c = fm_test_case_load("ring8-cond_ot.json");
-  fm_train *tr = fm_small_run(c);
-  unsigned char *buf;
-  size_t len;
+  fm_image im = fm_image_make();
   fm_errmsg e = {{0}};
-  cr_assert_eq(fm_model_image(&buf, &len, tr, &e), FM_OK);
   fm_rng r = fm_rng_make(SEED, 9);
   /* 300 random flips, plus every bit of the frozen 20-byte prefix. */
   for (size_t k = 0; k < 300 + 160; k++) {
-    size_t bit = k < 160 ? k : (size_t)(fm_rng_uniform(&r, k) * (double)(len * 8));
-    buf[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+    size_t bit = k < 160 ? k : (size_t)(fm_rng_uniform(&r, k) * (double)(im.len * 8));
+    im.buf[bit / 8] ^= (unsigned char)(1u << (bit % 8));
     char what[64];
     snprintf(what, sizeof what, "bit %zu of byte %zu flipped", bit % 8, bit / 8);
-    fm_expect_reject(buf, len, what, &e);
-    buf[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+    fm_expect_reject(im.buf, im.len, what, &e);
+    im.buf[bit / 8] ^= (unsigned char)(1u << (bit % 8));
   }
   fm_model *m;
-  cr_assert_eq(fm_model_parse(&m, buf, len, "intact", &e), FM_OK, "%s", e.msg);
+  cr_assert_eq(fm_model_parse(&m, im.buf, im.len, "intact", &e), FM_OK, "%s", e.msg);
   fm_model_free(m);
-  free(buf);
-  fm_train_free(tr);
-  fm_case_free(c);
+  fm_image_free(&im);
 }
 
 Test(model_file, newer_version_and_bad_fields_under_a_valid_checksum_are_named)
 {
-  fm_case *c = fm_test_case_load("ring8-cond_ot.json");
-  fm_train *tr = fm_small_run(c);
-  unsigned char *buf, *w;
-  size_t len;
+  fm_image im = fm_image_make();
+  fm_train *tr = im.tr;
+  unsigned char *buf = im.buf, *w;
+  size_t len = im.len;
   fm_errmsg e = {{0}};
-  cr_assert_eq(fm_model_image(&buf, &len, tr, &e), FM_OK);
   w = malloc(len);
   const fm_mlp *mlp = fm_train_mlp_const(tr);
   struct {
@@ -254,21 +236,15 @@ Test(model_file, newer_version_and_bad_fields_under_a_valid_checksum_are_named)
   cr_expect(strstr(e.msg, "bytes remain") != NULL, "message: %s", e.msg);
   free(big);
   free(w);
-  free(buf);
-  fm_train_free(tr);
-  fm_case_free(c);
+  fm_image_free(&im);
 }
 
 Test(model_file, wrong_case_is_refused_naming_both)
 {
-  fm_case *c = fm_test_case_load("ring8-cond_ot.json");
-  fm_train *tr = fm_small_run(c);
-  unsigned char *buf;
-  size_t len;
+  fm_image im = fm_image_make();
   fm_errmsg e = {{0}};
-  cr_assert_eq(fm_model_image(&buf, &len, tr, &e), FM_OK);
   fm_model *m;
-  cr_assert_eq(fm_model_parse(&m, buf, len, "ring.fmm", &e), FM_OK, "%s", e.msg);
+  cr_assert_eq(fm_model_parse(&m, im.buf, im.len, "ring.fmm", &e), FM_OK, "%s", e.msg);
   fm_case *c1 = fm_test_case_load("bimodal1d-cond_ot.json");
   cr_expect_eq(fm_model_check_case(m, c1, &e), FM_EDIM);
   cr_expect(strstr(e.msg, "dimension 2") && strstr(e.msg, "dimension 1"), "%s", e.msg);
@@ -298,9 +274,7 @@ Test(model_file, wrong_case_is_refused_naming_both)
   fm_case_free(c2);
   fm_case_free(c1);
   fm_model_free(m);
-  free(buf);
-  fm_train_free(tr);
-  fm_case_free(c);
+  fm_image_free(&im);
 }
 
 Test(model_file, unreadable_or_foreign_files_are_clear_errors)

@@ -26,6 +26,22 @@ static int same_points(const fm_pointset *a, const fm_pointset *b, size_t n)
          memcmp(a->kind, b->kind, n * sizeof *a->kind) == 0;
 }
 
+/* The point set (seed, n) of the built-in case file, the case in *c. */
+static fm_pointset *fm_points_of(fm_case **c, const char *file, uint64_t seed, size_t n)
+{
+  fm_pointset *ps;
+  *c = fm_test_case_load(file);
+  cr_assert_eq(fm_pointset_make(&ps, *c, seed, n), FM_OK, "%s: seed %llu, %zu points", file,
+               (unsigned long long)seed, n);
+  return ps;
+}
+
+static void fm_points_free(fm_pointset *ps, fm_case *c)
+{
+  fm_pointset_free(ps);
+  fm_case_free(c);
+}
+
 Test(points, pointset_is_a_function_of_the_seed)
 {
   fm_case *c = fm_test_case_load("ring8-vp.json");
@@ -46,10 +62,9 @@ Test(points, pointset_is_a_function_of_the_seed)
 
 Test(points, pointset_has_every_kind_in_its_time_window)
 {
-  fm_case *c = fm_test_case_load("mix16d-vp.json");
   size_t n = 200, count[4] = {0, 0, 0, 0};
-  fm_pointset *ps;
-  cr_assert_eq(fm_pointset_make(&ps, c, 7, n), FM_OK);
+  fm_case *c;
+  fm_pointset *ps = fm_points_of(&c, "mix16d-vp.json", 7, n);
   for (size_t i = 0; i < n; i++) {
     double t = ps->t[i];
     int k = ps->kind[i];
@@ -69,22 +84,19 @@ Test(points, pointset_has_every_kind_in_its_time_window)
   cr_expect_eq(count[FM_PT_NEAR0], 20, "near0: %zu", count[FM_PT_NEAR0]);
   cr_expect_eq(count[FM_PT_NEAR1], 20, "near1: %zu", count[FM_PT_NEAR1]);
   cr_expect_eq(count[FM_PT_TAIL], 40, "tail: %zu", count[FM_PT_TAIL]);
-  fm_pointset_free(ps);
-  fm_case_free(c);
+  fm_points_free(ps, c);
 }
 
 Test(points, every_kind_is_present_from_four_points)
 {
-  fm_case *c = fm_test_case_load("gauss1d-cond_ot.json");
-  fm_pointset *ps;
-  cr_assert_eq(fm_pointset_make(&ps, c, 1, 4), FM_OK);
+  fm_case *c;
+  fm_pointset *ps = fm_points_of(&c, "gauss1d-cond_ot.json", 1, 4);
   int seen[4] = {0, 0, 0, 0};
   for (size_t i = 0; i < 4; i++)
     seen[ps->kind[i]] = 1;
   for (int k = 0; k < 4; k++)
     cr_expect(seen[k], "kind %s missing among 4 points", fm_point_kind_name(k));
-  fm_pointset_free(ps);
-  fm_case_free(c);
+  fm_points_free(ps, c);
 }
 
 /* x = sigma x0 + alpha x1 in long double; the double code rounds two
@@ -92,9 +104,8 @@ Test(points, every_kind_is_present_from_four_points)
  * tolerance is (4 kappa + 3) eps (|sigma x0| + |alpha x1|). */
 Test(points, typical_and_near_end_points_lie_on_the_conditional_flow)
 {
-  fm_case *c = fm_test_case_load("aniso3d-vp.json");
-  fm_pointset *ps;
-  cr_assert_eq(fm_pointset_make(&ps, c, 11, 60), FM_OK);
+  fm_case *c;
+  fm_pointset *ps = fm_points_of(&c, "aniso3d-vp.json", 11, 60);
   for (size_t i = 0; i < ps->n; i++) {
     if (ps->kind[i] == FM_PT_TAIL)
       continue;
@@ -109,8 +120,7 @@ Test(points, typical_and_near_end_points_lie_on_the_conditional_flow)
       cr_expect(err <= tol, "point %zu coord %zu: |x - psi| = %.3g > %.3g", i, j, err, tol);
     }
   }
-  fm_pointset_free(ps);
-  fm_case_free(c);
+  fm_points_free(ps, c);
 }
 
 /* |x - alpha m_k| / sqrt(e' C_k e) = 50 for the component k of x1, with
@@ -118,11 +128,10 @@ Test(points, typical_and_near_end_points_lie_on_the_conditional_flow)
  * point set uses the covariance itself).  k is not exposed: some k must fit. */
 Test(points, tail_points_are_fifty_component_std_out)
 {
-  fm_case *c = fm_test_case_load("ring8-vp.json");
+  fm_case *c;
+  fm_pointset *ps = fm_points_of(&c, "ring8-vp.json", 3, 50);
   const fm_gmm *g = c->gmm;
   size_t d = g->d;
-  fm_pointset *ps;
-  cr_assert_eq(fm_pointset_make(&ps, c, 3, 50), FM_OK);
   for (size_t i = 0; i < ps->n; i++) {
     if (ps->kind[i] != FM_PT_TAIL)
       continue;
@@ -149,17 +158,15 @@ Test(points, tail_points_are_fifty_component_std_out)
     cr_expect(best < 1e-12, "tail point %zu: |R - 50| = %.3g for the best component", i,
               best);
   }
-  fm_pointset_free(ps);
-  fm_case_free(c);
+  fm_points_free(ps, c);
 }
 
 /* x0 entries are N(0,1): over N = 4000 x 3 draws the mean is within 5 SE =
  * 5/sqrt(N) of 0 and the variance within 5 SE = 5 sqrt(2/N) of 1. */
 Test(points, noise_draws_have_unit_normal_moments)
 {
-  fm_case *c = fm_test_case_load("aniso3d-cond_ot.json");
-  fm_pointset *ps;
-  cr_assert_eq(fm_pointset_make(&ps, c, 99, 4000), FM_OK);
+  fm_case *c;
+  fm_pointset *ps = fm_points_of(&c, "aniso3d-cond_ot.json", 99, 4000);
   size_t N = ps->n * ps->d;
   double m = 0.0, s2 = 0.0;
   for (size_t i = 0; i < N; i++)
@@ -170,8 +177,7 @@ Test(points, noise_draws_have_unit_normal_moments)
   s2 /= (double)(N - 1);
   cr_expect(fabs(m) < 5.0 / sqrt((double)N), "mean %.4g", m);
   cr_expect(fabs(s2 - 1.0) < 5.0 * sqrt(2.0 / (double)N), "variance %.4g", s2);
-  fm_pointset_free(ps);
-  fm_case_free(c);
+  fm_points_free(ps, c);
 }
 
 Test(points, maxdiff_reports_the_largest_scaled_difference_and_nan)
@@ -187,9 +193,8 @@ Test(points, maxdiff_reports_the_largest_scaled_difference_and_nan)
 
 Test(points, describe_fits_the_buffer_and_keeps_the_kind)
 {
-  fm_case *c = fm_test_case_load("mix16d-cond_ot.json");
-  fm_pointset *ps;
-  cr_assert_eq(fm_pointset_make(&ps, c, 5, 10), FM_OK);
+  fm_case *c;
+  fm_pointset *ps = fm_points_of(&c, "mix16d-cond_ot.json", 5, 10);
   size_t lens[] = {256, 80, 48};
   for (size_t l = 0; l < 3; l++)
     for (size_t i = 0; i < ps->n; i++) {
@@ -204,8 +209,7 @@ Test(points, describe_fits_the_buffer_and_keeps_the_kind)
       cr_expect(n >= strlen(kind) && strcmp(buf + n - strlen(kind), kind) == 0,
                 "ends with %s: %s", kind, buf);
     }
-  fm_pointset_free(ps);
-  fm_case_free(c);
+  fm_points_free(ps, c);
 }
 
 Test(points, fdiff_grid_gives_exact_abscissae_inside_the_interval)

@@ -74,14 +74,6 @@ Test(thm_cond_field, mpfr_route_detects_a_1e_10_error_in_sigma_prime)
 {
   const fm_theorem *t = fm_theorem_find("cond-field");
   cr_assert_not_null(t);
-  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
-    fm_verdict v;
-    fm_test_run(&v, t, i, 0);
-    const fm_fact *f = fm_verdict_fact_get(&v, FM_F_DETECTED, "MPFR");
-    cr_expect_not_null(f, "%s: no detection report: %s", v.case_name, v.note);
-    if (f != NULL)
-      cr_expect(f->value > 0.0 && f->value <= 1e-10,
-                "%s: smallest detected sigma' error %.3g > 1e-10 (%s)", v.case_name, f->value,
-                v.note);
-  }
+  static const fm_test_resolve rows[] = {{"MPFR", 1e-10, "the MPFR route"}};
+  fm_test_resolves_everywhere(t, "sigma'", rows, 1);
 }

@@ -54,14 +54,8 @@ Test(thm_likelihood, hutchinson_is_exact_in_one_dimension)
  * did: the loose run's residual) reports "none" here and fails. */
 Test(thm_likelihood, routes_resolve_a_1e_5_relative_error_in_the_divergence)
 {
-  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
-    fm_verdict v;
-    fm_test_run(&v, &fm_thm_likelihood, i, 0);
-    const char *routes[3] = {"backward", "forward", "FD"};
-    for (int r = 0; r < 3; r++) {
-      double e = fm_test_detected(&v, routes[r]);
-      cr_expect_leq(e, 1e-5, "%s: route %s detects div u errors from %.3g only (> 1e-5)",
-                    v.case_name, routes[r], e);
-    }
-  }
+  static const fm_test_resolve rows[] = {{"backward", 1e-5, "route backward"},
+                                         {"forward", 1e-5, "route forward"},
+                                         {"FD", 1e-5, "route FD"}};
+  fm_test_resolves_everywhere(&fm_thm_likelihood, "div u", rows, sizeof rows / sizeof rows[0]);
 }

@@ -74,17 +74,7 @@ Test(thm_pf_ode, trajectories_alone_reject_the_tame_mutant)
  *    the FD schedules, eps on vp) must see 1e-9, a margin >= 10. */
 Test(thm_pf_ode, point_routes_resolve_small_errors_in_g2)
 {
-  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
-    fm_verdict v;
-    fm_test_run(&v, &fm_thm_pf_ode, i, 0);
-    double e3 = fm_test_detected(&v, "MPFR");
-    double e2 = fm_test_detected(&v, "double");
-    double e5 = fm_test_detected(&v, "drift");
-    cr_expect_leq(e3, 1e-14, "%s: route 3 detects g^2 errors from %.3g (> 1e-14)",
-                  v.case_name, e3);
-    cr_expect_leq(e2, 1e-11, "%s: route 2 detects g^2 errors from %.3g (> 1e-11)",
-                  v.case_name, e2);
-    cr_expect_leq(e5, 1e-9, "%s: route 5 detects g^2 errors from %.3g (> 1e-9)",
-                  v.case_name, e5);
-  }
+  static const fm_test_resolve rows[] = {
+      {"MPFR", 1e-14, "route 3"}, {"double", 1e-11, "route 2"}, {"drift", 1e-9, "route 5"}};
+  fm_test_resolves_everywhere(&fm_thm_pf_ode, "g^2", rows, sizeof rows / sizeof rows[0]);
 }

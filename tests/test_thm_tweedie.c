@@ -38,14 +38,7 @@ Test(thm_tweedie, condition_number_of_the_right_side_is_reported)
  * coefficient at all -- the bottom of the grid, 1e-14 (~45 ulps). */
 Test(thm_tweedie, routes_resolve_a_1e_11_error_in_the_score_coefficient)
 {
-  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
-    fm_verdict v;
-    fm_test_run(&v, &fm_thm_tweedie, i, 0);
-    double e2 = fm_test_detected(&v, "double");
-    double e3 = fm_test_detected(&v, "MPFR");
-    cr_expect_leq(e2, 1e-11, "%s: route 2 detects sigma^2 errors from %.3g only (> 1e-11)",
-                  v.case_name, e2);
-    cr_expect_leq(e3, 1e-14, "%s: route 3 detects sigma^2 errors from %.3g only (> 1e-14)",
-                  v.case_name, e3);
-  }
+  static const fm_test_resolve rows[] = {{"double", 1e-11, "route 2"},
+                                         {"MPFR", 1e-14, "route 3"}};
+  fm_test_resolves_everywhere(&fm_thm_tweedie, "sigma^2", rows, sizeof rows / sizeof rows[0]);
 }

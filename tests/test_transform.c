@@ -50,20 +50,43 @@ static const double test_r[] = {1e-6, 3.7e-5, 0.0123, 0.2718, 0.5, 0.7071,
                                  0.98765, 1.0 - 1e-5, 1.0 - 1e-6};
 #define NR (sizeof test_r / sizeof test_r[0])
 
+/* The transform seen from A to B; fm_pair_free frees it with A and B. */
+static fm_transform *fm_transform_of(const fm_schedule *A, const fm_schedule *B)
+{
+  fm_transform *tr;
+  fm_errmsg e = {{0}};
+  cr_assert_eq(fm_transform_make(&tr, A, B, &e), FM_OK, "%s", e.msg);
+  return tr;
+}
+
+static void fm_pair_free(fm_transform *tr, fm_schedule *A, fm_schedule *B)
+{
+  fm_transform_free(tr);
+  fm_schedule_free(A);
+  if (B != A)
+    fm_schedule_free(B);
+}
+
+/* tv at r = test_r[i], asserted computed; returns r. */
+static double fm_eval_at(fm_transform_val *tv, const fm_transform *tr, size_t i)
+{
+  double r = test_r[i];
+  cr_assert_eq(fm_transform_eval(tv, tr, r), FM_OK, "r=%.17g", r);
+  return r;
+}
+
 /* cond_ot -> polynomial(2): t_r = r^2 exactly. */
 Test(transform, cond_ot_to_polynomial2_has_t_equal_r_squared)
 {
   fm_schedule *A, *B;
-  fm_transform *tr;
   cr_assert_eq(fm_schedule_cond_ot(&A, 0.0, NULL), FM_OK);
   cr_assert_eq(fm_schedule_polynomial(&B, 2.0, NULL), FM_OK);
-  cr_assert_eq(fm_transform_make(&tr, A, B, NULL), FM_OK);
+  fm_transform *tr = fm_transform_of(A, B);
   mpfr_t r2, e;
   mpfr_inits2(128, r2, e, (mpfr_ptr)0);
   for (size_t i = 0; i < NR; i++) {
-    double r = test_r[i];
     fm_transform_val tv;
-    cr_assert_eq(fm_transform_eval(&tv, tr, r), FM_OK, "r=%.17g", r);
+    double r = fm_eval_at(&tv, tr, i);
     mpfr_set_d(r2, r, MPFR_RNDN);
     mpfr_sqr(r2, r2, MPFR_RNDN);
     mpfr_sub_d(e, r2, tv.t, MPFR_RNDN);
@@ -88,26 +111,22 @@ Test(transform, cond_ot_to_polynomial2_has_t_equal_r_squared)
     cr_expect_leq(fabs(tv.ds), ds_tol, "r=%.17g: s' = %.3g (tol %.3g)", r, tv.ds, ds_tol);
   }
   mpfr_clears(r2, e, (mpfr_ptr)0);
-  fm_transform_free(tr);
-  fm_schedule_free(A);
-  fm_schedule_free(B);
+  fm_pair_free(tr, A, B);
 }
 
 /* cosine <- linear_vp: t* = (2/pi) atan(r / sqrt(1 - r^2)) in MPFR. */
 Test(transform, inverse_snr_matches_closed_form_for_cosine)
 {
   fm_schedule *A, *B;
-  fm_transform *tr;
   cr_assert_eq(fm_schedule_cosine(&A, NULL), FM_OK);
   cr_assert_eq(fm_schedule_linear_vp(&B, NULL), FM_OK);
-  cr_assert_eq(fm_transform_make(&tr, A, B, NULL), FM_OK);
+  fm_transform *tr = fm_transform_of(A, B);
   mpfr_t q, pi;
   mpfr_inits2(128, q, pi, (mpfr_ptr)0);
   mpfr_const_pi(pi, MPFR_RNDN);
   for (size_t i = 0; i < NR; i++) {
-    double r = test_r[i];
     fm_transform_val tv;
-    cr_assert_eq(fm_transform_eval(&tv, tr, r), FM_OK, "r=%.17g", r);
+    double r = fm_eval_at(&tv, tr, i);
     mpfr_set_d(q, r, MPFR_RNDN);
     mpfr_sqr(q, q, MPFR_RNDN);
     mpfr_ui_sub(q, 1, q, MPFR_RNDN);
@@ -121,9 +140,7 @@ Test(transform, inverse_snr_matches_closed_form_for_cosine)
     cr_expect_leq(err, tol, "r=%.17g: |t - t*| = %.3g > %.3g", r, err, tol);
   }
   mpfr_clears(q, pi, (mpfr_ptr)0);
-  fm_transform_free(tr);
-  fm_schedule_free(A);
-  fm_schedule_free(B);
+  fm_pair_free(tr, A, B);
 }
 
 /* VE (snr = 1/sigma in [1/50, 1/0.01]) seen from cond_ot: r in
@@ -132,10 +149,9 @@ Test(transform, inverse_snr_matches_closed_form_for_cosine)
 Test(transform, range_is_where_the_snr_ranges_overlap)
 {
   fm_schedule *A, *B;
-  fm_transform *tr;
   cr_assert_eq(fm_schedule_ve(&A, 0.01, 50.0, NULL), FM_OK);
   cr_assert_eq(fm_schedule_cond_ot(&B, 0.0, NULL), FM_OK);
-  cr_assert_eq(fm_transform_make(&tr, A, B, NULL), FM_OK);
+  fm_transform *tr = fm_transform_of(A, B);
   double lo, hi;
   fm_transform_range(&lo, &hi, tr);
   const double want[2] = {1.0 / 51.0, 100.0 / 101.0}, got[2] = {lo, hi};
@@ -151,9 +167,7 @@ Test(transform, range_is_where_the_snr_ranges_overlap)
   cr_expect_eq(fm_transform_eval(&tv, tr, 0.5 * (1.0 + hi)), FM_EDOM);
   cr_expect_eq(fm_transform_eval(&tv, tr, 0.5), FM_OK);
   cr_expect_eq(fm_transform_eval(&tv, tr, 0.0), FM_EDOM);
-  fm_transform_free(tr);
-  fm_schedule_free(A);
-  fm_schedule_free(B);
+  fm_pair_free(tr, A, B);
 }
 
 /* A common-range end beyond double resolution of B's end, where L_B is
@@ -172,11 +186,10 @@ Test(transform, range_is_where_the_snr_ranges_overlap)
 static void fm_test_expect_range_end(const char *alpha, const char *sigma, int end, double want)
 {
   fm_schedule *A, *B;
-  fm_transform *tr;
   fm_errmsg e = {{0}};
   cr_assert_eq(fm_schedule_expr(&A, alpha, sigma, NULL, NULL, NULL, &e), FM_OK, "%s", e.msg);
   cr_assert_eq(fm_schedule_cond_ot(&B, 0.0, NULL), FM_OK);
-  cr_assert_eq(fm_transform_make(&tr, A, B, &e), FM_OK, "%s", e.msg);
+  fm_transform *tr = fm_transform_of(A, B);
   double lo, hi;
   fm_transform_range(&lo, &hi, tr);
   double got = end ? hi : lo, ulp = nextafter(want, 2.0) - want;
@@ -185,9 +198,7 @@ static void fm_test_expect_range_end(const char *alpha, const char *sigma, int e
   double inside = end ? nextafter(got, 0.0) : 1e-300;
   cr_expect_eq(fm_transform_eval(&tv, tr, inside), FM_OK, "r = %.17g", inside);
   cr_expect(isfinite(tv.t) && isfinite(tv.s) && isfinite(tv.dt), "r = %.17g", inside);
-  fm_transform_free(tr);
-  fm_schedule_free(A);
-  fm_schedule_free(B);
+  fm_pair_free(tr, A, B);
 }
 
 Test(transform, range_end_beyond_double_resolution_of_an_infinite_snr_end)
@@ -225,10 +236,9 @@ static int linear_field(double *v, double t, const double *x, size_t n, void *ct
 Test(transform, field_assembly_rescales_x_and_adds_the_scale_term)
 {
   fm_schedule *A, *B;
-  fm_transform *tr;
   cr_assert_eq(fm_schedule_cond_ot(&A, 0.0, NULL), FM_OK);
   cr_assert_eq(fm_schedule_cosine(&B, NULL), FM_OK);
-  cr_assert_eq(fm_transform_make(&tr, A, B, NULL), FM_OK);
+  fm_transform *tr = fm_transform_of(A, B);
   size_t d = 2, n = 3;
   const double x[6] = {0.7213, -1.3381, 2.9087, 0.0154, -0.4432, 5.1179};
   double u[6], ucb[6], work[6];
@@ -246,9 +256,7 @@ Test(transform, field_assembly_rescales_x_and_adds_the_scale_term)
                   a + b);
     cr_expect_eq(ucb[j], u[j], "entry %zu: callback %.17g vs %.17g", j, ucb[j], u[j]);
   }
-  fm_transform_free(tr);
-  fm_schedule_free(A);
-  fm_schedule_free(B);
+  fm_pair_free(tr, A, B);
 }
 
 /* fm_transform_combine gives the same values as fm_transform_eval at the
@@ -259,9 +267,8 @@ Test(transform, field_assembly_rescales_x_and_adds_the_scale_term)
 Test(transform, combine_is_the_last_step_of_eval_and_identity_is_trivial)
 {
   fm_schedule *A;
-  fm_transform *tr;
   cr_assert_eq(fm_schedule_vp(&A, 0.1, 20.0, NULL), FM_OK);
-  cr_assert_eq(fm_transform_make(&tr, A, A, NULL), FM_OK);
+  fm_transform *tr = fm_transform_of(A, A);
   for (size_t i = 2; i + 2 < NR; i++) {
     double r = test_r[i];
     fm_transform_val tv, tc;
@@ -277,6 +284,5 @@ Test(transform, combine_is_the_last_step_of_eval_and_identity_is_trivial)
     double s_tol = value_err(A, tv.t) + value_err(A, r) + EPS + fabs(gA) * tol;
     cr_expect_leq(fabs(tv.s - 1.0), s_tol, "r=%.17g: s = %.17g (tol %.3g)", r, tv.s, s_tol);
   }
-  fm_transform_free(tr);
-  fm_schedule_free(A);
+  fm_pair_free(tr, A, A);
 }

@@ -121,14 +121,22 @@ static json_t *fm_test_validate(fm_vdir *t, const char *sched, int status, char 
   return root;
 }
 
+/* fm_test_validate in a fresh directory t, to which extra (when not NULL)
+ * first adds its files. */
+static json_t *fm_test_validate_fresh(fm_vdir *t, void (*extra)(fm_vdir *), const char *sched,
+                                      int status, char *last, size_t nlast)
+{
+  fm_vdir_make(t);
+  if (extra != NULL)
+    extra(t);
+  return fm_test_validate(t, sched, status, last, nlast);
+}
+
 static void fm_test_adopt(const char *sched, void (*extra)(fm_vdir *))
 {
   fm_vdir t;
-  fm_vdir_make(&t);
-  if (extra != NULL)
-    extra(&t);
   char last[4096];
-  json_t *root = fm_test_validate(&t, sched, 0, last, sizeof last);
+  json_t *root = fm_test_validate_fresh(&t, extra, sched, 0, last, sizeof last);
   cr_expect_str_eq(last, "ADOPT", "%s: final line '%s'", sched, last);
   cr_expect_str_eq(json_string_value(json_object_get(root, "verdict")), "ADOPT");
   json_t *reasons = json_object_get(root, "reasons");
@@ -152,11 +160,8 @@ static void fm_test_reject(const char *sched, int item, const char *words,
                            void (*extra)(fm_vdir *))
 {
   fm_vdir t;
-  fm_vdir_make(&t);
-  if (extra != NULL)
-    extra(&t);
   char last[8192];
-  json_t *root = fm_test_validate(&t, sched, 1, last, sizeof last);
+  json_t *root = fm_test_validate_fresh(&t, extra, sched, 1, last, sizeof last);
   cr_expect_eq(strncmp(last, "REJECT: ", 8), 0, "%s: final line '%.200s'", sched, last);
   cr_expect_not_null(strstr(last, words), "%s: final line lacks '%s': %.600s", sched, words,
                      last);
