@@ -1,13 +1,17 @@
 /* test_thm_schedule_transform.c -- theorem `schedule-transform` on every
  * built-in case: the true statement passes, every negative control fails
  * with a margin above 1 in the double route as well as against MPFR, and
- * the SNR-range restriction is reported. */
+ * the SNR-range restriction is reported; route from-cond-ot rejects each
+ * control where it applies and is not deciding where the control removes
+ * nothing. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fm_test_perturb.h"
 #include "fm_test_thm.h"
+#include "schedule_transform.h"
 
 /* Every case has a B with s_r != 1 (cond_ot or polynomial), so no mutant is
  * n/a anywhere. */
@@ -56,4 +60,80 @@ Test(thm_schedule_transform, routes_resolve_small_errors_in_t_r_prime)
       {"double", 1e-10, "route 1"}, {"MPFR", 1e-10, "route 2"}, {"FD", 1e-9, "route 3"}};
   fm_test_resolves_everywhere(&fm_thm_schedule_transform, "t_r'", rows,
                               sizeof rows / sizeof rows[0]);
+}
+
+/* Route from-cond-ot (CondOT with sigma_min = 0 mapped to the case's
+ * schedule) under each control.  Cosine (alpha^2 + sigma^2 = 1) has t_r' !=
+ * 1, s_r'/s_r != 0 and s_r != 1: each control removes something and the
+ * route alone must reject it. */
+Test(thm_schedule_transform, from_cond_ot_route_rejects_every_control_where_it_applies)
+{
+  size_t i = fm_test_case_index("gauss1d-cosine.json");
+  fm_verdict v;
+  fm_test_run(&v, &fm_thm_schedule_transform, i, FM_ST_TRUE);
+  const fm_route *q = fm_test_route(&v, FM_R_ST_FROM_CONDOT, NULL);
+  cr_expect(q->decided && fm_route_margin(q) <= 1.0, "truth: margin %.3g", fm_route_margin(q));
+  for (int m = FM_ST_NO_DLOGS; m <= FM_ST_NO_RESCALE; m++) {
+    fm_test_run(&v, &fm_thm_schedule_transform, i, m);
+    q = fm_test_route(&v, FM_R_ST_FROM_CONDOT, NULL);
+    cr_expect(q->decided, "'%s': route not deciding", v.mutant);
+    cr_expect(fm_route_margin(q) > 1.0 && !isnan(q->value), "'%s': margin %.3g", v.mutant,
+              fm_route_margin(q));
+    cr_expect_gt(fm_test_fact(&v, FM_F_REMOVED, "from-cond-ot"), 1e-12, "'%s'", v.mutant);
+  }
+}
+
+/* Where a control removes nothing (below 1e-12 relative at every decided
+ * point) the route is not deciding: CondOT itself (the identity: every
+ * control), polynomial (alpha + sigma = 1: s_r = 1, so "x not rescaled"
+ * only; t_r' = n r^(n-1) still differs from 1).  A route not deciding is
+ * never the deciding one and does not fail the verdict by itself; the true
+ * statement passes on the identity. */
+Test(thm_schedule_transform, from_cond_ot_route_is_not_deciding_where_a_control_removes_nothing)
+{
+  size_t id = fm_test_case_index("gauss1d-cond_ot.json");
+  fm_verdict v;
+  fm_test_run(&v, &fm_thm_schedule_transform, id, FM_ST_TRUE);
+  const fm_route *q = fm_test_route(&v, FM_R_ST_FROM_CONDOT, NULL);
+  cr_expect(q->decided && fm_route_margin(q) <= 1.0, "identity: margin %.3g",
+            fm_route_margin(q));
+  for (int m = FM_ST_NO_DLOGS; m <= FM_ST_NO_RESCALE; m++) {
+    fm_test_run(&v, &fm_thm_schedule_transform, id, m);
+    q = fm_test_route(&v, FM_R_ST_FROM_CONDOT, NULL);
+    cr_expect(!q->decided, "identity, '%s': route deciding", v.mutant);
+    cr_expect_leq(fm_test_fact(&v, FM_F_REMOVED, "from-cond-ot"), 1e-12, "'%s'", v.mutant);
+    const fm_route *d = fm_verdict_decider(&v);
+    cr_expect(d != NULL && d->id != FM_R_ST_FROM_CONDOT, "'%s': decided by %s", v.mutant,
+              d != NULL ? d->key : "nothing");
+  }
+  size_t ip = fm_test_case_index("gauss1d-polynomial.json");
+  fm_test_run(&v, &fm_thm_schedule_transform, ip, FM_ST_NO_RESCALE);
+  cr_expect(!fm_test_route(&v, FM_R_ST_FROM_CONDOT, NULL)->decided, "polynomial, s_r = 1");
+  fm_test_run(&v, &fm_thm_schedule_transform, ip, FM_ST_NO_DT);
+  q = fm_test_route(&v, FM_R_ST_FROM_CONDOT, NULL);
+  cr_expect(q->decided && fm_route_margin(q) > 1.0, "polynomial, t_r' missing: margin %.3g",
+            fm_route_margin(q));
+}
+
+/* A verdict read without the route (validate-schedule presents it apart)
+ * is the verdict of the other routes: no record, fact or note text of it. */
+Test(thm_schedule_transform, dropping_the_from_cond_ot_route_leaves_the_other_routes)
+{
+  fm_verdict v;
+  fm_test_run(&v, &fm_thm_schedule_transform, fm_test_case_index("gauss1d-ve.json"), 0);
+  size_t n = v.nroutes;
+  char label[128];
+  snprintf(label, sizeof label, "%s ", fm_route_label(FM_R_ST_FROM_CONDOT));
+  cr_assert(strstr(v.note, label) != NULL);
+  fm_verdict_drop_route(&v, FM_R_ST_FROM_CONDOT);
+  cr_expect_eq(v.nroutes, n - 1);
+  cr_expect_null(fm_verdict_route_get(&v, FM_R_ST_FROM_CONDOT, NULL));
+  cr_expect_null(fm_verdict_fact_get(&v, FM_F_DECIDED, "from-cond-ot"));
+  cr_expect_not_null(fm_verdict_fact_get(&v, FM_F_SNR_POINTS, "cond_ot"));
+  cr_expect_null(strstr(v.note, label), "%s", v.note);
+  const fm_route *d = fm_verdict_decider(&v);
+  cr_assert_not_null(d);
+  for (size_t i = 0; i < v.nroutes; i++)
+    cr_expect_leq(fm_route_margin(&v.routes[i]), v.margin);
+  cr_expect_eq(v.outcome, FM_OUTCOME_PASS);
 }

@@ -3,9 +3,9 @@
  *
  * ADOPT when no item fails: no reason to reject was found.  Items 1-4 fail
  * on any theorem row that is not ok (its true statement fails, or one of its
- * negative controls is not rejected) and on the CondOT transform route;
- * each failure carries a named reason (validate_admissible.c,
- * validate_battery.c, validate_transform.c).  Item 5 is informative except
+ * negative controls is not rejected), item 4 also on the CondOT route of
+ * theorem schedule-transform; each failure carries a named reason
+ * (validate_admissible.c, validate_battery.c, validate_from_condot.c).  Item 5 is informative except
  * for non-finite training under the new schedule, and is skipped when the
  * schedule is not admissible (item 1 failed): training on a path that is not
  * one says nothing more.
@@ -73,20 +73,33 @@ static int fm_val_battery(fm_val_result *res, fm_case **cases, size_t n, const f
   return fm_val_item_theorems(res, 2, thms, k, cases, n, o);
 }
 
+/* Item 4: theorem schedule-transform on every case.  Its route from-cond-ot
+ * (CondOT -> this schedule) becomes the item's lines and reasons
+ * (validate_from_condot.c), first for every case; the item's rows are the
+ * rows without it (fm_check_row_drop_route), judged like every other row --
+ * so that each route is presented, and gives its reason, once. */
 static int fm_val_transform(fm_val_result *res, fm_case **cases, size_t n,
                             const fm_val_opts *o)
 {
+  const fm_theorem *t = fm_theorem_find("schedule-transform");
+  if (t == NULL)
+    return FM_EINVAL;
+  fm_val_item *it = &res->item[3];
+  size_t r0 = res->nreasons, w0 = res->nwarnings, i0 = it->nrows;
   int st = FM_OK;
-  size_t r0 = res->nreasons;
   for (size_t c = 0; c < n && st == FM_OK; c++) {
     if (o->progress != NULL)
-      o->progress("cond_ot -> schedule", c, n, o->progress_ctx);
-    st = fm_val_transform_case(res, cases[c], o);
+      o->progress(t->id, c, n, o->progress_ctx);
+    st = fm_val_item_row(it, t, cases[c], &o->check);
   }
-  res->item[3].outcome = res->nreasons > r0 ? FM_OUTCOME_FAIL : FM_OUTCOME_PASS;
-  const fm_theorem *t = fm_theorem_find("schedule-transform");
-  if (st == FM_OK && t != NULL)
-    st = fm_val_item_theorems(res, 4, &t, 1, cases, n, o);
+  for (size_t i = i0; i < it->nrows; i++)
+    fm_val_from_condot(res, &it->rows[i]);
+  for (size_t i = i0; i < it->nrows; i++) {
+    fm_check_row_drop_route(&it->rows[i], FM_R_ST_FROM_CONDOT);
+    fm_val_row_notes(res, 4, &it->rows[i]);
+  }
+  it->outcome = res->nreasons > r0 ? FM_OUTCOME_FAIL
+                : res->nwarnings > w0 ? FM_OUTCOME_WARN : FM_OUTCOME_PASS;
   return st;
 }
 

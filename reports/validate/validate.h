@@ -10,11 +10,12 @@
  *   2 battery        every other theorem of the registry, with its negative
  *                    controls, on the standard cases under the new schedule;
  *   3 conversions    theorem `conversions` (round trips, analytic quantities);
- *   4 transform      CondOT -> new schedule by the scale-time change
- *                    (validate_transform.c: the analytic CondOT field mapped
- *                    to the new schedule against the new schedule's closed
- *                    form), and theorem `schedule-transform` (new schedule ->
- *                    each built-in);
+ *   4 transform      theorem `schedule-transform`: its route from-cond-ot
+ *                    (CondOT -> new schedule: the analytic CondOT field
+ *                    mapped to the new schedule against the new schedule's
+ *                    closed form) as lines of its own
+ *                    (validate_from_condot.c), and its other routes (new
+ *                    schedule -> each built-in) as the item's rows;
  *   5 training       a small MLP trained at equal budget under the new
  *                    schedule and under cond_ot on bimodal1d and ring8: true
  *                    field error, compare-samples p-values, adaptive-solver
@@ -183,13 +184,15 @@ int fm_val_item_admissible(fm_val_result *res, fm_case **cases, size_t n,
                            const fm_val_opts *o);
 /* validate_ends.c: the schedule's ends (lines of item 1). */
 int fm_val_ends(fm_val_item *it, const fm_schedule *s);
-/* validate_battery.c: items 2 and 3, and the theorem half of item 4; maps
- * rows that are not ok to reasons. */
+/* validate_battery.c: items 2 and 3; maps rows that are not ok to reasons
+ * (fm_val_row_notes, also item 4's). */
 int fm_val_item_theorems(fm_val_result *res, int item, const fm_theorem *const *thms,
                          size_t nthms, fm_case **cases, size_t n, const fm_val_opts *o);
-/* validate_transform.c: item 4's CondOT -> new route on one case; adds a
- * line (and a reason when it fails). */
-int fm_val_transform_case(fm_val_result *res, const fm_case *c, const fm_val_opts *o);
+void fm_val_row_notes(fm_val_result *res, int item, const fm_check_row *row);
+/* validate_from_condot.c: item 4's CondOT -> new half, read from a
+ * schedule-transform row (route from-cond-ot): a line for the row's case,
+ * and reasons when it fails or a control it decides is not rejected. */
+void fm_val_from_condot(fm_val_result *res, const fm_check_row *row);
 /* validate_train.c: item 5. */
 int fm_val_item_train(fm_val_result *res, const fm_val_input *in, const fm_val_opts *o);
 

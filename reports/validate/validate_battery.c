@@ -1,5 +1,5 @@
-/* validate_battery.c -- items 2 and 3 of `validate-schedule`, and the
- * theorem half of item 4: theorems of the registry, each with its negative
+/* validate_battery.c -- items 2 and 3 of `validate-schedule` (and the
+ * reasons of item 4's rows): theorems of the registry, each with its negative
  * controls (fm_check_row_run, as `fmcheck check` runs them), on every case
  * carrying the new schedule.  A row that is not ok becomes a reason:
  *   - the true statement fails: "<theorem>: fails on <cases> (<deciding
@@ -36,7 +36,7 @@ static int fm_val_order_only(const fm_check_row *row)
   return fm_route_fails(d);
 }
 
-static void fm_val_row_notes(fm_val_result *res, int item, const fm_check_row *row)
+void fm_val_row_notes(fm_val_result *res, int item, const fm_check_row *row)
 {
   const fm_verdict *v = &row->truth;
   const char *th = v->theorem, *cn = v->case_name;
@@ -91,8 +91,6 @@ int fm_val_item_theorems(fm_val_result *res, int item, const fm_theorem *const *
     }
   fm_outcome out = res->nreasons > r0 ? FM_OUTCOME_FAIL
                    : res->nwarnings > w0 ? FM_OUTCOME_WARN : FM_OUTCOME_PASS;
-  if (it->outcome == FM_OUTCOME_FAIL || (it->outcome == FM_OUTCOME_WARN && out == FM_OUTCOME_PASS))
-    out = it->outcome; /* item 4 runs two halves: keep the worse */
   it->outcome = out;
   return st;
 }

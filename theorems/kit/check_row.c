@@ -23,18 +23,12 @@ int fm_check_control_rejected(const fm_verdict *ctl)
   return ctl->outcome == FM_OUTCOME_FAIL && ctl->status == FM_OK;
 }
 
-void fm_check_row_run(fm_check_row *r, const fm_theorem *t, const fm_case *c,
-                      const fm_check_opts *o, int controls)
+/* rejected, applicable, min_margin and ok from the verdicts */
+static void fm_check_row_decide(fm_check_row *r)
 {
-  fm_theorem_run(&r->truth, t, c, o, 0);
-  r->nctl = controls ? fm_theorem_mutant_count(t) : 0;
-  r->ctl = r->nctl ? calloc(r->nctl, sizeof *r->ctl) : NULL;
-  if (r->ctl == NULL)
-    r->nctl = 0;
   r->min_margin = INFINITY;
   r->rejected = r->applicable = 0;
   for (size_t m = 0; m < r->nctl; m++) {
-    fm_theorem_run(&r->ctl[m], t, c, o, (int)m + 1);
     if (r->ctl[m].outcome == FM_OUTCOME_NA)
       continue;
     r->applicable++;
@@ -46,6 +40,27 @@ void fm_check_row_run(fm_check_row *r, const fm_theorem *t, const fm_case *c,
   /* UNDECIDED and n/a are not failures of the statement: they are counted
    * apart (fm_check_tally) and `check --strict` decides about UNDECIDED */
   r->ok = !fm_check_truth_refuted(&r->truth) && r->rejected == r->applicable;
+}
+
+void fm_check_row_run(fm_check_row *r, const fm_theorem *t, const fm_case *c,
+                      const fm_check_opts *o, int controls)
+{
+  fm_theorem_run(&r->truth, t, c, o, 0);
+  r->nctl = controls ? fm_theorem_mutant_count(t) : 0;
+  r->ctl = r->nctl ? calloc(r->nctl, sizeof *r->ctl) : NULL;
+  if (r->ctl == NULL)
+    r->nctl = 0;
+  for (size_t m = 0; m < r->nctl; m++)
+    fm_theorem_run(&r->ctl[m], t, c, o, (int)m + 1);
+  fm_check_row_decide(r);
+}
+
+void fm_check_row_drop_route(fm_check_row *r, fm_route_id id)
+{
+  fm_verdict_drop_route(&r->truth, id);
+  for (size_t m = 0; m < r->nctl; m++)
+    fm_verdict_drop_route(&r->ctl[m], id);
+  fm_check_row_decide(r);
 }
 
 void fm_check_tally_rows(fm_check_tally *t, const fm_check_row *rows, size_t n)

@@ -36,6 +36,9 @@ int fm_check_control_rejected(const fm_verdict *ctl);
 
 void fm_check_row_run(fm_check_row *r, const fm_theorem *t, const fm_case *c,
                       const fm_check_opts *o, int controls);
+/* The row as if route `id` had never been recorded (fm_verdict_drop_route
+ * on the truth and on every control), decided again by the rule above. */
+void fm_check_row_drop_route(fm_check_row *r, fm_route_id id);
 void fm_check_row_clear(fm_check_row *r);
 
 #endif

@@ -91,7 +91,8 @@
   X(ST_DOUBLE, "double", "transformed field vs B's field (double)")                        \
   X(ST_MP, "mpfr", "transformed field vs B's field (MPFR)")                                \
   X(ST_FD_T, "fd-t", "t_r' vs Richardson differences")                                    \
-  X(ST_FD_S, "fd-s", "s_r' vs Richardson differences")
+  X(ST_FD_S, "fd-s", "s_r' vs Richardson differences")                                    \
+  X(ST_FROM_CONDOT, "from-cond-ot", "CondOT field transformed to this schedule vs its field")
 
 typedef enum {
 #define FM_ROUTE_ENUM(sym, key, label) FM_R_##sym,
@@ -136,7 +137,15 @@ const char *fm_route_label(fm_route_id id);
   X(UNDECIDED, "undecided")       /* points a route left undecided, qualified \
                                      "<route key>.<point kind>" */                         \
   X(SNR_IN_RANGE, "snr-in-range") /* points in snr_A's range, qualified by schedule B */   \
-  X(SNR_POINTS, "snr-points")     /* points tried against snr_A's range, qualified by B */
+  X(SNR_POINTS, "snr-points")     /* points tried against snr_A's range, qualified by B */ \
+  X(LOOSE, "loose")               /* points a route left undecided, its tolerance above \
+                                     its share of the terms; qualified by route key */     \
+  X(FAILED, "failed")             /* points where a route's evaluation failed, qualified \
+                                     by route key */                                       \
+  X(REMOVED, "removed")           /* under a negative control: the largest size of what \
+                                     it removes, qualified by route key */                 \
+  X(NO_TRANSFORM, "no-transform") /* 1: a route's transform could not be set up (its \
+                                     worst says why), qualified by route key */
 
 typedef enum {
 #define FM_FACT_ENUM(sym, key) FM_F_##sym,

@@ -118,6 +118,18 @@ void fm_verdict_init(fm_verdict *v);
  * may be NULL. */
 void fm_verdict_route(fm_verdict *v, fm_route_id id, double value, double tol, double err,
                       const char *worst);
+/* Record route `id` as not deciding (decided = 0): kept and written like any
+ * other, but it neither becomes the deciding route nor changes the outcome
+ * -- e.g. a route under a negative control that removes nothing there. */
+void fm_verdict_route_nd(fm_verdict *v, fm_route_id id, double value, double tol, double err,
+                         const char *worst);
+/* The verdict as if route `id` had never been recorded: its records, the
+ * text they wrote in note, and the facts qualified by its key ("decided.
+ * <key>", "<fact>.<key>.<more>") removed; the deciding route recomputed from
+ * the others by fm_verdict_route's rule; a FAIL from a check that ran turns
+ * PASS when no remaining route fails.  For checks whose outcome only routes
+ * set (e.g. schedule-transform): presenting one route apart from the rest. */
+void fm_verdict_drop_route(fm_verdict *v, fm_route_id id);
 /* The same with a qualifier appended to the key ("order-rk4") and an explicit
  * label (either may be NULL: no qualifier; the fixed label). */
 void fm_verdict_route_q(fm_verdict *v, fm_route_id id, const char *qual, const char *label,

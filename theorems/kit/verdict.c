@@ -77,33 +77,122 @@ static void fm_key_make(char *key, size_t len, const char *base, char sep, const
     snprintf(key, len, "%s", base);
 }
 
-void fm_verdict_route_q(fm_verdict *v, fm_route_id id, const char *qual, const char *label,
-                        double value, double tol, double err, const char *worst)
+/* The note text of route r (fm_verdict_drop_route removes exactly it). */
+static void fm_route_note(char *buf, size_t len, const fm_route *r)
 {
-  fm_route r = {.id = id, .value = value, .tol = tol, .err = err, .decided = 1};
-  fm_key_make(r.key, sizeof r.key, fm_route_key(id), '-', qual);
-  snprintf(r.label, sizeof r.label, "%s", label != NULL ? label : fm_route_label(id));
-  snprintf(r.worst, sizeof r.worst, "%s", worst != NULL ? worst : "");
-  int at = -1;
-  if (v->nroutes < FM_VERDICT_MAX_ROUTES) {
-    at = (int)v->nroutes;
-    v->routes[v->nroutes++] = r;
-  } else
-    v->status = FM_ERANGE; /* a check with more routes than the record holds: a
-                              defect the tests catch, never a silent loss */
-  double margin = fm_route_margin(&r);
-  fm_verdict_notef(v, "%s %.3g/%.3g", r.label, value, tol);
-  if (margin > 1.0 && v->outcome != FM_OUTCOME_NA)
-    v->outcome = FM_OUTCOME_FAIL;
+  snprintf(buf, len, "%s %.3g/%.3g%s", r->label, r->value, r->tol,
+           r->decided ? "" : " (not deciding)");
+}
+
+/* Make route `at` the deciding one when it beats the current (the rule of
+ * every record: the largest margin; a NaN value is always replaced). */
+static void fm_verdict_decide(fm_verdict *v, int at)
+{
+  const fm_route *r = &v->routes[at];
+  double margin = fm_route_margin(r);
   if (margin > v->margin || isnan(v->value)) {
     v->margin = margin;
     v->decider = at;
-    v->value = value;
-    v->tol = tol;
-    v->err = err;
-    snprintf(v->statistic, sizeof v->statistic, "%s", r.label);
-    snprintf(v->worst, sizeof v->worst, "%s", r.worst);
+    v->value = r->value;
+    v->tol = r->tol;
+    v->err = r->err;
+    snprintf(v->statistic, sizeof v->statistic, "%s", r->label);
+    snprintf(v->worst, sizeof v->worst, "%s", r->worst);
   }
+}
+
+static void fm_verdict_record(fm_verdict *v, fm_route_id id, const char *qual,
+                              const char *label, double value, double tol, double err,
+                              const char *worst, int decided)
+{
+  fm_route r = {.id = id, .value = value, .tol = tol, .err = err, .decided = decided};
+  fm_key_make(r.key, sizeof r.key, fm_route_key(id), '-', qual);
+  snprintf(r.label, sizeof r.label, "%s", label != NULL ? label : fm_route_label(id));
+  snprintf(r.worst, sizeof r.worst, "%s", worst != NULL ? worst : "");
+  char text[sizeof r.label + 64];
+  fm_route_note(text, sizeof text, &r);
+  fm_verdict_append(v, text);
+  if (v->nroutes >= FM_VERDICT_MAX_ROUTES) {
+    v->status = FM_ERANGE; /* a check with more routes than the record holds: a
+                              defect the tests catch, never a silent loss */
+    return;
+  }
+  v->routes[v->nroutes++] = r;
+  if (!decided)
+    return;
+  if (fm_route_fails(&r) && v->outcome != FM_OUTCOME_NA)
+    v->outcome = FM_OUTCOME_FAIL;
+  fm_verdict_decide(v, (int)v->nroutes - 1);
+}
+
+void fm_verdict_route_q(fm_verdict *v, fm_route_id id, const char *qual, const char *label,
+                        double value, double tol, double err, const char *worst)
+{
+  fm_verdict_record(v, id, qual, label, value, tol, err, worst, 1);
+}
+
+void fm_verdict_route_nd(fm_verdict *v, fm_route_id id, double value, double tol, double err,
+                         const char *worst)
+{
+  fm_verdict_record(v, id, NULL, NULL, value, tol, err, worst, 0);
+}
+
+/* Remove the last occurrence of segment `text` from note (with its "; "). */
+static void fm_note_cut(char *note, const char *text)
+{
+  size_t n = strlen(text);
+  char *at = NULL;
+  for (char *p = strstr(note, text); p != NULL; p = strstr(p + 1, text))
+    if ((p == note || (p >= note + 2 && p[-2] == ';' && p[-1] == ' ')) &&
+        (p[n] == '\0' || p[n] == ';'))
+      at = p;
+  if (at == NULL)
+    return; /* cut off by the note's length */
+  char *from = at > note ? at - 2 : at, *to = at + n;
+  if (at == note && *to == ';')
+    to += 2;
+  memmove(from, to, strlen(to) + 1);
+}
+
+/* A fact qualified by route key `rk`: "<fact>.<rk>" or "<fact>.<rk>.<more>". */
+static int fm_fact_of_route(const fm_fact *f, const char *rk)
+{
+  const char *dot = strchr(f->key, '.');
+  size_t n = strlen(rk);
+  return dot != NULL && strncmp(dot + 1, rk, n) == 0 && (dot[1 + n] == '\0' || dot[1 + n] == '.');
+}
+
+void fm_verdict_drop_route(fm_verdict *v, fm_route_id id)
+{
+  size_t k = 0;
+  for (size_t i = 0; i < v->nroutes; i++) {
+    if (v->routes[i].id != id) {
+      v->routes[k++] = v->routes[i];
+      continue;
+    }
+    char text[sizeof v->routes[i].label + 64];
+    fm_route_note(text, sizeof text, &v->routes[i]);
+    fm_note_cut(v->note, text);
+  }
+  v->nroutes = k;
+  k = 0;
+  for (size_t i = 0; i < v->nfacts; i++)
+    if (!fm_fact_of_route(&v->facts[i], fm_route_key(id)))
+      v->facts[k++] = v->facts[i];
+  v->nfacts = k;
+  v->margin = -INFINITY;
+  v->value = v->tol = NAN;
+  v->err = 0.0;
+  v->decider = -1;
+  v->statistic[0] = v->worst[0] = '\0';
+  int fails = 0;
+  for (size_t i = 0; i < v->nroutes; i++)
+    if (v->routes[i].decided) {
+      fails |= fm_route_fails(&v->routes[i]);
+      fm_verdict_decide(v, (int)i);
+    }
+  if (v->outcome == FM_OUTCOME_FAIL && v->status == FM_OK && !fails && !isnan(v->value))
+    v->outcome = FM_OUTCOME_PASS;
 }
 
 void fm_verdict_route(fm_verdict *v, fm_route_id id, double value, double tol, double err,

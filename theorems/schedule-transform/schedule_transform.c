@@ -73,6 +73,11 @@
  *   2 "t_r' missing": u_B = (s'/s) x + s u_A(t_r, x/s);
  *   3 "x not rescaled (u_A(t_r, x))": u_A evaluated at x instead of x/s.
  *
+ * Route 4 -- from-cond-ot (schedule_transform_condot.c, its own header):
+ * the other direction, A = CondOT with sigma_min = 0 and B = the case's
+ * schedule, vs B's field in double with a tolerance model of its own; it
+ * runs under every mutant too, with the same change of the candidate.
+ *
  * For the true statement the note also gives the smallest relative error e
  * of t_r' (the library's t_r' x (1 + e) in the candidate, e = 1e-14 .. 1e-2
  * by decades; perturb.h) that routes 1, 2 and the t_r' part of route 3
@@ -81,6 +86,7 @@
  * field evaluation of A per e.
  */
 #include "theorems.h"
+#include "schedule_transform.h"
 
 #include <float.h>
 #include <math.h>
@@ -106,7 +112,6 @@
 #define FM_ST_NB 5
 #define FM_ST_NP 9
 
-enum { FM_ST_TRUE, FM_ST_NO_DLOGS, FM_ST_NO_DT, FM_ST_NO_RESCALE };
 enum { FM_ST_R_DOUBLE, FM_ST_R_MP, FM_ST_R_FD_T, FM_ST_R_FD_S, FM_ST_NR };
 
 static const char *const fm_st_mutants[] = {
@@ -655,7 +660,8 @@ static int fm_schedule_transform_check(fm_verdict *v, const fm_case *c,
   if (st == FM_OK)
     fm_st_report(v, &w);
   fm_st_work_free(&w);
-  return st;
+  /* last, so that its records can be set apart (fm_verdict_drop_route) */
+  return st ? st : fm_st_from_condot(v, c, o, mutant);
 }
 
 const fm_theorem fm_thm_schedule_transform = {

@@ -1,11 +1,13 @@
-/* validate_transform.c -- item 4 of `validate-schedule`, the CondOT half:
- * the analytic CondOT field (A = cond_ot, sigma_min = 0) mapped to the new
- * schedule B by the scale-time change of cases/transform.h,
+/* schedule_transform_condot.c -- route `from-cond-ot` of theorem
+ * `schedule-transform`: the other direction.  The analytic CondOT field (A =
+ * cond_ot, sigma_min = 0) mapped to the case's schedule B by the scale-time
+ * change of cases/transform.h,
  *     u_B(r, x) = (s_r'/s_r) x + s_r t_r' u_A(t_r, x/s_r),
  * must equal B's closed-form marginal field.  This is what lets a model
- * trained with CondOT be sampled under the new schedule.  (Theorem
- * `schedule-transform` runs the other direction, A = the new schedule and B
- * each built-in; validate_battery.c adds its rows.)
+ * trained with CondOT be sampled under B (item 4 of validate-schedule reads
+ * this route's records).  When B is CondOT with sigma_min = 0 the transform
+ * is the identity (t_r = r, s_r = 1) and the route still runs: it must pass,
+ * and every control is not deciding (below).
  *
  * Points: fm_pointset for the case under B (typical, within 2e-6 of either
  * end, tails 50 standard deviations out).  Points whose SNR lies outside
@@ -27,8 +29,8 @@
  *     1-t), through fm_transform_combine and the field);
  *   - A's sigma = 1 - t, one rounding for t < 1/2: eps sigma_A times the
  *     measured |dF/dsigma_A|;
- *   - fm_transform_combine's rounding (theorems/transform_err.c, the model
- *     theorem schedule-transform uses too): t_r' within (2 (kL_A + kL_B) +
+ *   - fm_transform_combine's rounding (kit/transform_err.c, the model the
+ *     theorem's other routes use too): t_r' within (2 (kL_A + kL_B) +
  *     1) eps relative, kL = (|alpha'/alpha| + |sigma'/sigma|)/|L'|; s_r'/s_r
  *     within 2 eps (|g_B| + |t' g_A|) + |t' g_A| dt_rel; s_r within eps
  *     (times the measured |dF/ds| s);
@@ -39,18 +41,29 @@
  * U = |s'/s| |x| + |s t'| |u_A| (the transform's terms, inf-norms) scales
  * the statistic; a point is decided where tol <= 0.1 U.
  *
- * Negative controls (the candidate's assembly changed, as in theorem
- * schedule-transform): "t_r' missing", "s_r'/s_r term dropped", "x not
- * rescaled".  Each must fail somewhere -- where it changes anything: a
- * control is n/a when the quantity it removes is trivial at every decided
- * point, |t_r' - 1|, |s_r'/s_r| / (|g_B| + |t_r' g_A|) (g the log-derivative
+ * Negative controls: the theorem's mutants, applied to this route's
+ * candidate ("t_r' missing": t_r' = 1; "s_r'/s_r term dropped"; "x not
+ * rescaled": u_A at x instead of x/s_r), against the same references and
+ * tolerances.  Each must fail somewhere -- where it changes anything: the
+ * route is recorded not deciding (fm_verdict_route_nd: it cannot reject the
+ * control by itself) when the quantity the control removes is trivial at
+ * every decided point, |t_r' - 1|, |s_r'/s_r| / (|g_B| + |t_r' g_A|) (g the log-derivative
  * of the ratio used) and |s_r - 1| respectively below 1e-12.  That happens
  * for B = CondOT (the identity) and for every B with alpha + sigma = 1, whose
  * matched times have alpha_B(r) = alpha_A(t_r) (polynomial: t_r = r^n, s_r =
  * 1, a pure time change).  1e-12 is ~4500 eps: above the rounding of these
  * quantities (a few eps times the cancellation kL of t_r'), below any
- * genuine difference of two schedules. */
-#include "validate.h"
+ * genuine difference of two schedules.
+ *
+ * Recorded: the worst decided point's e/U against tol/U (e = |candidate -
+ * u_B|_inf); a point where an evaluation fails (other than outside the
+ * range) makes the true statement's value NaN, worst naming it.  Facts,
+ * qualified by the route's key: decided, loose (tol > 0.1 U), failed,
+ * snr-points and snr-in-range (points tried, and inside CondOT's range);
+ * under a control, removed (the largest of its quantity above); no-transform
+ * = 1 when the transform cannot be set up (worst says why: the route fails,
+ * and does not decide a control). */
+#include "schedule_transform.h"
 
 #include <float.h>
 #include <math.h>
@@ -68,11 +81,7 @@
 #define FM_VT_EPS DBL_EPSILON
 #define FM_VT_PROBE FM_TRANSFORM_ERR_PROBE
 #define FM_VT_MAX_REL 0.1
-#define FM_VT_NMUT 3
 #define FM_VT_TRIVIAL 1e-12
-
-static const char *const fm_vt_mutants[FM_VT_NMUT] = {
-    "t_r' missing", "s_r'/s_r term dropped", "x not rescaled (u_A(t_r, x))"};
 
 typedef struct {
   const fm_case *c;
@@ -85,10 +94,10 @@ typedef struct {
 } fm_vt_work;
 
 typedef struct {
-  double margin, value, tol;
-  size_t decided, loose, outside, failed;
-  double ctl[FM_VT_NMUT];   /* worst margin of each control */
-  double triv[FM_VT_NMUT];  /* largest |t' - 1|, relative |s'/s|, |s - 1| */
+  int mutant;
+  double margin, value, tol; /* worst decided point: e/tol, e/U, tol/U */
+  size_t n, decided, loose, outside, failed;
+  double removed;            /* the mutant's quantity (header), largest */
   char worst[200];
 } fm_vt_stats;
 
@@ -236,19 +245,32 @@ static int fm_vt_bound(double *tol, double *U, fm_vt_work *w, const fm_transform
   return st;
 }
 
-/* The candidate with control m (0: the library's transform, as is). */
+/* The candidate under mutant m (FM_ST_TRUE: the library's transform, as is). */
 static int fm_vt_candidate(fm_vt_work *w, double *F, const fm_transform_val *tv, int m,
                            const double *x)
 {
   fm_transform_val tc = *tv;
-  if (m == 1)
+  if (m == FM_ST_NO_DT)
     tc.dt = 1.0;
-  if (m == 2)
+  if (m == FM_ST_NO_DLOGS)
     tc.dlogs = 0.0;
-  w->rescale = m == 3 ? tv->s : 1.0;
+  w->rescale = m == FM_ST_NO_RESCALE ? tv->s : 1.0;
   int st = fm_transform_field(F, &tc, fm_vt_uA, w, x, 1, w->d, w->work);
   w->rescale = 1.0;
   return st;
+}
+
+/* The quantity mutant m removes, relative (the header's n/a rule). */
+static double fm_vt_removed(int m, const fm_transform_val *tv, const fm_sched_val *vA,
+                            const fm_sched_val *vB)
+{
+  fm_transform_err te;
+  fm_transform_err_combine(&te, tv, vA, vB);
+  if (m == FM_ST_NO_DT)
+    return fabs(tv->dt - 1.0);
+  if (m == FM_ST_NO_DLOGS)
+    return fabs(tv->dlogs) / (fabs(te.gB) + fabs(tv->dt * te.gA));
+  return fabs(tv->s - 1.0);
 }
 
 static int fm_vt_point(fm_vt_work *w, fm_vt_stats *S, const fm_transform *tr,
@@ -266,13 +288,15 @@ static int fm_vt_point(fm_vt_work *w, fm_vt_stats *S, const fm_transform *tr,
   fm_sched_val vA, vB;
   st = st ? st : fm_schedule_eval(&vA, w->A, tv.t);
   st = st ? st : fm_schedule_eval(&vB, w->c->sched, r);
-  st = st ? st : fm_vt_candidate(w, w->F, &tv, 0, x);
+  st = st ? st : fm_vt_candidate(w, w->F, &tv, FM_ST_TRUE, x);
   for (size_t j = 0; j < d && st == FM_OK; j++)
     w->y[j] = x[j] / tv.s;
   st = st ? st : fm_gmm_path_set(w->pA, &vA);
   st = st ? st : fm_gmm_path_eval(NULL, NULL, NULL, w->uA, w->pA, w->y);
   double tol, U;
   st = st ? st : fm_vt_bound(&tol, &U, w, &tv, &vA, &vB, x);
+  if (st == FM_ENOMEM)
+    return st;
   if (st != FM_OK) {
     if (S->failed++ == 0)
       snprintf(S->worst, sizeof S->worst, "r=%.10g: %s", r, fm_strerror(st));
@@ -282,27 +306,22 @@ static int fm_vt_point(fm_vt_work *w, fm_vt_stats *S, const fm_transform *tr,
     S->loose++;
     return FM_OK;
   }
-  double e = fm_linalg_maxdiff(w->F, w->uB, d), m = isnan(e) ? INFINITY : e / tol;
   S->decided++;
+  double e;
+  if (S->mutant == FM_ST_TRUE) {
+    e = fm_linalg_maxdiff(w->F, w->uB, d);
+  } else {
+    S->removed = fmax(S->removed, fm_vt_removed(S->mutant, &tv, &vA, &vB));
+    st = fm_vt_candidate(w, w->Fk, &tv, S->mutant, x);
+    e = st == FM_OK ? fm_linalg_maxdiff(w->Fk, w->uB, d) : INFINITY;
+  }
+  double m = isnan(e) ? INFINITY : e / tol;
   if (!(m <= S->margin)) {
     S->margin = m;
     S->value = e / U;
     S->tol = tol / U;
     snprintf(S->worst, sizeof S->worst, "r=%.10g, t_r=%.10g (%s)", r, tv.t,
              fm_point_kind_name(ps->kind[i]));
-  }
-  fm_transform_err te;
-  fm_transform_err_combine(&te, &tv, &vA, &vB);
-  const double triv[FM_VT_NMUT] = {fabs(tv.dt - 1.0),
-                                   fabs(tv.dlogs) / (fabs(te.gB) + fabs(tv.dt * te.gA)),
-                                   fabs(tv.s - 1.0)};
-  for (int k = 0; k < FM_VT_NMUT; k++)
-    S->triv[k] = fmax(S->triv[k], triv[k]);
-  for (int k = 0; k < FM_VT_NMUT; k++) {
-    st = fm_vt_candidate(w, w->Fk, &tv, k + 1, x);
-    double ek = st == FM_OK ? fm_linalg_maxdiff(w->Fk, w->uB, d) : INFINITY;
-    double mk = isnan(ek) ? INFINITY : ek / tol;
-    S->ctl[k] = fmax(S->ctl[k], mk);
   }
   return FM_OK;
 }
@@ -339,58 +358,39 @@ static int fm_vt_alloc(fm_vt_work *w, const fm_case *c, const fm_schedule *A)
   return FM_OK;
 }
 
-static void fm_vt_report(fm_val_result *res, const fm_case *c, const fm_vt_stats *S,
-                         int setup_st, const char *setup_msg)
+/* The record and the facts (see the header). */
+static void fm_vt_report(fm_verdict *v, const fm_vt_stats *S)
 {
-  fm_val_item *it = &res->item[3];
-  if (setup_st != FM_OK) {
-    fm_val_line *l = fm_val_item_line(it, "CondOT field -> this schedule", c->name, NAN, NAN,
-                                      FM_OUTCOME_FAIL);
-    if (l != NULL)
-      snprintf(l->detail, sizeof l->detail, "%s", setup_msg);
-    fm_val_note_add(res, 1, 4, "transform-setup", INFINITY, c->name,
-                    "schedule-transform: CondOT -> this schedule cannot be set up (%s)",
-                    setup_msg);
+  const fm_route_id id = FM_R_ST_FROM_CONDOT;
+  const char *q = fm_route_key(id);
+  fm_verdict_fact(v, FM_F_DECIDED, q, (double)S->decided);
+  fm_verdict_fact(v, FM_F_LOOSE, q, (double)S->loose);
+  fm_verdict_fact(v, FM_F_FAILED, q, (double)S->failed);
+  fm_verdict_fact(v, FM_F_SNR_POINTS, q, (double)S->n);
+  fm_verdict_fact(v, FM_F_SNR_IN_RANGE, q, (double)(S->n - S->outside));
+  if (S->mutant == FM_ST_TRUE) {
+    double value = S->decided > 0 && S->failed == 0 ? S->value : NAN;
+    fm_verdict_route(v, id, value, S->decided > 0 ? S->tol : 1.0, 0.0, S->worst);
     return;
   }
-  int ok = S->decided > 0 && S->margin <= 1.0 && S->failed == 0;
-  size_t rej = 0, app = 0;
-  double cmin = INFINITY;
-  for (int k = 0; k < FM_VT_NMUT; k++) {
-    if (!(S->triv[k] > FM_VT_TRIVIAL))
-      continue;
-    app++;
-    rej += S->ctl[k] > 1.0;
-    cmin = fmin(cmin, S->ctl[k]);
-  }
-  int ctl_ok = rej == app;
-  char ctl[64] = "n/a (identity transform)";
-  if (app > 0)
-    snprintf(ctl, sizeof ctl, "%zu/%zu rejected (min margin %.2g)", rej, app, cmin);
-  fm_val_line *l = fm_val_item_line(it, "CondOT field -> this schedule", c->name, S->value,
-                                    S->tol, ok && ctl_ok ? FM_OUTCOME_PASS : FM_OUTCOME_FAIL);
-  if (l != NULL)
-    snprintf(l->detail, sizeof l->detail,
-             "%zu points decided, %zu loose, %zu outside CondOT's SNR range, %zu failed; "
-             "controls %s; worst %s", S->decided, S->loose, S->outside, S->failed, ctl,
-             S->worst);
-  if (!ok)
-    fm_val_note_add(res, 1, 4, "transform", S->margin, c->name,
-                    "schedule-transform: the CondOT field mapped to this schedule differs "
-                    "from its closed form (%.2g > tol %.2g relative, margin %.2g; %zu points "
-                    "decided, %zu failed; at %s)", S->value, S->tol, S->margin, S->decided,
-                    S->failed, S->worst);
-  for (int k = 0; k < FM_VT_NMUT; k++)
-    if (S->triv[k] > FM_VT_TRIVIAL && !(S->ctl[k] > 1.0)) {
-      char key[96];
-      snprintf(key, sizeof key, "transform-control:%d", k);
-      fm_val_note_add(res, 1, 4, key, INFINITY, c->name,
-                      "schedule-transform: negative control '%s' of the CondOT route not "
-                      "rejected (margin %.2g)", fm_vt_mutants[k], S->ctl[k]);
-    }
+  fm_verdict_fact(v, FM_F_REMOVED, q, S->removed);
+  if (S->decided > 0 && S->removed > FM_VT_TRIVIAL)
+    fm_verdict_route(v, id, S->value, S->tol, 0.0, S->worst);
+  else
+    fm_verdict_route_nd(v, id, S->decided > 0 ? S->value : NAN, S->decided > 0 ? S->tol : 1.0,
+                        0.0, S->worst);
 }
 
-int fm_val_transform_case(fm_val_result *res, const fm_case *c, const fm_val_opts *o)
+static void fm_vt_setup_failed(fm_verdict *v, int mutant, const char *msg)
+{
+  fm_verdict_fact(v, FM_F_NO_TRANSFORM, fm_route_key(FM_R_ST_FROM_CONDOT), 1.0);
+  if (mutant == FM_ST_TRUE)
+    fm_verdict_route(v, FM_R_ST_FROM_CONDOT, NAN, NAN, 0.0, msg);
+  else
+    fm_verdict_route_nd(v, FM_R_ST_FROM_CONDOT, NAN, NAN, 0.0, msg);
+}
+
+int fm_st_from_condot(fm_verdict *v, const fm_case *c, const fm_check_opts *o, int mutant)
 {
   fm_schedule *A = NULL;
   fm_errmsg e = {""};
@@ -399,26 +399,29 @@ int fm_val_transform_case(fm_val_result *res, const fm_case *c, const fm_val_opt
     return st;
   fm_transform *tr = NULL;
   int sst = fm_transform_make(&tr, A, c->sched, &e);
-  fm_vt_stats S = {.margin = -INFINITY, .value = NAN, .tol = NAN};
+  fm_vt_stats S = {.mutant = mutant, .margin = -INFINITY, .value = NAN, .tol = NAN};
   if (sst == FM_OK) {
     fm_vt_work w;
     fm_pointset *ps = NULL;
     st = fm_vt_alloc(&w, c, A);
     if (st == FM_OK) {
-      st = fm_pointset_make(&ps, c, fm_check_seed(&o->check, c), fm_check_npoints(&o->check));
+      st = fm_pointset_make(&ps, c, fm_check_seed(o, c), fm_check_npoints(o));
       if (st != FM_OK) {
         sst = st;
         snprintf(e.msg, sizeof e.msg, "no evaluation points: %s", fm_strerror(st));
         st = FM_OK;
       }
+      S.n = ps != NULL ? ps->n : 0;
       for (size_t i = 0; ps != NULL && i < ps->n && st == FM_OK; i++)
         st = fm_vt_point(&w, &S, tr, ps, i);
       fm_pointset_free(ps);
       fm_vt_free(&w);
     }
   }
-  if (st == FM_OK)
-    fm_vt_report(res, c, &S, sst, e.msg);
+  if (st == FM_OK && sst != FM_OK)
+    fm_vt_setup_failed(v, mutant, e.msg);
+  else if (st == FM_OK)
+    fm_vt_report(v, &S);
   fm_transform_free(tr);
   fm_schedule_free(A);
   return st;
