@@ -71,7 +71,6 @@
 #include "theorems.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
