@@ -26,10 +26,11 @@
  *   8. spec->clear, and frees the point set.
  *
  * The work space is the theorem's own storage (on its stack), set up after
- * the points are drawn, as the checks always did: the heap then holds the
- * same blocks in the same order, so vectors that reach OpenBLAS (Cholesky,
- * triangular solves) keep their alignment, whose kernels round differently
- * on differently aligned data.
+ * the points are drawn, as the checks always did, so the heap holds the
+ * same blocks in the same order as before.  Why: results depend in the last
+ * bit on earlier heap use (tweedie and pf-ode run alone differ from the same
+ * checks run after the other theorems; the cause, e.g. data alignment in
+ * OpenBLAS kernels, is not established).
  *
  * A route fails when its worst margin exceeds its limit: 1 when each point
  * offers its own tolerance (fm_worst_add), route_tol(work, r) when the
