@@ -76,14 +76,13 @@
 
 #include <float.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cond.h"
 #include "fdiff.h"
 #include "points.h"
-#include "perturb.h"
+#include "pointwise_check.h"
 #include "sched_fd.h"
 
 #define FM_CF_EPS DBL_EPSILON
@@ -103,8 +102,10 @@ static const char *const fm_cf_mutants[] = {
     NULL,
 };
 
-static const fm_route_id fm_cf_route_ids[FM_CF_NROUTES] = {
-    FM_R_CF_MP, FM_R_CF_FD, FM_R_CF_VP,
+static const fm_ptcheck_route fm_cf_routes[FM_CF_NROUTES] = {
+    {FM_R_CF_MP, "MPFR"},
+    {FM_R_CF_FD, "FD"},
+    {FM_R_CF_VP, "Lipman"},
 };
 
 /* The candidate field: which formula, and the sigma' factor. */
@@ -336,67 +337,91 @@ static int fm_cf_ref_fd(fm_cf_ref *r, const fm_case *c, const fm_pointset *ps, s
   return FM_OK;
 }
 
-static int fm_cf_ref_make(fm_cf_ref *r, const fm_case *c, const fm_cf_cand *k,
-                          const fm_pointset *ps, mpfr_prec_t prec)
+/* The work space: the candidate, the references (computed once: the scan
+ * changes the candidate only), and buffers. */
+typedef struct {
+  fm_cf_cand k;
+  fm_cf_ref r;
+  mpfr_prec_t prec;
+  double *x0;   /* 2d: route 2's x0 and fm_fdiff's error estimates */
+  double *u;    /* d: the candidate field */
+} fm_cf_work;
+
+/* vp schedules: *bmin, *bmax (Song's beta). */
+static int fm_cf_is_vp(const fm_case *c, double *bmin, double *bmax)
 {
-  size_t n = ps->n, d = ps->d;
-  int st = fm_cf_ref_alloc(r, n, d);
+  return strcmp(fm_schedule_type_name(c->sched), "vp") == 0 &&
+         fm_schedule_param(bmin, c->sched, "beta_min") == FM_OK &&
+         fm_schedule_param(bmax, c->sched, "beta_max") == FM_OK;
+}
+
+static void fm_cf_work_clear(void *work)
+{
+  fm_cf_work *w = work;
+  fm_cf_ref_free(&w->r);
+  free(w->x0);
+}
+
+static int fm_cf_work_init(void *work, fm_ptcheck *run)
+{
+  fm_cf_work *w = work;
+  const fm_case *c = run->c;
+  *w = (fm_cf_work){.k = {c->sched, c->gmm->d, run->mutant, 1.0, 0, 0.0, 0.0},
+                    .prec = (mpfr_prec_t)run->o->prec};
+  w->k.vp = fm_cf_is_vp(c, &w->k.bmin, &w->k.bmax);
+  int st = fm_cf_ref_alloc(&w->r, run->ps->n, run->ps->d);
   if (st != FM_OK)
     return st;
-  r->exact_schedule = 1;
-  double *x0 = malloc(2 * d * sizeof *x0);
-  if (x0 == NULL)
+  w->r.exact_schedule = 1;
+  w->x0 = malloc(3 * run->ps->d * sizeof *w->x0);
+  if (w->x0 == NULL) {
+    fm_cf_ref_free(&w->r);
     return FM_ENOMEM;
-  for (size_t i = 0; i < n && st == FM_OK; i++) {
-    st = fm_cf_ref_mp(r, c, ps, i, prec);
-    if (st == FM_OK)
-      st = fm_cf_ref_fd(r, c, ps, i, x0, x0 + d);
-    if (st == FM_OK && k->vp)
-      fm_cf_lipman(r->uL + i * d, &r->SL[i], k, ps->t[i], ps->x + i * d, ps->x1 + i * d);
   }
-  free(x0);
-  return st;
+  w->u = w->x0 + 2 * run->ps->d;
+  return FM_OK;
 }
 
-/* The three statistics for candidate k on the first n points. */
-static int fm_cf_routes(double val[FM_CF_NROUTES], size_t worst[FM_CF_NROUTES],
-                        const fm_cf_ref *r, const fm_pointset *ps, const fm_cf_cand *k,
-                        size_t n)
+/* The references at point i (routes 1, 2 and, for vp, 3). */
+static int fm_cf_prepare(void *work, fm_ptcheck *run, size_t i)
 {
+  fm_cf_work *w = work;
+  const fm_pointset *ps = run->ps;
   size_t d = ps->d;
-  double *u = malloc(d * sizeof *u);
-  if (u == NULL)
-    return FM_ENOMEM;
-  for (int q = 0; q < FM_CF_NROUTES; q++) {
-    val[q] = 0.0;
-    worst[q] = 0;
-  }
-  int st = FM_OK;
-  for (size_t i = 0; i < n && st == FM_OK; i++) {
-    const double *x1 = ps->x1 + i * d;
-    double e[FM_CF_NROUTES] = {NAN, NAN, NAN};
-    st = fm_cf_candidate(u, k, ps->t[i], ps->x + i * d, x1);
-    if (st != FM_OK)
-      break;
-    e[FM_CF_R_MP] = fm_maxdiff(u, r->u_mp + i * d, d, r->S[i], NULL);
-    e[FM_CF_R_VP] = k->vp ? fm_maxdiff(u, r->uL + i * d, d, r->S[i] + r->SL[i], NULL) : 0.0;
-    st = fm_cf_candidate(u, k, r->t2[i], r->x2 + i * d, x1);
-    if (st != FM_OK)
-      break;
-    e[FM_CF_R_FD] = fm_maxdiff(u, r->D + i * d, d, r->tolfd[i], NULL);
-    for (int q = 0; q < FM_CF_NROUTES; q++)
-      if (!(e[q] <= val[q])) { /* NaN takes over: it must fail */
-        val[q] = e[q];
-        worst[q] = i;
-        if (isnan(val[q]))
-          val[q] = INFINITY;
-      }
-  }
-  free(u);
+  int st = fm_cf_ref_mp(&w->r, run->c, ps, i, w->prec);
+  if (st == FM_OK)
+    st = fm_cf_ref_fd(&w->r, run->c, ps, i, w->x0, w->x0 + d);
+  if (st == FM_OK && w->k.vp)
+    fm_cf_lipman(w->r.uL + i * d, &w->r.SL[i], &w->k, ps->t[i], ps->x + i * d,
+                 ps->x1 + i * d);
   return st;
 }
 
-/* Observed orders: min and median over the informative points. */
+/* The three statistics of the candidate at point i; routes 1 and 3 are
+ * relative to the scale of terms (their tolerance tol1 needs kappa over all
+ * points), route 2 to its own tolerance. */
+static int fm_cf_point(void *work, fm_ptcheck *run, size_t i)
+{
+  fm_cf_work *w = work;
+  const fm_pointset *ps = run->ps;
+  const fm_cf_ref *r = &w->r;
+  size_t d = ps->d;
+  const double *x1 = ps->x1 + i * d;
+  double e[FM_CF_NROUTES] = {NAN, NAN, NAN};
+  int st = fm_cf_candidate(w->u, &w->k, ps->t[i], ps->x + i * d, x1);
+  if (st != FM_OK)
+    return st;
+  e[FM_CF_R_MP] = fm_maxdiff(w->u, r->u_mp + i * d, d, r->S[i], NULL);
+  e[FM_CF_R_VP] = w->k.vp ? fm_maxdiff(w->u, r->uL + i * d, d, r->S[i] + r->SL[i], NULL) : 0.0;
+  st = fm_cf_candidate(w->u, &w->k, r->t2[i], r->x2 + i * d, x1);
+  if (st != FM_OK)
+    return st;
+  e[FM_CF_R_FD] = fm_maxdiff(w->u, r->D + i * d, d, r->tolfd[i], NULL);
+  for (int q = 0; q < FM_CF_NROUTES; q++)
+    fm_worst_add_max(&run->w[q], e[q], i);
+  return FM_OK;
+}
+
 static void fm_cf_note_order(fm_verdict *v, const fm_cf_ref *r)
 {
   double omin, omed;
@@ -416,81 +441,64 @@ static void fm_cf_note_order(fm_verdict *v, const fm_cf_ref *r)
                         "(psi_t affine in t)");
 }
 
-/* Smallest relative sigma' perturbation each route detects. */
-static int fm_cf_scan(fm_verdict *v, const fm_cf_ref *r, const fm_pointset *ps,
-                      const fm_cf_cand *k0)
+static int fm_cf_applies(const void *work, size_t r)
 {
-  size_t n = ps->n < FM_CF_SCAN_POINTS ? ps->n : FM_CF_SCAN_POINTS;
-  double tol[FM_CF_NROUTES] = {fm_cf_tol1(r->kappa_max), 1.0, fm_cf_tol1(r->kappa_max)};
-  double found[FM_CF_NROUTES] = {NAN, NAN, NAN};
-  fm_cf_cand k = *k0;
-  for (int e = -14; e <= -2; e++) {
-    double val[FM_CF_NROUTES];
-    size_t w[FM_CF_NROUTES];
-    k.dsigma_factor = 1.0 + pow(10.0, e);
-    int st = fm_cf_routes(val, w, r, ps, &k, n);
-    if (st != FM_OK)
-      return st;
-    for (int q = 0; q < FM_CF_NROUTES; q++)
-      if (isnan(found[q]) && val[q] > tol[q])
-        found[q] = fm_perturb_decades[e + 14];
-  }
-  const char *names[FM_CF_NROUTES];
-  for (int q = 0; q < FM_CF_NROUTES; q++)
-    names[q] = q == FM_CF_R_VP && !k.vp ? NULL
-               : q == FM_CF_R_MP        ? "MPFR"
-               : q == FM_CF_R_FD        ? "FD"
-                                        : "Lipman";
-  fm_perturb_note(v, "sigma'", FM_PERTURB_DECADES_RANGE, FM_CF_NROUTES, names, found);
-  return FM_OK;
+  const fm_cf_work *w = work;
+  return r != FM_CF_R_VP || w->k.vp;
 }
 
-static void fm_cf_record(fm_verdict *v, const fm_cf_ref *r, const fm_pointset *ps,
-                         const fm_cf_cand *k, const double val[FM_CF_NROUTES],
-                         const size_t worst[FM_CF_NROUTES])
+static double fm_cf_route_tol(const void *work, size_t r)
 {
-  double tol[FM_CF_NROUTES] = {fm_cf_tol1(r->kappa_max), 1.0, fm_cf_tol1(r->kappa_max)};
-  char where[256];
-  for (int q = 0; q < FM_CF_NROUTES; q++) {
-    if (q == FM_CF_R_VP && !k->vp)
-      continue;
-    fm_point_describe(where, sizeof where, ps, worst[q]);
-    fm_verdict_route(v, fm_cf_route_ids[q], val[q], tol[q], 0.0, where);
-  }
+  const fm_cf_work *w = work;
+  return r == FM_CF_R_FD ? 1.0 : fm_cf_tol1(w->r.kappa_max);
 }
+
+static void fm_cf_report(fm_verdict *v, void *work, fm_ptcheck *run)
+{
+  const fm_cf_work *w = work;
+  (void)run;
+  fm_cf_note_order(v, &w->r);
+  if (!w->r.exact_schedule)
+    fm_verdict_notef(v, "schedule has no MPFR twin: its double values are taken "
+                        "as exact in route 1");
+}
+
+/* The scan's input: sigma' x (1 + e) in the candidate. */
+static void fm_cf_perturb(void *work, double e)
+{
+  fm_cf_work *w = work;
+  w->k.dsigma_factor = 1.0 + e;
+}
+
+static const char *fm_cf_na_case(const fm_case *c, int mutant)
+{
+  double bmin, bmax;
+  if ((mutant == FM_CF_VP_FACTOR || mutant == FM_CF_VP_EXP) && !fm_cf_is_vp(c, &bmin, &bmax))
+    return "the seed's VP formula applies to vp schedules only";
+  return NULL;
+}
+
+static const fm_ptcheck_spec fm_cf_spec = {
+    .name = "cond-field",
+    .nroutes = FM_CF_NROUTES,
+    .routes = fm_cf_routes,
+    .na_case = fm_cf_na_case,
+    .init = fm_cf_work_init,
+    .clear = fm_cf_work_clear,
+    .prepare = fm_cf_prepare,
+    .point = fm_cf_point,
+    .applies = fm_cf_applies,
+    .route_tol = fm_cf_route_tol,
+    .report = fm_cf_report,
+    .scan_input = "sigma'",
+    .scan_points = FM_CF_SCAN_POINTS,
+    .perturb = fm_cf_perturb,
+};
 
 static int fm_cf_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o, int mutant)
 {
-  fm_cf_cand k = {c->sched, c->gmm->d, mutant, 1.0, 0, 0.0, 0.0};
-  k.vp = strcmp(fm_schedule_type_name(c->sched), "vp") == 0 &&
-         fm_schedule_param(&k.bmin, c->sched, "beta_min") == FM_OK &&
-         fm_schedule_param(&k.bmax, c->sched, "beta_max") == FM_OK;
-  if ((mutant == FM_CF_VP_FACTOR || mutant == FM_CF_VP_EXP) && !k.vp) {
-    fm_verdict_na(v, "the seed's VP formula applies to vp schedules only");
-    return FM_OK;
-  }
-  fm_pointset *ps;
-  int st = fm_pointset_make(&ps, c, fm_check_seed(o, c), fm_check_npoints(o));
-  if (st != FM_OK)
-    return st;
-  fm_cf_ref r;
-  st = fm_cf_ref_make(&r, c, &k, ps, (mpfr_prec_t)o->prec);
-  double val[FM_CF_NROUTES];
-  size_t worst[FM_CF_NROUTES];
-  if (st == FM_OK)
-    st = fm_cf_routes(val, worst, &r, ps, &k, ps->n);
-  if (st == FM_OK) {
-    fm_cf_record(v, &r, ps, &k, val, worst);
-    fm_cf_note_order(v, &r);
-    if (!r.exact_schedule)
-      fm_verdict_notef(v, "schedule has no MPFR twin: its double values are taken "
-                          "as exact in route 1");
-    if (mutant == FM_CF_TRUE)
-      st = fm_cf_scan(v, &r, ps, &k);
-  }
-  fm_cf_ref_free(&r);
-  fm_pointset_free(ps);
-  return st;
+  fm_cf_work w;
+  return fm_ptcheck_run(v, &fm_cf_spec, &w, c, o, mutant);
 }
 
 const fm_theorem fm_thm_cond_field = {

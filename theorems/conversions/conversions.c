@@ -79,9 +79,9 @@
 #include "linalg.h"
 #include "mp.h"
 #include "path_err.h"
-#include "perturb.h"
 #include "points.h"
 #include "pointwise.h"
+#include "pointwise_check.h"
 #include "worst.h"
 
 #define FM_CV_EPS DBL_EPSILON
@@ -99,13 +99,17 @@ static const char *const fm_cv_mutants[] = {
     NULL,
 };
 
-static const fm_route_id fm_cv_route_ids[FM_CV_NR] = {
-    FM_R_CV_ANALYTIC, FM_R_CV_ROUND, FM_R_CV_MP,
+/* Route 2 is not rerun by the scan: an error in W cancels in its round
+ * trips (header). */
+static const fm_ptcheck_route fm_cv_routes[FM_CV_NR] = {
+    {FM_R_CV_ANALYTIC, "double"},
+    {FM_R_CV_ROUND, NULL},
+    {FM_R_CV_MP, "MPFR"},
 };
 
-/* The worst decided pair of one route, and what was left undecided. */
+/* The map at one route's worst point (the point itself is the driver's
+ * fm_worst), and what was left undecided. */
 typedef struct {
-  fm_worst w;
   double kappa_max, kappa_t;
   fm_param to, from, kto, kfrom;
   size_t decided, ill, loose, singular;
@@ -120,6 +124,7 @@ typedef struct {
   mpfr_t a, b, w, tmp, acc;
   double cmag[FM_CV_NP][FM_CV_NP][2]; /* |a|, |b| of the exact maps */
   fm_cv_route r[FM_CV_NR];
+  fm_worst *worst;           /* the driver's worst point of each route */
   int alpha_not_one;
   double wfac; /* the scan's 1 + e on W (else 1) */
 } fm_cv_work;
@@ -280,11 +285,11 @@ static void fm_cv_magnitudes(fm_cv_work *w)
 
 /* --- bookkeeping --- */
 
-static void fm_cv_record(fm_cv_route *r, double value, double tol, double kappa, size_t at,
-                         double t, fm_param to, fm_param from)
+static void fm_cv_record(fm_cv_route *r, fm_worst *wst, double value, double tol,
+                         double kappa, size_t at, double t, fm_param to, fm_param from)
 {
   r->decided++;
-  if (fm_worst_add(&r->w, value, tol, at)) {
+  if (fm_worst_add(wst, value, tol, at)) {
     r->to = to;
     r->from = from;
   }
@@ -297,8 +302,9 @@ static void fm_cv_record(fm_cv_route *r, double value, double tol, double kappa,
 }
 
 /* Decide a pair of route r: relative error err/|ref| against bound/|ref|. */
-static void fm_cv_decide(fm_cv_route *r, double err, double bound, double refn,
-                         double kappa, size_t at, double t, fm_param to, fm_param from)
+static void fm_cv_decide(fm_cv_route *r, fm_worst *wst, double err, double bound,
+                         double refn, double kappa, size_t at, double t, fm_param to,
+                         fm_param from)
 {
   if (!(refn > 0.0) || !(FM_CV_EPS * kappa <= FM_CV_MAX_REL)) {
     r->ill++;
@@ -308,13 +314,14 @@ static void fm_cv_decide(fm_cv_route *r, double err, double bound, double refn,
     r->loose++; /* the input's own rounding, amplified by |b|, exceeds 10% of out */
     return;
   }
-  fm_cv_record(r, err / refn, bound / refn, kappa, at, t, to, from);
+  fm_cv_record(r, wst, err / refn, bound / refn, kappa, at, t, to, from);
 }
 
 /* --- work space --- */
 
-static void fm_cv_work_free(fm_cv_work *w)
+static void fm_cv_work_free(void *work)
 {
+  fm_cv_work *w = work;
   free(w->in[0]);
   for (int p = 0; p < FM_CV_NP; p++)
     fm_mp_vec_free(w->q[p], w->pw.d);
@@ -322,12 +329,12 @@ static void fm_cv_work_free(fm_cv_work *w)
   fm_pointwise_free(&w->pw);
 }
 
-static int fm_cv_work_alloc(fm_cv_work *w, const fm_case *c, const fm_check_opts *o,
-                            int mutant)
+static int fm_cv_work_init(void *work, fm_ptcheck *run)
 {
-  size_t d = c->gmm->d;
-  *w = (fm_cv_work){.mutant = mutant, .wfac = 1.0};
-  int st = fm_pointwise_alloc(&w->pw, c, o);
+  fm_cv_work *w = work;
+  size_t d = run->c->gmm->d;
+  *w = (fm_cv_work){.mutant = run->mutant, .wfac = 1.0, .worst = run->w};
+  int st = fm_pointwise_alloc(&w->pw, run->c, run->o);
   mpfr_inits2(w->pw.prec, w->a, w->b, w->w, w->tmp, w->acc, (mpfr_ptr)0);
   for (int p = 0; p < FM_CV_NP && st == FM_OK; p++)
     st = fm_mp_vec_alloc(&w->q[p], d, w->pw.prec);
@@ -410,7 +417,7 @@ static int fm_cv_route_analytic(fm_cv_work *w, const fm_sched_val *v, const doub
   double terms = A * xn + B * inn;
   double bound = fm_cv_c(to, from, kW) * FM_CV_EPS * terms + B * w->bin[from] +
                  FM_CV_EPS * refn;
-  fm_cv_decide(&w->r[FM_CV_R_ANALYTIC], fm_linalg_maxdiff(w->cand, w->ref[to], w->pw.d), bound,
+  fm_cv_decide(&w->r[FM_CV_R_ANALYTIC], &w->worst[FM_CV_R_ANALYTIC], fm_linalg_maxdiff(w->cand, w->ref[to], w->pw.d), bound,
                refn, terms / refn, i, t, to, from);
   return FM_OK;
 }
@@ -431,7 +438,7 @@ static int fm_cv_route_round(fm_cv_work *w, const fm_sched_val *v, const double 
   double t1 = A1 * xn + B1 * yn, t2 = A2 * xn + B2 * mn;
   double c1 = fm_cv_c(to, from, kW), c2 = fm_cv_c(from, to, kW);
   double bound = FM_CV_EPS * (c1 * B2 * t1 + c2 * t2);
-  fm_cv_decide(&w->r[FM_CV_R_ROUND], fm_linalg_maxdiff(w->back, y, w->pw.d), bound, yn,
+  fm_cv_decide(&w->r[FM_CV_R_ROUND], &w->worst[FM_CV_R_ROUND], fm_linalg_maxdiff(w->back, y, w->pw.d), bound, yn,
                (B2 * t1 + t2) / yn, i, t, to, from);
   return FM_OK;
 }
@@ -509,7 +516,7 @@ static int fm_cv_route_mp(fm_cv_work *w, const fm_pointset *ps, size_t i)
       double res, outn, terms;
       fm_cv_resid_mp(w, &res, &outn, &terms, (fm_param)to, (fm_param)from);
       double bound = w->pw.eps_mp * (4.0 * terms + outn);
-      fm_cv_decide(&w->r[FM_CV_R_MP], res, bound, outn, terms / outn, i, ps->t[i],
+      fm_cv_decide(&w->r[FM_CV_R_MP], &w->worst[FM_CV_R_MP], res, bound, outn, terms / outn, i, ps->t[i],
                    (fm_param)to, (fm_param)from);
     }
   return FM_OK;
@@ -517,8 +524,10 @@ static int fm_cv_route_mp(fm_cv_work *w, const fm_pointset *ps, size_t i)
 
 /* --- one point, the report, the check --- */
 
-static int fm_cv_point(fm_cv_work *w, const fm_pointset *ps, size_t i)
+static int fm_cv_point(void *work, fm_ptcheck *run, size_t i)
 {
+  fm_cv_work *w = work;
+  const fm_pointset *ps = run->ps;
   const double *x = ps->x + i * w->pw.d;
   fm_sched_val v;
   int st = fm_schedule_eval(&v, w->pw.c->sched, ps->t[i]);
@@ -562,20 +571,21 @@ static void fm_cv_note_end(fm_verdict *vd, const fm_schedule *s, double t)
                    len ? buf : " none");
 }
 
-static void fm_cv_report(fm_verdict *v, const fm_cv_work *w, const fm_pointset *ps)
+/* "to<-from at <point>" */
+static void fm_cv_where(char *buf, size_t len, const void *work, const fm_ptcheck *run,
+                        size_t r)
 {
-  for (int r = 0; r < FM_CV_NR; r++) {
-    const fm_cv_route *q = &w->r[r];
-    if (!q->w.have) {
-      fm_verdict_route(v, fm_cv_route_ids[r], NAN, 1.0, 0.0, "no decidable point");
-      continue;
-    }
-    char where[256], pt[200];
-    fm_point_describe(pt, sizeof pt, ps, q->w.at);
-    snprintf(where, sizeof where, "%s<-%s at %s", fm_param_name(q->to),
-             fm_param_name(q->from), pt);
-    fm_verdict_route(v, fm_cv_route_ids[r], q->w.value, q->w.tol, 0.0, where);
-  }
+  const fm_cv_work *w = work;
+  char pt[200];
+  fm_point_describe(pt, sizeof pt, run->ps, run->w[r].at);
+  snprintf(buf, len, "%s<-%s at %s", fm_param_name(w->r[r].to), fm_param_name(w->r[r].from),
+           pt);
+}
+
+static void fm_cv_report(fm_verdict *v, void *work, fm_ptcheck *run)
+{
+  const fm_cv_work *w = work;
+  (void)run;
   const fm_cv_route *a = &w->r[FM_CV_R_ANALYTIC];
   fm_verdict_notef(v, "max condition number of the maps %.3g (%s<-%s at t=%.10g)",
                    a->kappa_max, fm_param_name(a->kto), fm_param_name(a->kfrom), a->kappa_t);
@@ -590,64 +600,44 @@ static void fm_cv_report(fm_verdict *v, const fm_cv_work *w, const fm_pointset *
   fm_pointwise_note(v, &w->pw);
 }
 
-/* The scan's rerun (perturb.h): routes 1 and 3 on the first points with
- * W x (1 + e). */
-typedef struct {
-  fm_cv_work *w;
-  const fm_pointset *ps;
-} fm_cv_scan_ctx;
-
-static int fm_cv_fails(int *fails, double e, void *vctx)
+/* Mutant 2 changes nothing where alpha = 1 at every point (VE). */
+static int fm_cv_finish(fm_verdict *v, void *work, fm_ptcheck *run)
 {
-  fm_cv_scan_ctx *s = vctx;
-  fm_cv_work *w = s->w;
-  size_t n = s->ps->n < FM_CV_SCAN_POINTS ? s->ps->n : FM_CV_SCAN_POINTS;
+  const fm_cv_work *w = work;
+  if (run->mutant == FM_CV_EPS_NO_ALPHA && !w->alpha_not_one)
+    fm_verdict_na(v, "alpha = 1 at every point: a missing 1/alpha changes nothing");
+  return FM_OK;
+}
+
+/* The scan's input: W x (1 + e); each rerun counts its own pairs. */
+static void fm_cv_perturb(void *work, double e)
+{
+  fm_cv_work *w = work;
   memset(w->r, 0, sizeof w->r);
   w->wfac = 1.0 + e;
-  int st = FM_OK;
-  for (size_t i = 0; st == FM_OK && i < n; i++)
-    st = fm_cv_point(w, s->ps, i);
-  fails[0] = w->r[FM_CV_R_ANALYTIC].w.have && w->r[FM_CV_R_ANALYTIC].w.margin > 1.0;
-  fails[1] = w->r[FM_CV_R_MP].w.have && w->r[FM_CV_R_MP].w.margin > 1.0;
-  return st;
 }
 
-static int fm_cv_scan(fm_verdict *v, fm_cv_work *w, const fm_pointset *ps)
-{
-  static const char *const names[2] = {"double", "MPFR"};
-  fm_cv_scan_ctx s = {w, ps};
-  double found[2];
-  int st = fm_perturb_scan(found, 2, fm_perturb_decades, FM_PERTURB_NDECADES, FM_PERTURB_UP,
-                           fm_cv_fails, &s);
-  if (st == FM_OK)
-    fm_perturb_note(v, "W", FM_PERTURB_DECADES_RANGE, 2, names, found);
-  return st;
-}
+static const fm_ptcheck_spec fm_cv_spec = {
+    .name = "conversions",
+    .nroutes = FM_CV_NR,
+    .routes = fm_cv_routes,
+    .missing_where = "no decidable point",
+    .init = fm_cv_work_init,
+    .clear = fm_cv_work_free,
+    .point = fm_cv_point,
+    .finish = fm_cv_finish,
+    .where = fm_cv_where,
+    .report = fm_cv_report,
+    .scan_input = "W",
+    .scan_points = FM_CV_SCAN_POINTS,
+    .perturb = fm_cv_perturb,
+};
 
 static int fm_conversions_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o,
                                 int mutant)
 {
-  fm_pointset *ps;
-  int st = fm_pointset_make(&ps, c, fm_check_seed(o, c), fm_check_npoints(o));
-  if (st != FM_OK)
-    return st;
   fm_cv_work w;
-  st = fm_cv_work_alloc(&w, c, o, mutant);
-  if (st != FM_OK) {
-    fm_pointset_free(ps);
-    return st;
-  }
-  for (size_t i = 0; st == FM_OK && i < ps->n; i++)
-    st = fm_cv_point(&w, ps, i);
-  if (st == FM_OK && mutant == FM_CV_EPS_NO_ALPHA && !w.alpha_not_one)
-    fm_verdict_na(v, "alpha = 1 at every point: a missing 1/alpha changes nothing");
-  else if (st == FM_OK)
-    fm_cv_report(v, &w, ps);
-  if (st == FM_OK && mutant == FM_CV_TRUE)
-    st = fm_cv_scan(v, &w, ps);
-  fm_cv_work_free(&w);
-  fm_pointset_free(ps);
-  return st;
+  return fm_ptcheck_run(v, &fm_cv_spec, &w, c, o, mutant);
 }
 
 const fm_theorem fm_thm_conversions = {

@@ -16,3 +16,16 @@ int fm_worst_add(fm_worst *w, double value, double tol, size_t at)
   w->where[0] = '\0';
   return 1;
 }
+
+int fm_worst_add_max(fm_worst *w, double value, size_t at)
+{
+  if (!w->have)
+    *w = (fm_worst){.tol = 1.0, .have = 1};
+  if (value <= w->value) /* false for NaN: it takes over */
+    return 0;
+  w->value = isnan(value) ? INFINITY : value;
+  w->margin = w->value;
+  w->at = at;
+  w->where[0] = '\0';
+  return 1;
+}

@@ -18,4 +18,12 @@ typedef struct {
  * worst -- where is then cleared, for the caller to fill -- else 0. */
 int fm_worst_add(fm_worst *w, double value, double tol, size_t at);
 
+/* For a route whose tolerance is common to all points (applied after the
+ * loop): offers a plain value >= 0 found at index at, and keeps the
+ * largest, starting from 0 at index 0 (tol 1, so margin = value).  A NaN
+ * is kept as +infinity and replaces any earlier worst, NaN included (the
+ * rule cond-field and push-forward have always used).  Returns 1 when it
+ * became the worst (where then cleared), else 0. */
+int fm_worst_add_max(fm_worst *w, double value, size_t at);
+
 #endif

@@ -71,13 +71,12 @@
 #include "theorems.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mp.h"
-#include "perturb.h"
 #include "pf_ode_impl.h"
+#include "pointwise_check.h"
 
 #define FM_PF_SCAN_POINTS 10
 
@@ -88,12 +87,16 @@ static const char *const fm_pf_mutants[] = {
     NULL,
 };
 
-static const fm_route_id fm_pf_route_ids[FM_PF_NR] = {
-    FM_R_PF_U, FM_R_PF_RHS, FM_R_PF_MP, FM_R_PF_VP, FM_R_PF_VP_MP, FM_R_PF_DRIFT, FM_R_PF_TRAJ,
+/* The scan reruns the point routes 1, 2, 3 and 5 (header: not 4 and 6). */
+static const fm_ptcheck_route fm_pf_routes[FM_PF_NR] = {
+    {FM_R_PF_U, "u"},         {FM_R_PF_RHS, "double"}, {FM_R_PF_MP, "MPFR"},
+    {FM_R_PF_VP, NULL},       {FM_R_PF_VP_MP, NULL},   {FM_R_PF_DRIFT, "drift"},
+    {FM_R_PF_TRAJ, NULL},
 };
 
-static void fm_pf_work_free(fm_pf_work *w)
+static void fm_pf_work_free(void *work)
 {
+  fm_pf_work *w = work;
   free(w->score);
   fm_mp_vec_free(w->score_m, w->pw.d);
   fm_mp_vec_free(w->u_m, w->pw.d);
@@ -102,12 +105,14 @@ static void fm_pf_work_free(fm_pf_work *w)
   fm_pointwise_free(&w->pw);
 }
 
-static int fm_pf_work_alloc(fm_pf_work *w, const fm_case *c, const fm_check_opts *o,
-                            int mutant)
+static int fm_pf_work_init(void *work, fm_ptcheck *run)
 {
+  fm_pf_work *w = work;
+  const fm_case *c = run->c;
+  int mutant = run->mutant;
   size_t d = c->gmm->d;
-  *w = (fm_pf_work){.mutant = mutant};
-  int st = fm_pointwise_alloc(&w->pw, c, o);
+  *w = (fm_pf_work){.mutant = mutant, .w = run->w};
+  int st = fm_pointwise_alloc(&w->pw, c, run->o);
   w->cs = mutant == FM_PF_NO_HALF ? 1.0 : 0.5;
   w->g2_factor = 1.0;
   w->traj_rho = INFINITY;
@@ -176,8 +181,10 @@ static int fm_pf_route_mp(fm_pf_work *w, double t, double xn, double sn, double 
   return FM_OK;
 }
 
-static int fm_pf_point(fm_pf_work *w, const fm_pointset *ps, size_t i)
+static int fm_pf_point(void *work, fm_ptcheck *run, size_t i)
 {
+  fm_pf_work *w = work;
+  const fm_pointset *ps = run->ps;
   size_t d = w->pw.d;
   double t = ps->t[i];
   const double *x = ps->x + i * d;
@@ -230,19 +237,23 @@ static int fm_pf_point(fm_pf_work *w, const fm_pointset *ps, size_t i)
   return fm_pf_route_drift(w, t, x, xn, sn, U, &b, i);
 }
 
-static void fm_pf_report(fm_verdict *v, fm_pf_work *w, const fm_pointset *ps)
+/* Routes 4 (vp only) and 6, outside the points loop. */
+static int fm_pf_finish(fm_verdict *v, void *work, fm_ptcheck *run)
 {
-  for (int r = 0; r < FM_PF_NR; r++) {
-    fm_worst *x = &w->w[r];
-    if (!x->have)
-      continue;
-    char where[256];
-    if (x->where[0] != '\0')
-      snprintf(where, sizeof where, "%s", x->where);
-    else
-      fm_point_describe(where, sizeof where, ps, x->at);
-    fm_verdict_route(v, fm_pf_route_ids[r], x->value, x->tol, 0.0, where);
-  }
+  fm_pf_work *w = work;
+  (void)v;
+  int st = FM_OK;
+  if (w->vp)
+    st = fm_pf_route_vp(w);
+  if (st == FM_OK)
+    st = fm_pf_route_traj(w, run->ps);
+  return st;
+}
+
+static void fm_pf_report(fm_verdict *v, void *work, fm_ptcheck *run)
+{
+  const fm_pf_work *w = work;
+  (void)run;
   fm_verdict_notef(v, "RK4 Richardson error estimates: FM %.2g, PF %.2g (N = %d, M = %d "
                    "steps x 1, 2, 4; smallest observed error ratio %.3g, 16 expected)",
                    w->traj_eFM, w->traj_ePF, FM_PF_N, FM_PF_M, w->traj_rho);
@@ -255,68 +266,32 @@ static void fm_pf_report(fm_verdict *v, fm_pf_work *w, const fm_pointset *ps)
   fm_pointwise_note(v, &w->pw);
 }
 
-/* The scan's rerun (perturb.h): the point routes 1, 2, 3 and 5 on the
- * first points with g^2 x (1 + e). */
-typedef struct {
-  fm_pf_work *w;
-  const fm_pointset *ps;
-} fm_pf_scan_ctx;
-
-static const int fm_pf_scan_routes[4] = {FM_PF_R_U, FM_PF_R_RHS, FM_PF_R_MP, FM_PF_R_DRIFT};
-
-static int fm_pf_fails(int *fails, double e, void *vctx)
+/* The scan's input: the candidate's g^2 (and gbar^2) x (1 + e). */
+static void fm_pf_perturb(void *work, double e)
 {
-  fm_pf_scan_ctx *s = vctx;
-  fm_pf_work *w = s->w;
-  size_t n = s->ps->n < FM_PF_SCAN_POINTS ? s->ps->n : FM_PF_SCAN_POINTS;
-  memset(w->w, 0, sizeof w->w);
+  fm_pf_work *w = work;
   w->g2_factor = 1.0 + e;
-  int st = FM_OK;
-  for (size_t i = 0; st == FM_OK && i < n; i++)
-    st = fm_pf_point(w, s->ps, i);
-  for (int r = 0; r < 4; r++)
-    fails[r] = w->w[fm_pf_scan_routes[r]].have && w->w[fm_pf_scan_routes[r]].margin > 1.0;
-  return st;
 }
 
-static int fm_pf_scan(fm_verdict *v, fm_pf_work *w, const fm_pointset *ps)
-{
-  static const char *const names[4] = {"u", "double", "MPFR", "drift"};
-  fm_pf_scan_ctx s = {w, ps};
-  double found[4];
-  int st = fm_perturb_scan(found, 4, fm_perturb_decades, FM_PERTURB_NDECADES, FM_PERTURB_UP,
-                           fm_pf_fails, &s);
-  if (st == FM_OK)
-    fm_perturb_note(v, "g^2", FM_PERTURB_DECADES_RANGE, 4, names, found);
-  return st;
-}
+static const fm_ptcheck_spec fm_pf_spec = {
+    .name = "pf-ode",
+    .nroutes = FM_PF_NR,
+    .routes = fm_pf_routes,
+    .init = fm_pf_work_init,
+    .clear = fm_pf_work_free,
+    .point = fm_pf_point,
+    .finish = fm_pf_finish,
+    .report = fm_pf_report,
+    .scan_input = "g^2",
+    .scan_points = FM_PF_SCAN_POINTS,
+    .perturb = fm_pf_perturb,
+};
 
 static int fm_pf_ode_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o,
                            int mutant)
 {
-  fm_pointset *ps;
-  int st = fm_pointset_make(&ps, c, fm_check_seed(o, c), fm_check_npoints(o));
-  if (st != FM_OK)
-    return st;
   fm_pf_work w;
-  st = fm_pf_work_alloc(&w, c, o, mutant);
-  if (st != FM_OK) {
-    fm_pointset_free(ps);
-    return st;
-  }
-  for (size_t i = 0; st == FM_OK && i < ps->n; i++)
-    st = fm_pf_point(&w, ps, i);
-  if (st == FM_OK && w.vp)
-    st = fm_pf_route_vp(&w);
-  if (st == FM_OK)
-    st = fm_pf_route_traj(&w, ps);
-  if (st == FM_OK)
-    fm_pf_report(v, &w, ps);
-  if (st == FM_OK && mutant == FM_PF_TRUE)
-    st = fm_pf_scan(v, &w, ps);
-  fm_pf_work_free(&w);
-  fm_pointset_free(ps);
-  return st;
+  return fm_ptcheck_run(v, &fm_pf_spec, &w, c, o, mutant);
 }
 
 const fm_theorem fm_thm_pf_ode = {

@@ -42,7 +42,7 @@ typedef struct {
   mpfr_t *score_m, *u_m;            /* d each */
   mpfr_t f, g2, r, tmp;
   fm_sched_mp ve;                   /* the candidate's schedule values */
-  fm_worst w[FM_PF_NR];
+  fm_worst *w;                      /* the driver's worst point of each route */
   size_t skip_alpha0;
   double traj_eFM, traj_ePF, traj_rho;
   size_t ntraj;                     /* trajectories stacked in route 6 */

@@ -65,7 +65,6 @@
 
 #include <float.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +72,7 @@
 #include "fdiff.h"
 #include "points.h"
 #include "perturb.h"
+#include "pointwise_check.h"
 #include "sched_fd.h"
 
 #define FM_PUSH_EPS DBL_EPSILON
@@ -92,8 +92,12 @@ static const char *const fm_push_mutants[] = {
     NULL,
 };
 
-static const fm_route_id fm_push_route_ids[FM_PUSH_NROUTES] = {
-    FM_R_PUSH_COV_D, FM_R_PUSH_COV_MP, FM_R_PUSH_CONT,
+/* The scan reruns the continuity route only: the density, hence D and
+ * routes 1, do not depend on sigma'. */
+static const fm_ptcheck_route fm_push_routes[FM_PUSH_NROUTES] = {
+    {FM_R_PUSH_COV_D, NULL},
+    {FM_R_PUSH_COV_MP, NULL},
+    {FM_R_PUSH_CONT, "continuity"},
 };
 
 /* The candidate: schedule changes and whether the Jacobian is kept. */
@@ -310,60 +314,74 @@ static int fm_push_ref_cont(fm_push_ref *r, const fm_push_cand *k, const fm_poin
   return fm_fdiff_observed_order(&r->order[i], fm_push_logp_at, &f, 1, tc, h0, delta_g);
 }
 
-static int fm_push_ref_make(fm_push_ref *r, const fm_case *c, const fm_push_cand *k,
-                          const fm_pointset *ps, mpfr_prec_t prec)
+/* The work space: the candidate, the references (computed once: the scan
+ * changes the candidate only), and buffers. */
+typedef struct {
+  fm_push_cand k;
+  fm_push_ref r;
+  mpfr_prec_t prec;
+  double *xbuf;   /* d: route 1's point */
+  double *u;      /* 2d: the candidate's field and score */
+  double relres;  /* largest continuity residual relative to its terms */
+} fm_push_work;
+
+static void fm_push_work_clear(void *work)
 {
-  int st = fm_push_ref_alloc(r, ps->n, ps->d);
-  double *xbuf = malloc(ps->d * sizeof *xbuf);
-  if (st != FM_OK || xbuf == NULL) {
-    free(xbuf);
-    return FM_ENOMEM;
-  }
-  for (size_t i = 0; i < ps->n && st == FM_OK; i++) {
-    st = fm_push_ref_cov(r, c, ps, i, xbuf, prec);
-    if (st == FM_OK)
-      st = fm_push_ref_cont(r, k, ps, i);
-  }
-  free(xbuf);
-  return st;
+  fm_push_work *w = work;
+  fm_push_ref_free(&w->r);
+  free(w->xbuf);
 }
 
-/* Route statistics for candidate k on the first n points; *relres = the
- * largest continuity residual relative to the magnitude of its terms. */
-static int fm_push_routes(double val[FM_PUSH_NROUTES], size_t worst[FM_PUSH_NROUTES],
-                        double *relres, const fm_push_ref *r, const fm_pointset *ps,
-                        const fm_push_cand *k, size_t n)
+static int fm_push_work_init(void *work, fm_ptcheck *run)
 {
-  size_t d = ps->d;
-  double *u = malloc(2 * d * sizeof *u);
-  if (u == NULL)
+  fm_push_work *w = work;
+  int mutant = run->mutant;
+  *w = (fm_push_work){.k = {run->c->sched, run->c->gmm->d,
+                            mutant == FM_PUSH_SIGMA_OFF ? 1.01 : 1.0,
+                            mutant == FM_PUSH_REVERSED, mutant != FM_PUSH_NO_JACOBIAN},
+                      .prec = (mpfr_prec_t)run->o->prec};
+  size_t d = run->ps->d;
+  int st = fm_push_ref_alloc(&w->r, run->ps->n, d);
+  w->xbuf = st == FM_OK ? malloc(3 * d * sizeof *w->xbuf) : NULL;
+  if (w->xbuf == NULL) {
+    fm_push_ref_free(&w->r);
     return FM_ENOMEM;
-  memset(worst, 0, FM_PUSH_NROUTES * sizeof *worst);
-  for (int q = 0; q < FM_PUSH_NROUTES; q++)
-    val[q] = 0.0;
-  *relres = 0.0;
-  int st = FM_OK;
-  for (size_t i = 0; i < n && st == FM_OK; i++) {
-    double lhs, tr, trtol, mag, e[FM_PUSH_NROUTES];
-    st = fm_push_cov(&lhs, k, ps->t[i], r->x0 + i * d);
-    if (st == FM_OK)
-      st = fm_push_transport(&tr, &trtol, &mag, k, r->t2[i], r->es[i], ps->x + i * d,
-                           ps->x1 + i * d, u, u + d);
-    if (st != FM_OK)
-      break;
-    e[FM_PUSH_R_COV_D] = fabs(lhs - r->ref_d[i]) / r->M[i];
-    e[FM_PUSH_R_COV_MP] = fabs(lhs - r->ref_mp[i]) / r->M[i];
-    e[FM_PUSH_R_CONT] = fabs(r->D[i] + tr) / (r->tolfd[i] + trtol);
-    double rel = fabs(r->D[i] + tr) / (fabs(r->D[i]) + mag);
-    *relres = isnan(rel) || rel > *relres ? rel : *relres;
-    for (int q = 0; q < FM_PUSH_NROUTES; q++)
-      if (!(e[q] <= val[q])) { /* NaN takes over and fails */
-        val[q] = isnan(e[q]) ? INFINITY : e[q];
-        worst[q] = i;
-      }
   }
-  free(u);
-  return st;
+  w->u = w->xbuf + d;
+  return FM_OK;
+}
+
+static int fm_push_prepare(void *work, fm_ptcheck *run, size_t i)
+{
+  fm_push_work *w = work;
+  int st = fm_push_ref_cov(&w->r, run->c, run->ps, i, w->xbuf, w->prec);
+  return st == FM_OK ? fm_push_ref_cont(&w->r, &w->k, run->ps, i) : st;
+}
+
+/* The route statistics of the candidate at point i: routes 1 relative to
+ * the magnitude of the terms (their tolerance needs kappa over all points),
+ * route 2 to its own tolerance. */
+static int fm_push_point(void *work, fm_ptcheck *run, size_t i)
+{
+  fm_push_work *w = work;
+  const fm_push_ref *r = &w->r;
+  const fm_pointset *ps = run->ps;
+  size_t d = ps->d;
+  double lhs, tr, trtol, mag, e[FM_PUSH_NROUTES];
+  int st = fm_push_cov(&lhs, &w->k, ps->t[i], r->x0 + i * d);
+  if (st == FM_OK)
+    st = fm_push_transport(&tr, &trtol, &mag, &w->k, r->t2[i], r->es[i], ps->x + i * d,
+                           ps->x1 + i * d, w->u, w->u + d);
+  if (st != FM_OK)
+    return st;
+  e[FM_PUSH_R_COV_D] = fabs(lhs - r->ref_d[i]) / r->M[i];
+  e[FM_PUSH_R_COV_MP] = fabs(lhs - r->ref_mp[i]) / r->M[i];
+  e[FM_PUSH_R_CONT] = fabs(r->D[i] + tr) / (r->tolfd[i] + trtol);
+  double rel = fabs(r->D[i] + tr) / (fabs(r->D[i]) + mag);
+  w->relres = isnan(rel) || rel > w->relres ? rel : w->relres;
+  for (int q = 0; q < FM_PUSH_NROUTES; q++)
+    fm_worst_add_max(&run->w[q], e[q], i);
+  return FM_OK;
 }
 
 static void fm_push_note_order(fm_verdict *v, const fm_push_ref *r)
@@ -385,72 +403,64 @@ static void fm_push_note_order(fm_verdict *v, const fm_push_ref *r)
   }
 }
 
-/* Smallest relative sigma' perturbation the continuity route detects (the
- * density, hence D, does not depend on sigma'). */
-static int fm_push_scan(fm_verdict *v, const fm_push_ref *r, const fm_pointset *ps,
-                      const fm_push_cand *k0)
+static double fm_push_route_tol(const void *work, size_t r)
 {
-  size_t n = ps->n < FM_PUSH_SCAN_POINTS ? ps->n : FM_PUSH_SCAN_POINTS;
-  fm_push_cand k = *k0;
-  for (int e = -14; e <= -2; e++) {
-    double val[FM_PUSH_NROUTES], rel;
-    size_t w[FM_PUSH_NROUTES];
-    k.dsigma_factor = 1.0 + pow(10.0, e);
-    int st = fm_push_routes(val, w, &rel, r, ps, &k, n);
-    if (st != FM_OK)
-      return st;
-    if (val[FM_PUSH_R_CONT] > 1.0) {
-      fm_verdict_notef(v, "smallest sigma' perturbation detected (of 1e-14..1e-2): "
-                          "continuity %.0e", pow(10.0, e));
-      fm_verdict_fact(v, FM_F_DETECTED, "continuity", fm_perturb_decades[e + 14]);
-      return FM_OK;
-    }
-  }
-  fm_verdict_notef(v, "smallest sigma' perturbation detected (of 1e-14..1e-2): none");
-  fm_verdict_fact(v, FM_F_DETECTED, "continuity", INFINITY);
-  return FM_OK;
+  const fm_push_work *w = work;
+  return r == FM_PUSH_R_CONT ? 1.0 : fm_push_tol1(w->r.kappa_max, w->r.d);
 }
 
-static void fm_push_record(fm_verdict *v, const fm_push_ref *r, const fm_pointset *ps,
-                         const double val[FM_PUSH_NROUTES], const size_t worst[FM_PUSH_NROUTES],
-                         double relres)
+static void fm_push_report(fm_verdict *v, void *work, fm_ptcheck *run)
 {
-  double tol1 = fm_push_tol1(r->kappa_max, r->d);
-  double tol[FM_PUSH_NROUTES] = {tol1, tol1, 1.0};
-  char where[256];
-  for (int q = 0; q < FM_PUSH_NROUTES; q++) {
-    fm_point_describe(where, sizeof where, ps, worst[q]);
-    fm_verdict_route(v, fm_push_route_ids[q], val[q], tol[q], 0.0, where);
-  }
-  fm_verdict_notef(v, "largest continuity residual relative to its terms %.3g", relres);
+  const fm_push_work *w = work;
+  (void)run;
+  fm_verdict_notef(v, "largest continuity residual relative to its terms %.3g", w->relres);
+  fm_push_note_order(v, &w->r);
+  if (!w->r.exact_schedule)
+    fm_verdict_notef(v, "schedule has no MPFR twin: its double values are taken "
+                        "as exact in the MPFR route");
 }
+
+/* The scan's input: sigma' x (1 + e) in the candidate. */
+static void fm_push_perturb(void *work, double e)
+{
+  fm_push_work *w = work;
+  w->k.dsigma_factor = 1.0 + e;
+}
+
+/* fm_perturb_note's wording, except that a scan without detection has
+ * always read "...: none" here (without the route's name). */
+static void fm_push_scan_note(fm_verdict *v, size_t nscan, const char *const *names,
+                              const double *found)
+{
+  if (!isnan(found[0])) {
+    fm_perturb_note(v, "sigma'", FM_PERTURB_DECADES_RANGE, nscan, names, found);
+    return;
+  }
+  fm_verdict_notef(v, "smallest sigma' perturbation detected (of %s): none",
+                   FM_PERTURB_DECADES_RANGE);
+  fm_verdict_fact(v, FM_F_DETECTED, names[0], INFINITY);
+}
+
+static const fm_ptcheck_spec fm_push_spec = {
+    .name = "push-forward",
+    .nroutes = FM_PUSH_NROUTES,
+    .routes = fm_push_routes,
+    .init = fm_push_work_init,
+    .clear = fm_push_work_clear,
+    .prepare = fm_push_prepare,
+    .point = fm_push_point,
+    .route_tol = fm_push_route_tol,
+    .report = fm_push_report,
+    .scan_input = "sigma'",
+    .scan_points = FM_PUSH_SCAN_POINTS,
+    .perturb = fm_push_perturb,
+    .scan_note = fm_push_scan_note,
+};
 
 static int fm_push_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o, int mutant)
 {
-  fm_push_cand k = {c->sched, c->gmm->d, mutant == FM_PUSH_SIGMA_OFF ? 1.01 : 1.0,
-                  mutant == FM_PUSH_REVERSED, mutant != FM_PUSH_NO_JACOBIAN};
-  fm_pointset *ps;
-  int st = fm_pointset_make(&ps, c, fm_check_seed(o, c), fm_check_npoints(o));
-  if (st != FM_OK)
-    return st;
-  fm_push_ref r;
-  st = fm_push_ref_make(&r, c, &k, ps, (mpfr_prec_t)o->prec);
-  double val[FM_PUSH_NROUTES], relres;
-  size_t worst[FM_PUSH_NROUTES];
-  if (st == FM_OK)
-    st = fm_push_routes(val, worst, &relres, &r, ps, &k, ps->n);
-  if (st == FM_OK) {
-    fm_push_record(v, &r, ps, val, worst, relres);
-    fm_push_note_order(v, &r);
-    if (!r.exact_schedule)
-      fm_verdict_notef(v, "schedule has no MPFR twin: its double values are taken "
-                          "as exact in the MPFR route");
-    if (mutant == FM_PUSH_TRUE)
-      st = fm_push_scan(v, &r, ps, &k);
-  }
-  fm_push_ref_free(&r);
-  fm_pointset_free(ps);
-  return st;
+  fm_push_work w;
+  return fm_ptcheck_run(v, &fm_push_spec, &w, c, o, mutant);
 }
 
 const fm_theorem fm_thm_push_forward = {

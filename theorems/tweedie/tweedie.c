@@ -57,16 +57,15 @@
 
 #include <float.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "linalg.h"
 #include "mp.h"
 #include "path_err.h"
-#include "perturb.h"
 #include "points.h"
 #include "pointwise.h"
+#include "pointwise_check.h"
 #include "worst.h"
 
 #define FM_TW_EPS DBL_EPSILON
@@ -83,8 +82,13 @@ static const char *const fm_tw_mutants[] = {
     NULL,
 };
 
-static const fm_route_id fm_tw_route_ids[FM_TW_NR] = {
-    FM_R_TW_MEAN, FM_R_TW_RHS, FM_R_TW_MP,
+/* The scan reruns routes 2 and 3 only: route 1 does not see the
+ * coefficient, and a route that cannot fail would keep the scan going to
+ * the end. */
+static const fm_ptcheck_route fm_tw_routes[FM_TW_NR] = {
+    {FM_R_TW_MEAN, NULL},
+    {FM_R_TW_RHS, "double"},
+    {FM_R_TW_MP, "MPFR"},
 };
 
 typedef struct {
@@ -93,14 +97,15 @@ typedef struct {
   double *score, *mean, *cand, *ref, *rhs;  /* d each */
   mpfr_t *score_m, *mean_m;                 /* d each */
   mpfr_t coef, tmp;
-  fm_worst w[FM_TW_NR];
+  fm_worst *w;        /* the driver's worst point of each route */
   size_t skip_ill, skip_alpha0;
   double kappa_max;
   double coef_factor; /* the scan's 1 + e on the score's coefficient (else 1) */
 } fm_tw_work;
 
-static void fm_tw_work_free(fm_tw_work *w)
+static void fm_tw_work_free(void *work)
 {
+  fm_tw_work *w = work;
   free(w->score);
   fm_mp_vec_free(w->score_m, w->pw.d);
   fm_mp_vec_free(w->mean_m, w->pw.d);
@@ -108,12 +113,13 @@ static void fm_tw_work_free(fm_tw_work *w)
   fm_pointwise_free(&w->pw);
 }
 
-static int fm_tw_work_alloc(fm_tw_work *w, const fm_case *c, const fm_check_opts *o,
-                            int mutant)
+static int fm_tw_work_init(void *work, fm_ptcheck *run)
 {
+  const fm_case *c = run->c;
   size_t d = c->gmm->d;
-  *w = (fm_tw_work){.mutant = mutant, .coef_factor = 1.0};
-  int st = fm_pointwise_alloc(&w->pw, c, o);
+  fm_tw_work *w = work;
+  *w = (fm_tw_work){.mutant = run->mutant, .coef_factor = 1.0, .w = run->w};
+  int st = fm_pointwise_alloc(&w->pw, c, run->o);
   mpfr_inits2(w->pw.prec, w->coef, w->tmp, (mpfr_ptr)0);
   st = st ? st : fm_mp_vec_alloc(&w->score_m, d, w->pw.prec);
   st = st ? st : fm_mp_vec_alloc(&w->mean_m, d, w->pw.prec);
@@ -213,8 +219,10 @@ static int fm_tw_route_mp(double *res, fm_tw_work *w, double t)
   return FM_OK;
 }
 
-static int fm_tw_point(fm_tw_work *w, const fm_pointset *ps, size_t i)
+static int fm_tw_point(void *work, fm_ptcheck *run, size_t i)
 {
+  fm_tw_work *w = work;
+  const fm_pointset *ps = run->ps;
   size_t d = w->pw.d;
   const double *x = ps->x + i * d;
   fm_sched_val v;
@@ -271,15 +279,10 @@ static int fm_tw_point(fm_tw_work *w, const fm_pointset *ps, size_t i)
   return FM_OK;
 }
 
-static void fm_tw_report(fm_verdict *v, fm_tw_work *w, const fm_pointset *ps)
+static void fm_tw_report(fm_verdict *v, void *work, fm_ptcheck *run)
 {
-  for (int r = 0; r < FM_TW_NR; r++) {
-    if (!w->w[r].have)
-      continue;
-    char where[256];
-    fm_point_describe(where, sizeof where, ps, w->w[r].at);
-    fm_verdict_route(v, fm_tw_route_ids[r], w->w[r].value, w->w[r].tol, 0.0, where);
-  }
+  const fm_tw_work *w = work;
+  (void)run;
   fm_verdict_notef(v, "max condition number of (x + sigma^2 score)/alpha %.3g", w->kappa_max);
   fm_verdict_fact(v, FM_F_COND_MAX, NULL, w->kappa_max);
   if (w->skip_ill > 0)
@@ -291,69 +294,39 @@ static void fm_tw_report(fm_verdict *v, fm_tw_work *w, const fm_pointset *ps)
   fm_pointwise_note(v, &w->pw);
 }
 
-/* The scan's rerun: routes 2 and 3 on the first points with the score's
- * coefficient x (1 + e) (perturb.h). */
-typedef struct {
-  fm_tw_work *w;
-  const fm_pointset *ps;
-} fm_tw_scan_ctx;
-
-static int fm_tw_fails(int *fails, double e, void *vctx)
+/* The scan's input: the score's coefficient x (1 + e). */
+static void fm_tw_perturb(void *work, double e)
 {
-  fm_tw_scan_ctx *s = vctx;
-  fm_tw_work *w = s->w;
-  size_t n = s->ps->n < FM_TW_SCAN_POINTS ? s->ps->n : FM_TW_SCAN_POINTS;
-  memset(w->w, 0, sizeof w->w);
+  fm_tw_work *w = work;
   w->coef_factor = 1.0 + e;
-  int st = FM_OK;
-  for (size_t i = 0; st == FM_OK && i < n; i++)
-    st = fm_tw_point(w, s->ps, i);
-  /* routes 2 and 3 only: route 1 does not see the coefficient, and a
-   * route that cannot fail would keep the scan going to the end */
-  for (int r = FM_TW_R_RHS; r < FM_TW_NR; r++)
-    fails[r - FM_TW_R_RHS] = w->w[r].have && w->w[r].margin > 1.0;
-  return st;
 }
 
-static int fm_tw_scan(fm_verdict *v, fm_tw_work *w, const fm_pointset *ps)
+static const char *fm_tw_na_case(const fm_case *c, int mutant)
 {
-  static const char *const names[2] = {"double", "MPFR"};
-  fm_tw_scan_ctx s = {w, ps};
-  double found[2];
-  int st = fm_perturb_scan(found, 2, fm_perturb_decades, FM_PERTURB_NDECADES, FM_PERTURB_UP,
-                           fm_tw_fails, &s);
-  if (st == FM_OK)
-    fm_perturb_note(v, "sigma^2 (score coefficient)", FM_PERTURB_DECADES_RANGE, 2, names,
-                    found);
-  return st;
+  return mutant == FM_TW_PRIOR_W && c->gmm->K == 1
+             ? "one component: prior and posterior weights coincide"
+             : NULL;
 }
+
+static const fm_ptcheck_spec fm_tw_spec = {
+    .name = "tweedie",
+    .nroutes = FM_TW_NR,
+    .routes = fm_tw_routes,
+    .na_case = fm_tw_na_case,
+    .init = fm_tw_work_init,
+    .clear = fm_tw_work_free,
+    .point = fm_tw_point,
+    .report = fm_tw_report,
+    .scan_input = "sigma^2 (score coefficient)",
+    .scan_points = FM_TW_SCAN_POINTS,
+    .perturb = fm_tw_perturb,
+};
 
 static int fm_tweedie_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o,
                             int mutant)
 {
-  if (mutant == FM_TW_PRIOR_W && c->gmm->K == 1) {
-    fm_verdict_na(v, "one component: prior and posterior weights coincide");
-    return FM_OK;
-  }
-  fm_pointset *ps;
-  int st = fm_pointset_make(&ps, c, fm_check_seed(o, c), fm_check_npoints(o));
-  if (st != FM_OK)
-    return st;
   fm_tw_work w;
-  st = fm_tw_work_alloc(&w, c, o, mutant);
-  if (st != FM_OK) {
-    fm_pointset_free(ps);
-    return st;
-  }
-  for (size_t i = 0; st == FM_OK && i < ps->n; i++)
-    st = fm_tw_point(&w, ps, i);
-  if (st == FM_OK)
-    fm_tw_report(v, &w, ps);
-  if (st == FM_OK && mutant == FM_TW_TRUE)
-    st = fm_tw_scan(v, &w, ps);
-  fm_tw_work_free(&w);
-  fm_pointset_free(ps);
-  return st;
+  return fm_ptcheck_run(v, &fm_tw_spec, &w, c, o, mutant);
 }
 
 const fm_theorem fm_thm_tweedie = {
