@@ -54,3 +54,36 @@ Test(thm_solver_order, rk4_route_rejects_weights_1e_5_toward_euler)
   static const fm_test_resolve rows[] = {{"rk4", 1e-5, "the RK4 route"}};
   fm_test_resolves_everywhere(&fm_thm_solver_order, "Euler-blend", rows, 1);
 }
+
+/* gauss1d-cond_ot's data on a cosine path given as a 33-row table: a cubic
+ * spline, C^2 in t, so RK4's order 4 does not apply -- its route records
+ * itself as not deciding with the reason, Euler's and the midpoint rule's
+ * decide and pass, and the control that breaks RK4 is n/a. */
+Test(thm_solver_order, spline_table_rk4_route_does_not_decide_and_its_control_is_na)
+{
+  size_t i = fm_test_case_index("gauss1d-cond_ot.json");
+  fm_case *c;
+  cr_assert_eq(fm_case_builtin_load(&c, i, NULL), FM_OK);
+  double t[33], a[33], s[33];
+  for (int k = 0; k <= 32; k++) {
+    t[k] = k / 32.0;
+    a[k] = sin(M_PI_2 * t[k]);
+    s[k] = k == 32 ? 0.0 : cos(M_PI_2 * t[k]);
+  }
+  fm_schedule *tab;
+  cr_assert_eq(fm_schedule_table(&tab, t, a, s, 33, NULL), FM_OK);
+  fm_schedule_free(c->sched);
+  c->sched = tab;
+  fm_check_opts o = fm_test_opts();
+  fm_verdict v;
+  cr_assert_eq(fm_theorem_run(&v, &fm_thm_solver_order, c, &o, 0), FM_OK);
+  cr_expect(fm_check_truth_holds(&v), "%s: %s", fm_outcome_name(v.outcome), v.note);
+  const fm_route *rk4 = fm_test_route(&v, FM_R_SO_ORDER, "rk4");
+  cr_expect_eq(rk4->decided, 0, "rk4 decided on a spline: %s", v.note);
+  cr_expect(strstr(rk4->worst, "cubic-spline") != NULL, "reason: %s", rk4->worst);
+  cr_expect_eq(fm_test_route(&v, FM_R_SO_ORDER, "euler")->decided, 1);
+  cr_expect_eq(fm_test_route(&v, FM_R_SO_ORDER, "midpoint")->decided, 1);
+  cr_assert_eq(fm_theorem_run(&v, &fm_thm_solver_order, c, &o, 1), FM_OK);
+  cr_expect_eq(v.outcome, FM_OUTCOME_NA, "RK4 control on a spline: %s", v.note);
+  fm_case_free(c);
+}

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 
+#include "check_row.h"
 #include "theorem.h"
 
 Test(verdict, route_within_tolerance_passes_and_beyond_fails)
@@ -116,4 +117,46 @@ Test(verdict, more_routes_than_the_record_holds_is_an_error_not_a_pass)
   cr_assert_eq(fm_theorem_run(&v, &t, &c, &o, 0), FM_ERANGE);
   cr_assert_eq(v.outcome, FM_OUTCOME_FAIL);
   cr_assert_eq(v.status, FM_ERANGE);
+}
+
+static int fm_check_undecidable(fm_verdict *v, const fm_case *c, const fm_check_opts *o, int m)
+{
+  (void)c, (void)o, (void)m;
+  fm_verdict_route_q_nd(v, FM_R_SO_ORDER, "rk4", "rk4 order shortfall 4 - p", 3.0, 0.3, 0.0,
+                        "only 2 of 5 levels above the round-off floor");
+  return FM_OK;
+}
+
+Test(verdict, a_route_that_cannot_decide_neither_fails_nor_decides)
+{
+  fm_verdict v;
+  fm_verdict_init(&v);
+  fm_verdict_route(&v, FM_R_SO_ADAPTIVE, 0.5, 1.0, 0.0, NULL);
+  fm_verdict_route_q_nd(&v, FM_R_SO_ORDER, "rk4", "rk4 order shortfall 4 - p", 3.0, 0.3, 0.0,
+                        "pre-asymptotic");
+  cr_expect_eq(v.outcome, FM_OUTCOME_PASS, "a value of 10x its tolerance that decides "
+                                           "nothing must not fail the verdict");
+  cr_expect_eq(fm_verdict_decider(&v), &v.routes[0]);
+  cr_expect_eq(v.routes[1].decided, 0);
+}
+
+Test(verdict, a_check_none_of_whose_routes_can_decide_is_undecided)
+{
+  static const char *const muts[] = {"a control", NULL};
+  const fm_theorem t = {"undecidable", "nothing decidable", fm_check_undecidable, muts};
+  fm_case c = {0};
+  c.name = "none";
+  fm_check_opts o = fm_check_opts_default();
+  fm_check_row r;
+  fm_check_row_run(&r, &t, &c, &o, 1);
+  cr_expect_eq(r.truth.outcome, FM_OUTCOME_UNDECIDED, "%s", r.truth.note);
+  cr_expect_eq(r.ctl[0].outcome, FM_OUTCOME_UNDECIDED);
+  cr_expect_eq(r.applicable, 0, "an undecided control claims no power");
+  cr_expect_eq(r.undecided_controls, 1);
+  cr_expect(r.ok, "undecided is not a failure of the statement");
+  fm_check_tally tally;
+  fm_check_tally_rows(&tally, &r, 1);
+  cr_expect_eq(tally.undecided, 1);
+  cr_expect_eq(tally.failed, 0);
+  fm_check_row_clear(&r);
 }

@@ -163,19 +163,23 @@ static void fm_check_row_print(const fm_check_row *r, int verbose)
   char ctl[64] = "-";
   if (r->applicable > 0)
     snprintf(ctl, sizeof ctl, "%zu/%zu (min %.2g)", r->rejected, r->applicable, r->min_margin);
+  const char *word = !r->ok                    ? "FAIL"
+                     : r->undecided_controls > 0 ? fm_outcome_name(FM_OUTCOME_UNDECIDED)
+                                                 : fm_outcome_name(r->truth.outcome);
   printf("%-14s %-24s %-4s %9.2e %9.2e %9.2e  %-18s %s\n", r->truth.theorem,
-         r->truth.case_name, r->ok ? fm_outcome_name(r->truth.outcome) : "FAIL",
+         r->truth.case_name, word,
          r->truth.value, r->truth.tol, r->truth.margin, ctl, r->truth.statistic);
   if (verbose || !r->ok || r->truth.outcome == FM_OUTCOME_WARN ||
-      r->truth.outcome == FM_OUTCOME_UNDECIDED) {
+      r->truth.outcome == FM_OUTCOME_UNDECIDED || r->undecided_controls > 0) {
     printf("    routes: %s\n", r->truth.note);
     if (r->truth.worst[0])
       printf("    worst:  %s\n", r->truth.worst);
   }
   for (size_t m = 0; m < r->nctl; m++) {
     const fm_verdict *c = &r->ctl[m];
-    int bad = c->outcome != FM_OUTCOME_FAIL && c->outcome != FM_OUTCOME_NA;
-    if (verbose || bad)
+    int bad = c->outcome != FM_OUTCOME_FAIL && c->outcome != FM_OUTCOME_NA &&
+              c->outcome != FM_OUTCOME_UNDECIDED;
+    if (verbose || bad || c->outcome == FM_OUTCOME_UNDECIDED)
       printf("    control %-48s %-4s margin %.3g%s\n", c->mutant,
              bad ? "NOT REJECTED" : fm_outcome_name(c->outcome), c->margin,
              bad ? "  <-- the check cannot tell this mutant from the truth" : "");

@@ -27,10 +27,14 @@ int fm_check_control_rejected(const fm_verdict *ctl)
 static void fm_check_row_decide(fm_check_row *r)
 {
   r->min_margin = INFINITY;
-  r->rejected = r->applicable = 0;
+  r->rejected = r->applicable = r->undecided_controls = 0;
   for (size_t m = 0; m < r->nctl; m++) {
     if (r->ctl[m].outcome == FM_OUTCOME_NA)
       continue;
+    if (r->ctl[m].outcome == FM_OUTCOME_UNDECIDED) {
+      r->undecided_controls++; /* no power claimed: neither rejected nor missed */
+      continue;
+    }
     r->applicable++;
     if (fm_check_control_rejected(&r->ctl[m]))
       r->rejected++;
@@ -71,7 +75,7 @@ void fm_check_tally_rows(fm_check_tally *t, const fm_check_row *rows, size_t n)
     fm_outcome o = rows[i].truth.outcome;
     if (!rows[i].ok) {
       t->failed++;
-    } else if (o == FM_OUTCOME_UNDECIDED) {
+    } else if (o == FM_OUTCOME_UNDECIDED || rows[i].undecided_controls > 0) {
       t->undecided++;
     } else if (o == FM_OUTCOME_NA) {
       t->na++;

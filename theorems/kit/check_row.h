@@ -13,6 +13,8 @@ typedef struct {
   fm_verdict *ctl;      /* nctl controls */
   size_t nctl;
   size_t rejected, applicable;
+  size_t undecided_controls; /* controls whose check could not claim the power
+                                to reject them here: the row is UNDECIDED */
   double min_margin;    /* smallest margin among applicable controls */
   int ok;               /* truth is not FAIL (PASS, WARN, n/a or UNDECIDED) and
                            every applicable control fails */

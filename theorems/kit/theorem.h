@@ -123,6 +123,11 @@ void fm_verdict_route(fm_verdict *v, fm_route_id id, double value, double tol, d
  * -- e.g. a route under a negative control that removes nothing there. */
 void fm_verdict_route_nd(fm_verdict *v, fm_route_id id, double value, double tol, double err,
                          const char *worst);
+/* The same with a qualifier and label (as fm_verdict_route_q); `why` (in
+ * the worst field) says why the route cannot decide here.  A verdict whose
+ * routes all do not decide is UNDECIDED (fm_theorem_run). */
+void fm_verdict_route_q_nd(fm_verdict *v, fm_route_id id, const char *qual, const char *label,
+                           double value, double tol, double err, const char *why);
 /* The verdict as if route `id` had never been recorded: its records, the
  * text they wrote in note, and the facts qualified by its key ("decided.
  * <key>", "<fact>.<key>.<more>") removed; the deciding route recomputed from

@@ -131,6 +131,12 @@ void fm_verdict_route_q(fm_verdict *v, fm_route_id id, const char *qual, const c
   fm_verdict_record(v, id, qual, label, value, tol, err, worst, 1);
 }
 
+void fm_verdict_route_q_nd(fm_verdict *v, fm_route_id id, const char *qual, const char *label,
+                           double value, double tol, double err, const char *why)
+{
+  fm_verdict_record(v, id, qual, label, value, tol, err, why, 0);
+}
+
 void fm_verdict_route_nd(fm_verdict *v, fm_route_id id, double value, double tol, double err,
                          const char *worst)
 {
@@ -289,7 +295,13 @@ int fm_theorem_run(fm_verdict *v, const fm_theorem *t, const fm_case *c,
     v->outcome = FM_OUTCOME_FAIL;
     fm_verdict_notef(v, "check could not run: %s", fm_strerror(st));
   }
-  if (v->outcome != FM_OUTCOME_NA && isnan(v->value)) {
+  if (v->outcome == FM_OUTCOME_PASS && st == FM_OK && v->decider < 0 && v->nroutes > 0) {
+    /* every route recorded itself as not deciding: the check could not buy
+     * the power it claims here (each route says why) */
+    v->outcome = FM_OUTCOME_UNDECIDED;
+    fm_verdict_notef(v, "no route could decide");
+  } else if (v->outcome != FM_OUTCOME_NA && v->outcome != FM_OUTCOME_UNDECIDED &&
+             isnan(v->value)) {
     /* A check that recorded no route decided nothing: refuse to pass it. */
     v->outcome = FM_OUTCOME_FAIL;
     fm_verdict_notef(v, "no route was evaluated");
