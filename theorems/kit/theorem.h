@@ -47,6 +47,9 @@ typedef struct {
   double value, tol, err;
   int decided;
   char worst[256];           /* where the route was worst */
+  size_t note_at, note_len;  /* its text in the verdict's note (with the "; "
+                                before it): bookkeeping for
+                                fm_verdict_drop_route, never parsed */
 } fm_route;
 
 /* A number reported for information (route_keys.h). */

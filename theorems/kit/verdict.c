@@ -111,7 +111,9 @@ static void fm_verdict_record(fm_verdict *v, fm_route_id id, const char *qual,
   snprintf(r.worst, sizeof r.worst, "%s", worst != NULL ? worst : "");
   char text[sizeof r.label + 64];
   fm_route_note(text, sizeof text, &r);
+  r.note_at = strlen(v->note);
   fm_verdict_append(v, text);
+  r.note_len = strlen(v->note) - r.note_at;
   if (v->nroutes >= FM_VERDICT_MAX_ROUTES) {
     v->status = FM_ERANGE; /* a check with more routes than the record holds: a
                               defect the tests catch, never a silent loss */
@@ -143,21 +145,20 @@ void fm_verdict_route_nd(fm_verdict *v, fm_route_id id, double value, double tol
   fm_verdict_record(v, id, NULL, NULL, value, tol, err, worst, 0);
 }
 
-/* Remove the last occurrence of segment `text` from note (with its "; "). */
-static void fm_note_cut(char *note, const char *text)
+/* Remove route r's own text from the note, by the position recorded when
+ * it was written (the "; " before it included; at the very start, the "; "
+ * after it), and move the later routes' positions back. */
+static void fm_note_cut(fm_verdict *v, const fm_route *r)
 {
-  size_t n = strlen(text);
-  char *at = NULL;
-  for (char *p = strstr(note, text); p != NULL; p = strstr(p + 1, text))
-    if ((p == note || (p >= note + 2 && p[-2] == ';' && p[-1] == ' ')) &&
-        (p[n] == '\0' || p[n] == ';'))
-      at = p;
-  if (at == NULL)
-    return; /* cut off by the note's length */
-  char *from = at > note ? at - 2 : at, *to = at + n;
-  if (at == note && *to == ';')
-    to += 2;
-  memmove(from, to, strlen(to) + 1);
+  size_t at = r->note_at, n = r->note_len, len = strlen(v->note);
+  if (n == 0 || at + n > len)
+    return; /* it did not fit in the note */
+  if (at == 0 && n < len)
+    n += 2;
+  memmove(v->note + at, v->note + at + n, len - at - n + 1);
+  for (size_t i = 0; i < v->nroutes; i++)
+    if (v->routes[i].note_at > at)
+      v->routes[i].note_at -= n;
 }
 
 /* A fact qualified by route key `rk`: "<fact>.<rk>" or "<fact>.<rk>.<more>". */
@@ -170,16 +171,13 @@ static int fm_fact_of_route(const fm_fact *f, const char *rk)
 
 void fm_verdict_drop_route(fm_verdict *v, fm_route_id id)
 {
+  for (size_t i = v->nroutes; i-- > 0;)
+    if (v->routes[i].id == id)
+      fm_note_cut(v, &v->routes[i]);
   size_t k = 0;
-  for (size_t i = 0; i < v->nroutes; i++) {
-    if (v->routes[i].id != id) {
+  for (size_t i = 0; i < v->nroutes; i++)
+    if (v->routes[i].id != id)
       v->routes[k++] = v->routes[i];
-      continue;
-    }
-    char text[sizeof v->routes[i].label + 64];
-    fm_route_note(text, sizeof text, &v->routes[i]);
-    fm_note_cut(v->note, text);
-  }
   v->nroutes = k;
   k = 0;
   for (size_t i = 0; i < v->nfacts; i++)
