@@ -16,9 +16,8 @@
  * Expected: faster than Monte Carlo, i.e. a slope below -1/2.  No exact
  * rate is claimed: the component choice by inverse CDF makes the integrand
  * discontinuous in u_0, so the textbook N^{-1} (log N)^s of smooth
- * integrands need not be reached (measured: -0.82 .. -1.10 on the default
- * cases); what is claimed and checked is only the improvement over
- * N^{-1/2}.
+ * integrands need not be reached; what is claimed and checked is only the
+ * improvement over N^{-1/2}.
  *
  * Error at each N: rms over R replicates (independent shift streams) of
  * |estimate - u|, each estimate using 8 shifts of n Sobol points

@@ -22,9 +22,8 @@
  * Resolution.  The bump has width tau >= (1 + (alpha/sigma)^2 tr S_k)^{-1/2}
  * (post_routes.h) in prior units; the n-node rule starts to resolve it once
  * n tau^2 >= 1 (its nodes are ~ 1/sqrt(n) apart near the centre).  Levels
- * with n tau^2 < 1 are pre-asymptotic -- there the error wanders (measured:
- * aniso3d-cond_ot at t = 0.9, tau = 0.105, errors 3.3, 4.8, 2.7, 1.0, 0.2,
- * 1.0, 1.6 for n = 2 .. 14) -- and are shown and left out.
+ * with n tau^2 < 1 are pre-asymptotic -- there the error wanders, not
+ * falling monotonically -- and are shown and left out.
  *
  * The time: the largest of t = 0.9, 0.8, ..., 0.3 with tau^2 >= 1/4 (every
  * level from n = 4 on resolved): late enough that the posterior is narrower

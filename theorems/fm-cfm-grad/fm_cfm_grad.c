@@ -28,8 +28,8 @@
  *     5), error |Q_2n - Q_n|.  The posterior weights inside u switch within
  *     the bulk of a component once the modes separate (mid to late t): the
  *     integrand is then analytic only in a thin strip and a tensor rule
- *     converges slowly (measured on aniso3d at t = 0.6: 7e-3, 7e-4, 6e-5 for
- *     8, 16, 32 nodes per axis) -- d = 1 reaches the 1e-10 target, d = 2, 3
+ *     converges slowly (about a decade per doubling of the nodes) -- d = 1
+ *     reaches the 1e-10 target, d = 2, 3
  *     reach 1e-4 .. 1e-3 of the terms within the time budget, and the note
  *     says which accuracy was reached;
  *   - CFM side at each t: (x0, x1 | component k) is a 2d-dimensional
@@ -66,9 +66,9 @@
  * carries the posterior spread of u(x|x1) -- CFM's gradient noise -- so a 1%
  * error in sigma' (a 1e-2-relative bias) is beyond N = 2e4 in low d: there
  * route 1 decides; in d = 16 the gap's bias 2 eps sigma'^2 d grows like d and
- * its noise like sqrt(d): 5e4 draws put its z near 7 (VP) and 10 (CondOT)
- * against the critical 3.8 (measured; the VP path's u(x|x1) noise grows like
- * 1/(1 - t) near t = 1, which is what costs the extra draws).
+ * its noise like sqrt(d): 5e4 draws put its z well above the critical 3.8
+ * (the VP path's u(x|x1) noise grows like 1/(1 - t) near t = 1, which is
+ * what costs the extra draws).
  *
  * Route 3 -- the trainer's MLP at its own theta (fm_cfm_grad_mlp.c): the
  * network after 200 CFM steps, both gradients by Monte Carlo with common

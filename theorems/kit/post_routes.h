@@ -60,8 +60,8 @@
  * the route statistic is max |z| against z_crit.  Without r_i a point where
  * every draw's f rounds to the same double (alpha x1 below ulp(x) near
  * t = 0: se = 0 exactly) would be judged on the last ulp of est and cand --
- * z = inf for a one-ulp difference (seen under valgrind, whose 64-bit
- * emulation of long double moves the closed form by an ulp).  The rounding
+ * z = inf for a one-ulp difference (an emulated long double, as under
+ * valgrind, moves the closed form by an ulp).  The rounding
  * of the weighted sums themselves (relative to the spread of f, <= N eps
  * sqrt(ESS) se ~ 1e-11 se at N = 2048) is negligible against z_crit se.
  */
