@@ -340,15 +340,22 @@ static void fm_test_rows_summary(char *buf, size_t len, const json_t *doc)
     json_array_foreach(json_object_get(t, "check"), j, row)
     {
       const char *o = json_string_value(json_object_get(row, "outcome"));
+      size_t k;
+      json_t *c;
+      int und_ctl = 0;
+      json_array_foreach(json_object_get(row, "controls"), k, c)
+      {
+        und_ctl |= strcmp(json_string_value(json_object_get(c, "outcome")), "undecided") == 0;
+      }
       n++;
       if (!json_is_true(json_object_get(row, "ok")))
         fail++;
-      else if (strcmp(o, "UNDECIDED") == 0)
+      else if (strcmp(o, "undecided") == 0 || und_ctl)
         und++;
       else if (strcmp(o, "n/a") == 0)
         na++;
       else
-        pass++, warn += strcmp(o, "WARN") == 0;
+        pass++, warn += strcmp(o, "warn") == 0;
     }
   }
   snprintf(buf, len, "%zu: %zu passed (%zu with warnings), %zu failed, %zu undecided, %zu n/a",
