@@ -76,15 +76,32 @@ double fm_sched_cond(const fm_sched_val *v);
 
 /* Measured rounding noise of the double schedule near t (More & Wild's
  * ECnoise idea): alpha and sigma at 12 abscissae t + j h, j = -5..6,
- * h the largest power of two <= 2^-20 min(t, 1 - t), t rounded to a multiple
- * of h (so the abscissae are exact and add no noise); the sixth differences of a smooth f are
- * O((h/min(t,1-t))^6 f) ~ 1e-36 f, so what is left is noise, whose RMS is
- * sqrt(gamma_6 mean(Delta^6 f)^2), gamma_6 = (6!)^2/12!.  Returns the larger
- * RMS *relative* noise of alpha and sigma (values that are 0 or constant
- * count as exact); 0 when t is outside (0,1) or an evaluation fails.  Used
- * where a check must know how noisy a schedule it cannot bound a priori is
- * (user expressions with cancellation, splines). */
+ * h the largest power of two <= max(2^-20 min(t, 1 - t), 2^8 ulp(t)),
+ * capped at min(t, 1 - t)/8 so the stencil stays in (0,1); t rounded to a
+ * multiple of h (so the abscissae are exact and add no noise).  The sixth
+ * differences of a smooth f are O((h/min(t,1-t))^6 f): ~1e-36 f where the
+ * first term sets h; where 2^8 ulp(t) = 2^-45 does (1 - t < 2^-25 only),
+ * h/(1 - t) <= 2^-9 while 1 - t >= 2^-36 and a singularity like sqrt(1 - t)
+ * leaves <= 15 (2^-9)^6 ~ 1e-15 relative, so what is
+ * left is noise, whose RMS is sqrt(gamma_6 mean(Delta^6 f)^2), gamma_6 =
+ * (6!)^2/12!.  Why the floor 2^8 ulp(t): near t = 1 a double t has only
+ * absolute resolution ulp(t) = 2^-53, and 2^-20 (1 - t) fell below it for
+ * 1 - t < 2^-33 (the t_r of schedule-transform reach 1 - t ~ 1e-11): the
+ * twelve abscissae collapsed onto a few doubles and the "noise" of a
+ * cancelling expression (sqrt(1 - exp(-T)), relative error ~ eps/T) read
+ * as ~eps.  Within 8 ulp of t = 1 no grid fits and the estimate is not
+ * informative.  Returns the larger RMS *relative* noise of alpha and sigma
+ * (values that are 0 or constant count as exact); 0 when t is outside (0,1)
+ * or an evaluation fails.  Used where a check must know how noisy a schedule
+ * it cannot bound a priori is (user expressions with cancellation, splines). */
 double fm_sched_relnoise(const fm_schedule *s, double t);
+
+/* The same measurement, per component and absolute: n[0..3] = the RMS noise
+ * of alpha, sigma, alpha', sigma' (the derivatives as the schedule gives
+ * them: symbolic for expr, from the spline for table).  All 0 when t is
+ * outside (0,1); all 0 and the status of fm_schedule_eval when an
+ * evaluation fails. */
+int fm_sched_noise(double n[4], const fm_schedule *s, double t);
 
 /* Relative error bound of one double schedule value near t, for routes that
  * evaluate the double schedule themselves (finite differences):
@@ -95,6 +112,32 @@ double fm_sched_relnoise(const fm_schedule *s, double t);
  * quotient uses (x3) and allows for the spread of an RMS estimated from six
  * differences (x2.5). */
 double fm_sched_value_err(const fm_schedule *s, double t, double kappa);
+
+/* Component-wise absolute error bounds e[0..3] of the double values
+ * v = (alpha, sigma, alpha', sigma') of s at t (kappa = fm_sched_cond(v)):
+ *   twin != 0 (a built-in, whose formulas are relatively accurate at both
+ *   ends -- the `schedule` theorem checks them against their MPFR twins):
+ *     e_k = fm_sched_value_err(s, t, kappa) |f_k|;
+ *   twin == 0 (expr, table): e_k = max(4 kappa eps N_k, 8 n_k), n =
+ *     fm_sched_noise(s, t), N = |alpha| + |sigma| for the values and
+ *     |alpha'| + |sigma'| for the derivatives.
+ * Derivation for twin == 0.  A user's expression is evaluated by
+ * libmatheval in double, operation by operation; its error is a priori
+ * unknown.  Two parts: (i) an expression that is well conditioned on the
+ * scale of the pair is accurate to a few ulps of N_k (cos(pi t/2) near its
+ * zero is absolutely, not relatively, accurate): the 4 kappa eps N_k term;
+ * (ii) where it cancels, the error is dominated by the rounding of the
+ * intermediate O(1) quantities, which moves by many ulps between abscissae
+ * h apart (h >= 2^8 ulp(t)) and so shows as noise of f_k itself: sqrt(1 -
+ * exp(-T)) at T ~ 3e-12 (1 - t = 5.5e-11) carries a relative error ~ 6e-6 in
+ * sigma and ~ 1e-16 in alpha.  Bounding it per component by 8 n_k (the
+ * factor as in fm_sched_value_err) keeps sigma's bound relative to sigma
+ * near t = 1 without loosening alpha's by 1/sigma -- a single relative noise
+ * applied to |alpha| + |sigma| (the former model) did both wrong.  Status:
+ * FM_OK, or that of a failed evaluation in the measurement (the a priori
+ * part is still written). */
+int fm_sched_value_errs(double e[4], const fm_schedule *s, double t, const fm_sched_val *v,
+                        int twin);
 
 /* The candidate schedule of a negative control: the values of s at t, or of
  * the path run backwards (reversed != 0: alpha_{1-t}, sigma_{1-t} with the

@@ -25,13 +25,23 @@
  * DBL_EPSILON.  The candidate depends on nine scalars p = (t_r, A's alpha,
  * sigma, alpha', sigma' at t_r, B's four values at r), each with an a priori
  * error bound dp:
- *   - schedule values: e = fm_sched_value_err (points.h: 4 kappa eps, or 8x
- *     the measured rounding noise), relative to the value itself for the
- *     built-ins (their formulas are relatively accurate at both ends, which
- *     the `schedule` theorem checks against their MPFR twins), relative to
- *     |alpha| + |sigma| (values) or |alpha'| + |sigma'| (derivatives) for
- *     schedules without a twin (an expression like cos(pi t/2) is only
- *     absolutely accurate near its zero);
+ *   - schedule values: fm_sched_value_errs (points.h), component-wise.
+ *     Built-ins: e |f| with e = fm_sched_value_err (4 kappa eps, or 8x the
+ *     measured relative rounding noise; their formulas are relatively
+ *     accurate at both ends, which the `schedule` theorem checks against
+ *     their MPFR twins).  Schedules without a twin (expr, table): max(4
+ *     kappa eps (|alpha| + |sigma|) (values) or (|alpha'| + |sigma'|)
+ *     (derivatives) -- an expression like cos(pi t/2) is only absolutely
+ *     accurate near its zero --, 8x the measured absolute noise of that
+ *     value itself).  The second term is the user's own rounding: a VP
+ *     written as sigma = sqrt(1 - exp(-T)) cancels near t = 1, and at the
+ *     t_r this check reaches (1 - t_r ~ 5e-11 from r = 1 - 1.7e-6 under
+ *     B = cond_ot) sigma is only accurate to a relative ~6e-6, alpha to
+ *     eps; a single relative noise applied to |alpha| + |sigma| (the former
+ *     model) bounded sigma's error by ~1e-14, and its noise grid had
+ *     collapsed below ulp(t_r) so it measured ~eps anyway: a false FAIL
+ *     (1.6e-9 vs tol 1.5e-12).  Through the log SNR these bounds enter dp
+ *     of t_r below relative to sigma itself;
  *   - t_r: Brent's final bracket width plus dL / L_A'(t_r), dL = the errors
  *     of both log SNRs (the relative errors of the four values, eps (2 +
  *     |L|) for the quotient and the log).
@@ -239,12 +249,9 @@ static int fm_st_G(fm_st_work *w, double *F, fm_transform_val *tv, const fm_sche
 static void fm_st_value_errs(double *dp, const fm_schedule *S, int twin, double t,
                              const fm_sched_val *v)
 {
-  double e = fm_sched_value_err(S, t, fm_sched_cond(v));
-  const double f[4] = {v->alpha, v->sigma, v->dalpha, v->dsigma};
-  for (int k = 0; k < 4; k++)
-    dp[k] = twin ? e * fabs(f[k])
-                 : e * (k < 2 ? fabs(v->alpha) + fabs(v->sigma)
-                              : fabs(v->dalpha) + fabs(v->dsigma));
+  /* a failed measurement leaves the a priori part; fm_st_setup has already
+   * evaluated S at t, so it does not fail here */
+  (void)fm_sched_value_errs(dp, S, t, v, twin);
 }
 
 static void fm_st_unpack(double *p, const fm_sched_val *v)
