@@ -210,17 +210,20 @@ static double fm_pt_noise6(const double *f)
   return sqrt(gamma6 * ss / 6.0);
 }
 
-/* The noise grid (points.h): h a power of two and t moved onto its grid, so
- * every t + j h is an exact double and no noise enters through the
- * abscissae; h >= 2^8 ulp(t) where the stencil fits, so that the abscissae
- * are distinct and the intermediate values move by many of their own ulps
- * from one abscissa to the next (else the rounding is a staircase whose
- * differences say nothing: near t = 1, 2^-20 (1 - t) falls below ulp(t)
- * once 1 - t < 2^-33 and the twelve abscissae collapse onto a few). */
-static void fm_pt_noise_grid(double *tb, double *h, double t)
+/* The noise grids (points.h): h a power of two and t moved onto its grid,
+ * so every t + j h is an exact double and no noise enters through the
+ * abscissae.  floor != 0 (fm_sched_noise): h >= 2^8 ulp(t) where the
+ * stencil fits, so that the abscissae are distinct and the intermediate
+ * values move by many of their own ulps from one abscissa to the next (else
+ * the rounding is a staircase whose differences say nothing: near t = 1,
+ * 2^-20 (1 - t) falls below ulp(t) once 1 - t < 2^-33 and the twelve
+ * abscissae collapse onto a few).  floor == 0: fm_sched_relnoise's grid,
+ * kept as it was (see points.h). */
+static void fm_pt_noise_grid(double *tb, double *h, double t, int floor)
 {
-  double m = fmin(t, 1.0 - t);
-  double want = fmin(fmax(0x1p-20 * m, ldexp(1.0, ilogb(t) - 44)), 0.125 * m);
+  double m = fmin(t, 1.0 - t), want = 0x1p-20 * m;
+  if (floor)
+    want = fmin(fmax(want, ldexp(1.0, ilogb(t) - 44)), 0.125 * m);
   int e;
   frexp(want, &e); /* want = f 2^e, f in [1/2, 1) */
   *h = ldexp(1.0, e - 1);
@@ -228,11 +231,12 @@ static void fm_pt_noise_grid(double *tb, double *h, double t)
 }
 
 /* Absolute RMS noise of alpha, sigma, alpha', sigma' into n, the values at
- * the grid's centre into c; FM_OK or the status of an evaluation. */
-static int fm_pt_noise(double n[4], double c[4], const fm_schedule *s, double t)
+ * the grid's centre into c (the grid of fm_pt_noise_grid with floor); FM_OK
+ * or the status of an evaluation. */
+static int fm_pt_noise(double n[4], double c[4], const fm_schedule *s, double t, int floor)
 {
   double tb, h, f[4][12];
-  fm_pt_noise_grid(&tb, &h, t);
+  fm_pt_noise_grid(&tb, &h, t, floor);
   for (int j = 0; j < 12; j++) {
     fm_sched_val v;
     int st = fm_schedule_eval(&v, s, tb + (j - 5) * h);
@@ -257,7 +261,7 @@ int fm_sched_noise(double n[4], const fm_schedule *s, double t)
     n[k] = 0.0;
   if (!(t > 0.0 && t < 1.0))
     return FM_OK;
-  int st = fm_pt_noise(n, c, s, t);
+  int st = fm_pt_noise(n, c, s, t, 1);
   if (st != FM_OK)
     for (int k = 0; k < 4; k++)
       n[k] = 0.0;
@@ -267,7 +271,7 @@ int fm_sched_noise(double n[4], const fm_schedule *s, double t)
 double fm_sched_relnoise(const fm_schedule *s, double t)
 {
   double n[4], c[4];
-  if (!(t > 0.0 && t < 1.0) || fm_pt_noise(n, c, s, t) != FM_OK)
+  if (!(t > 0.0 && t < 1.0) || fm_pt_noise(n, c, s, t, 0) != FM_OK)
     return 0.0;
   double r = 0.0;
   for (int k = 0; k < 2; k++)

@@ -76,30 +76,38 @@ double fm_sched_cond(const fm_sched_val *v);
 
 /* Measured rounding noise of the double schedule near t (More & Wild's
  * ECnoise idea): alpha and sigma at 12 abscissae t + j h, j = -5..6,
- * h the largest power of two <= max(2^-20 min(t, 1 - t), 2^8 ulp(t)),
- * capped at min(t, 1 - t)/8 so the stencil stays in (0,1); t rounded to a
- * multiple of h (so the abscissae are exact and add no noise).  The sixth
- * differences of a smooth f are O((h/min(t,1-t))^6 f): ~1e-36 f where the
- * first term sets h; where 2^8 ulp(t) = 2^-45 does (1 - t < 2^-25 only),
- * h/(1 - t) <= 2^-9 while 1 - t >= 2^-36 and a singularity like sqrt(1 - t)
- * leaves <= 15 (2^-9)^6 ~ 1e-15 relative, so what is
- * left is noise, whose RMS is sqrt(gamma_6 mean(Delta^6 f)^2), gamma_6 =
- * (6!)^2/12!.  Why the floor 2^8 ulp(t): near t = 1 a double t has only
- * absolute resolution ulp(t) = 2^-53, and 2^-20 (1 - t) fell below it for
- * 1 - t < 2^-33 (the t_r of schedule-transform reach 1 - t ~ 1e-11): the
- * twelve abscissae collapsed onto a few doubles and the "noise" of a
- * cancelling expression (sqrt(1 - exp(-T)), relative error ~ eps/T) read
- * as ~eps.  Within 8 ulp of t = 1 no grid fits and the estimate is not
- * informative.  Returns the larger RMS *relative* noise of alpha and sigma
- * (values that are 0 or constant count as exact); 0 when t is outside (0,1)
- * or an evaluation fails.  Used where a check must know how noisy a schedule
- * it cannot bound a priori is (user expressions with cancellation, splines). */
+ * h the largest power of two <= 2^-20 min(t, 1 - t), t rounded to a multiple
+ * of h (so the abscissae are exact and add no noise); the sixth differences of a smooth f are
+ * O((h/min(t,1-t))^6 f) ~ 1e-36 f, so what is left is noise, whose RMS is
+ * sqrt(gamma_6 mean(Delta^6 f)^2), gamma_6 = (6!)^2/12!.  Returns the larger
+ * RMS *relative* noise of alpha and sigma (values that are 0 or constant
+ * count as exact); 0 when t is outside (0,1) or an evaluation fails.  Used
+ * where a check must know how noisy a schedule it cannot bound a priori is
+ * (user expressions with cancellation, splines).
+ * Known limit, kept so that the built-ins' bounds stay as they were: for
+ * 1 - t < 2^-33, h < ulp(t) and the abscissae collapse onto a few doubles;
+ * what is read is then not noise (the built-in VP at t = 1 - 3.4e-11 reads
+ * 4e-7 where its noise is 5e-17 -- conservative there; a cancelling
+ * expression may read ~eps -- not).  fm_sched_noise, on which the bounds of
+ * schedules without a twin rest, has a grid that does not collapse. */
 double fm_sched_relnoise(const fm_schedule *s, double t);
 
-/* The same measurement, per component and absolute: n[0..3] = the RMS noise
- * of alpha, sigma, alpha', sigma' (the derivatives as the schedule gives
- * them: symbolic for expr, from the spline for table).  All 0 when t is
- * outside (0,1); all 0 and the status of fm_schedule_eval when an
+/* The same measurement, per component and absolute, on a grid that does not
+ * collapse near t = 1: n[0..3] = the RMS noise of alpha, sigma, alpha',
+ * sigma' (the derivatives as the schedule gives them: symbolic for expr,
+ * from the spline for table) at t + j h, j = -5..6, h the largest power of
+ * two <= max(2^-20 min(t, 1 - t), 2^8 ulp(t)), capped at min(t, 1 - t)/8 so
+ * the stencil stays in (0,1).  Why the floor 2^8 ulp(t): near t = 1 a double
+ * t has only absolute resolution ulp(t) = 2^-53, and 2^-20 (1 - t) falls
+ * below it for 1 - t < 2^-33 (the t_r of schedule-transform reach 1 - t ~
+ * 5e-11); with h >= 2^8 ulp(t) the abscissae are distinct and an O(1)
+ * intermediate such as exp(-T) moves by many of its ulps between them, so
+ * its rounding shows as noise rather than as a staircase.  The floor acts
+ * only for 1 - t < 2^-25; there h/(1 - t) <= 2^-9 while 1 - t >= 2^-36, and
+ * a singularity like sqrt(1 - t) leaves a smooth sixth difference of <= 15
+ * (2^-9)^6 ~ 1e-15 relative (x sqrt(gamma_6) ~ 0.03 in the RMS).  Within 8
+ * ulp of t = 1 no grid fits and the estimate is not informative.  All 0
+ * when t is outside (0,1); all 0 and the status of fm_schedule_eval when an
  * evaluation fails. */
 int fm_sched_noise(double n[4], const fm_schedule *s, double t);
 
