@@ -289,8 +289,9 @@ Test(points, schedule_condition_is_one_plus_the_largest_log)
  * component-wise bound must cover sigma's true error (the reference
  * sqrt(-expm1(-T)) is accurate to a few eps) and must not pass that noise on
  * to alpha (sigma's 8x noise is ~5e-11 at the first point, alpha's a priori
- * 4 kappa eps (|alpha| + |sigma|) ~ 2e-14: 1e-12 separates them).  The noise grid must not collapse below
- * ulp(t) there: the relative noise read must be ~1e-6, not ~eps. */
+ * 4 kappa eps (|alpha| + |sigma|) ~ 2e-14: 1e-12 separates them).  The
+ * noise grid of fm_sched_noise must not collapse below ulp(t) there:
+ * sigma's relative noise must read ~1e-6, not ~eps. */
 Test(points, expression_value_bounds_are_componentwise_and_cover_cancellation)
 {
   fm_schedule *s;
@@ -311,8 +312,12 @@ Test(points, expression_value_bounds_are_componentwise_and_cover_cancellation)
     cr_expect(err <= e[1], "t = %.17g: sigma error %.3g above its bound %.3g", t, err, e[1]);
     cr_expect(e[0] <= 1e-12, "t = %.17g: alpha's bound %.3g of %.3g", t, e[0], v.alpha);
   }
-  double r = fm_sched_relnoise(s, ts[0]);
-  cr_expect(r > 1e-7, "relative noise %.3g at t = 1 - 5.5e-11 (grid collapsed?)", r);
+  double n[4];
+  fm_sched_val v;
+  cr_assert_eq(fm_schedule_eval(&v, s, ts[0]), FM_OK);
+  cr_assert_eq(fm_sched_noise(n, s, ts[0]), FM_OK);
+  cr_expect(n[1] > 1e-7 * v.sigma, "sigma's noise %.3g of %.3g at t = 1 - 5.5e-11 (collapsed?)",
+            n[1], v.sigma);
   fm_schedule_free(s);
 }
 
