@@ -246,12 +246,13 @@ static int fm_st_G(fm_st_work *w, double *F, fm_transform_val *tv, const fm_sche
 /* --- error bounds --- */
 
 /* Bounds on alpha, sigma, alpha', sigma' (see header). */
-static void fm_st_value_errs(double *dp, const fm_schedule *S, int twin, double t,
-                             const fm_sched_val *v)
+static int fm_st_value_errs(double *dp, const fm_schedule *S, int twin, double t,
+                            const fm_sched_val *v)
 {
-  /* a failed measurement leaves the a priori part; fm_st_setup has already
-   * evaluated S at t, so it does not fail here */
-  (void)fm_sched_value_errs(dp, S, t, v, twin);
+  /* a schedule that cannot be evaluated beside t cannot have its noise
+   * measured: the evaluation's status, as for one at t itself (FM_EDOM:
+   * the point is counted out of range), rather than an under-bound */
+  return fm_sched_value_errs(dp, S, t, v, twin);
 }
 
 static void fm_st_unpack(double *p, const fm_sched_val *v)
@@ -280,8 +281,10 @@ static int fm_st_setup(fm_st_work *w, fm_st_pt *q, double r)
   q->p[0] = t;
   fm_st_unpack(q->p + 1, &q->vA);
   fm_st_unpack(q->p + 5, &q->vB);
-  fm_st_value_errs(q->dp + 1, w->c->sched, w->twinA, t, &q->vA);
-  fm_st_value_errs(q->dp + 5, w->B, w->twinB, r, &q->vB);
+  st = fm_st_value_errs(q->dp + 1, w->c->sched, w->twinA, t, &q->vA);
+  st = st ? st : fm_st_value_errs(q->dp + 5, w->B, w->twinB, r, &q->vB);
+  if (st != FM_OK)
+    return st;
   q->L_A = log(q->vA.alpha / q->vA.sigma);
   double dL = q->dp[1] / fabs(q->vA.alpha) + q->dp[2] / q->vA.sigma +
               q->dp[5] / fabs(q->vB.alpha) + q->dp[6] / q->vB.sigma +
