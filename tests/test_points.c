@@ -283,6 +283,63 @@ Test(points, schedule_condition_is_one_plus_the_largest_log)
   cr_expect(fabs(k - 6.5) < 1e-14, "kappa %.17g, expected 1 + 5.5", k);
 }
 
+/* A VP written as an expression, sigma = sqrt(1 - exp(-T)), at t = 1 -
+ * 5.5e-11 (T ~ 3e-12): 1 - exp(-T) keeps only ~4 significant digits, so
+ * sigma is relatively wrong by ~6e-6 while alpha is accurate.  The
+ * component-wise bound must cover sigma's true error (the reference
+ * sqrt(-expm1(-T)) is accurate to a few eps) and must not pass that noise on
+ * to alpha (sigma's 8x noise is ~5e-11 at the first point, alpha's a priori
+ * 4 kappa eps (|alpha| + |sigma|) ~ 2e-14: 1e-12 separates them).  The
+ * noise grid of fm_sched_noise must not collapse below ulp(t) there:
+ * sigma's relative noise must read ~1e-6, not ~eps. */
+Test(points, expression_value_bounds_are_componentwise_and_cover_cancellation)
+{
+  fm_schedule *s;
+  cr_assert_eq(fm_schedule_expr(&s, "exp(-(0.0552*(1-t) + 11.92*(1-t)^2)/2)",
+                                "sqrt(1 - exp(-(0.0552*(1-t) + 11.92*(1-t)^2)))", NULL, NULL,
+                                NULL, NULL),
+               FM_OK);
+  const double ts[] = {0.99999999994535105, 0.9999982632, 0.2385};
+  for (size_t i = 0; i < 3; i++) {
+    double t = ts[i], u = 1.0 - t, T = 0.0552 * u + 11.92 * u * u;
+    double sig = sqrt(-expm1(-T)), e[4];
+    fm_sched_val v;
+    cr_assert_eq(fm_schedule_eval(&v, s, t), FM_OK);
+    cr_assert_eq(fm_sched_value_errs(e, s, t, &v, 0), FM_OK);
+    double err = fabs(v.sigma - sig) + 4.0 * DBL_EPSILON * sig;
+    fprintf(stderr, "t = %.17g: sigma error %.3g, bound %.3g; alpha bound/|alpha| %.3g\n", t,
+            err, e[1], e[0] / fabs(v.alpha));
+    cr_expect(err <= e[1], "t = %.17g: sigma error %.3g above its bound %.3g", t, err, e[1]);
+    cr_expect(e[0] <= 1e-12, "t = %.17g: alpha's bound %.3g of %.3g", t, e[0], v.alpha);
+  }
+  double n[4];
+  fm_sched_val v;
+  cr_assert_eq(fm_schedule_eval(&v, s, ts[0]), FM_OK);
+  cr_assert_eq(fm_sched_noise(n, s, ts[0]), FM_OK);
+  cr_expect(n[1] > 1e-7 * v.sigma, "sigma's noise %.3g of %.3g at t = 1 - 5.5e-11 (collapsed?)",
+            n[1], v.sigma);
+  fm_schedule_free(s);
+}
+
+/* For a built-in (twin != 0) the bounds stay fm_sched_value_err |f|. */
+Test(points, builtin_value_bounds_are_the_relative_bound_times_each_value)
+{
+  fm_case *c = fm_test_case_load("gauss1d-vp.json");
+  const double ts[] = {1e-6, 0.2385, 0.99999999994535105};
+  for (size_t i = 0; i < 3; i++) {
+    fm_sched_val v;
+    double e[4];
+    cr_assert_eq(fm_schedule_eval(&v, c->sched, ts[i]), FM_OK);
+    cr_assert_eq(fm_sched_value_errs(e, c->sched, ts[i], &v, 1), FM_OK);
+    double r = fm_sched_value_err(c->sched, ts[i], fm_sched_cond(&v));
+    const double f[4] = {v.alpha, v.sigma, v.dalpha, v.dsigma};
+    for (int k = 0; k < 4; k++)
+      cr_expect(e[k] == r * fabs(f[k]), "t %g, k %d: %.17g vs %.17g", ts[i], k, e[k],
+                r * fabs(f[k]));
+  }
+  fm_case_free(c);
+}
+
 Test(points, check_options_scale_points_and_override_the_seed)
 {
   fm_case *c = fm_test_case_load("gauss1d-vp.json");

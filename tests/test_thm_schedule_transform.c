@@ -137,3 +137,37 @@ Test(thm_schedule_transform, dropping_the_from_cond_ot_route_leaves_the_other_ro
     cr_expect_leq(fm_route_margin(&v.routes[i]), v.margin);
   cr_expect_eq(v.outcome, FM_OUTCOME_PASS);
 }
+
+/* Regression: a correct VP written as an expression (beta_min 0.0552,
+ * beta_max 23.84) cancels in sigma = sqrt(1 - exp(-T)) near t = 1; under
+ * B = cond_ot the point r = 1 - 1.7e-6 maps to t_r = 1 - 5.5e-11, where
+ * sigma is accurate only to a relative ~6e-6.  The schedule values' bounds
+ * were |alpha| + |sigma|-normwise with a noise grid collapsed below
+ * ulp(t_r): FAIL 1.6e-9 vs tol 1.5e-12.  The true statement must pass (its
+ * value is unchanged, 1.6e-9, now within a tolerance that includes the
+ * expression's own rounding) and every control must still be rejected. */
+Test(thm_schedule_transform, vp_written_as_an_expression_passes_near_t_one)
+{
+  static const char *json =
+      "{\"name\":\"vpx\",\"data\":{\"type\":\"gmm\",\"dim\":1,\"components\":"
+      "[{\"weight\":1,\"mean\":[0.5],\"var\":0.05}]},"
+      "\"schedule\":{\"type\":\"expr\","
+      "\"alpha\":\"exp(-(0.0552*(1-t) + 11.92*(1-t)^2)/2)\","
+      "\"sigma\":\"sqrt(1 - exp(-(0.0552*(1-t) + 11.92*(1-t)^2)))\"}}";
+  fm_case *c;
+  fm_errmsg e = {{0}};
+  cr_assert_eq(fm_case_load_string(&c, json, "vpx.json", NULL, &e), FM_OK, "%s", e.msg);
+  fm_check_opts o = fm_test_opts();
+  for (int m = 0; m <= 3; m++) {
+    fm_verdict v;
+    cr_assert_eq(fm_theorem_run(&v, &fm_thm_schedule_transform, c, &o, m), FM_OK);
+    fprintf(stderr, "vpx %-30s %-5s margin %.3g %.3g/%.3g\n", m ? v.mutant : "(true)",
+            fm_outcome_name(v.outcome), v.margin, v.value, v.tol);
+    if (m == 0)
+      cr_expect(fm_check_truth_holds(&v), "true statement %s: %.3g vs tol %.3g at %s",
+                fm_outcome_name(v.outcome), v.value, v.tol, v.worst);
+    else
+      cr_expect(v.margin > 1.0, "mutant '%s' not rejected: margin %.3g", v.mutant, v.margin);
+  }
+  fm_case_free(c);
+}

@@ -210,33 +210,99 @@ static double fm_pt_noise6(const double *f)
   return sqrt(gamma6 * ss / 6.0);
 }
 
-double fm_sched_relnoise(const fm_schedule *s, double t)
+/* The noise grids (points.h): h a power of two and t moved onto its grid,
+ * so every t + j h is an exact double and no noise enters through the
+ * abscissae.  floor != 0 (fm_sched_noise): h >= 2^8 ulp(t) where the
+ * stencil fits, so that the abscissae are distinct and the intermediate
+ * values move by many of their own ulps from one abscissa to the next (else
+ * the rounding is a staircase whose differences say nothing: near t = 1,
+ * 2^-20 (1 - t) falls below ulp(t) once 1 - t < 2^-33 and the twelve
+ * abscissae collapse onto a few).  floor == 0: fm_sched_relnoise's grid,
+ * kept as it was (see points.h). */
+static void fm_pt_noise_grid(double *tb, double *h, double t, int floor)
 {
-  if (!(t > 0.0 && t < 1.0))
-    return 0.0;
-  /* h a power of two and t moved onto its grid: every t + j h is then an
-   * exact double, so no noise enters through the abscissae */
+  double m = fmin(t, 1.0 - t), want = 0x1p-20 * m;
+  if (floor)
+    want = fmin(fmax(want, ldexp(1.0, ilogb(t) - 44)), 0.125 * m);
   int e;
-  frexp(0x1p-20 * fmin(t, 1.0 - t), &e);
-  double h = ldexp(1.0, e - 1), tb = nearbyint(t / h) * h, a[12], sg[12];
+  frexp(want, &e); /* want = f 2^e, f in [1/2, 1) */
+  *h = ldexp(1.0, e - 1);
+  *tb = nearbyint(t / *h) * *h;
+}
+
+/* Absolute RMS noise of alpha, sigma, alpha', sigma' into n, the values at
+ * the grid's centre into c (the grid of fm_pt_noise_grid with floor); FM_OK
+ * or the status of an evaluation. */
+static int fm_pt_noise(double n[4], double c[4], const fm_schedule *s, double t, int floor)
+{
+  double tb, h, f[4][12];
+  fm_pt_noise_grid(&tb, &h, t, floor);
   for (int j = 0; j < 12; j++) {
     fm_sched_val v;
-    if (fm_schedule_eval(&v, s, tb + (j - 5) * h) != FM_OK)
-      return 0.0;
-    a[j] = v.alpha;
-    sg[j] = v.sigma;
+    int st = fm_schedule_eval(&v, s, tb + (j - 5) * h);
+    if (st != FM_OK)
+      return st;
+    f[0][j] = v.alpha;
+    f[1][j] = v.sigma;
+    f[2][j] = v.dalpha;
+    f[3][j] = v.dsigma;
   }
+  for (int k = 0; k < 4; k++) {
+    n[k] = fm_pt_noise6(f[k]);
+    c[k] = f[k][5];
+  }
+  return FM_OK;
+}
+
+int fm_sched_noise(double n[4], const fm_schedule *s, double t)
+{
+  double c[4];
+  for (int k = 0; k < 4; k++)
+    n[k] = 0.0;
+  if (!(t > 0.0 && t < 1.0))
+    return FM_OK;
+  int st = fm_pt_noise(n, c, s, t, 1);
+  if (st != FM_OK)
+    for (int k = 0; k < 4; k++)
+      n[k] = 0.0;
+  return st;
+}
+
+double fm_sched_relnoise(const fm_schedule *s, double t)
+{
+  double n[4], c[4];
+  if (!(t > 0.0 && t < 1.0) || fm_pt_noise(n, c, s, t, 0) != FM_OK)
+    return 0.0;
   double r = 0.0;
-  if (a[5] != 0.0)
-    r = fmax(r, fm_pt_noise6(a) / fabs(a[5]));
-  if (sg[5] != 0.0)
-    r = fmax(r, fm_pt_noise6(sg) / fabs(sg[5]));
+  for (int k = 0; k < 2; k++)
+    if (c[k] != 0.0)
+      r = fmax(r, n[k] / fabs(c[k]));
   return r;
 }
 
 double fm_sched_value_err(const fm_schedule *s, double t, double kappa)
 {
   return fmax(4.0 * kappa * DBL_EPSILON, 8.0 * fm_sched_relnoise(s, t));
+}
+
+int fm_sched_value_errs(double e[4], const fm_schedule *s, double t, const fm_sched_val *v,
+                        int twin)
+{
+  const double f[4] = {v->alpha, v->sigma, v->dalpha, v->dsigma};
+  double kappa = fm_sched_cond(v);
+  if (twin) {
+    double r = fm_sched_value_err(s, t, kappa);
+    for (int k = 0; k < 4; k++)
+      e[k] = r * fabs(f[k]);
+    return FM_OK;
+  }
+  double n[4];
+  int st = fm_sched_noise(n, s, t);
+  for (int k = 0; k < 4; k++) {
+    double norm = k < 2 ? fabs(f[0]) + fabs(f[1]) : fabs(f[2]) + fabs(f[3]);
+    e[k] = fmax(4.0 * kappa * DBL_EPSILON * norm, 8.0 * n[k]);
+  }
+  return st;
 }
 
 int fm_sched_eval_candidate(fm_sched_val *v, const fm_schedule *s, double t,

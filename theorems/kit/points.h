@@ -83,8 +83,33 @@ double fm_sched_cond(const fm_sched_val *v);
  * RMS *relative* noise of alpha and sigma (values that are 0 or constant
  * count as exact); 0 when t is outside (0,1) or an evaluation fails.  Used
  * where a check must know how noisy a schedule it cannot bound a priori is
- * (user expressions with cancellation, splines). */
+ * (user expressions with cancellation, splines).
+ * Known limit, kept so that the built-ins' bounds stay as they were: for
+ * 1 - t < 2^-33, h < ulp(t) and the abscissae collapse onto a few doubles;
+ * what is read is then not noise (the built-in VP at t = 1 - 3.4e-11 reads
+ * 4e-7 where its noise is 5e-17 -- conservative there; a cancelling
+ * expression may read ~eps -- not).  fm_sched_noise, on which the bounds of
+ * schedules without a twin rest, has a grid that does not collapse. */
 double fm_sched_relnoise(const fm_schedule *s, double t);
+
+/* The same measurement, per component and absolute, on a grid that does not
+ * collapse near t = 1: n[0..3] = the RMS noise of alpha, sigma, alpha',
+ * sigma' (the derivatives as the schedule gives them: symbolic for expr,
+ * from the spline for table) at t + j h, j = -5..6, h the largest power of
+ * two <= max(2^-20 min(t, 1 - t), 2^8 ulp(t)), capped at min(t, 1 - t)/8 so
+ * the stencil stays in (0,1).  Why the floor 2^8 ulp(t): near t = 1 a double
+ * t has only absolute resolution ulp(t) = 2^-53, and 2^-20 (1 - t) falls
+ * below it for 1 - t < 2^-33 (the t_r of schedule-transform reach 1 - t ~
+ * 5e-11); with h >= 2^8 ulp(t) the abscissae are distinct and an O(1)
+ * intermediate such as exp(-T) moves by many of its ulps between them, so
+ * its rounding shows as noise rather than as a staircase.  The floor acts
+ * only for 1 - t < 2^-25; there h/(1 - t) <= 2^-9 while 1 - t >= 2^-36, and
+ * a singularity like sqrt(1 - t) leaves a smooth sixth difference of <= 15
+ * (2^-9)^6 ~ 1e-15 relative (x sqrt(gamma_6) ~ 0.03 in the RMS).  Within 8
+ * ulp of t = 1 no grid fits and the estimate is not informative.  All 0
+ * when t is outside (0,1); all 0 and the status of fm_schedule_eval when an
+ * evaluation fails. */
+int fm_sched_noise(double n[4], const fm_schedule *s, double t);
 
 /* Relative error bound of one double schedule value near t, for routes that
  * evaluate the double schedule themselves (finite differences):
@@ -95,6 +120,32 @@ double fm_sched_relnoise(const fm_schedule *s, double t);
  * quotient uses (x3) and allows for the spread of an RMS estimated from six
  * differences (x2.5). */
 double fm_sched_value_err(const fm_schedule *s, double t, double kappa);
+
+/* Component-wise absolute error bounds e[0..3] of the double values
+ * v = (alpha, sigma, alpha', sigma') of s at t (kappa = fm_sched_cond(v)):
+ *   twin != 0 (a built-in, whose formulas are relatively accurate at both
+ *   ends -- the `schedule` theorem checks them against their MPFR twins):
+ *     e_k = fm_sched_value_err(s, t, kappa) |f_k|;
+ *   twin == 0 (expr, table): e_k = max(4 kappa eps N_k, 8 n_k), n =
+ *     fm_sched_noise(s, t), N = |alpha| + |sigma| for the values and
+ *     |alpha'| + |sigma'| for the derivatives.
+ * Derivation for twin == 0.  A user's expression is evaluated by
+ * libmatheval in double, operation by operation; its error is a priori
+ * unknown.  Two parts: (i) an expression that is well conditioned on the
+ * scale of the pair is accurate to a few ulps of N_k (cos(pi t/2) near its
+ * zero is absolutely, not relatively, accurate): the 4 kappa eps N_k term;
+ * (ii) where it cancels, the error is dominated by the rounding of the
+ * intermediate O(1) quantities, which moves by many ulps between abscissae
+ * h apart (h >= 2^8 ulp(t)) and so shows as noise of f_k itself: sqrt(1 -
+ * exp(-T)) at T ~ 3e-12 (1 - t = 5.5e-11) carries a relative error ~ 6e-6 in
+ * sigma and ~ 1e-16 in alpha.  Bounding it per component by 8 n_k (the
+ * factor as in fm_sched_value_err) keeps sigma's bound relative to sigma
+ * near t = 1 without loosening alpha's by 1/sigma -- a single relative noise
+ * applied to |alpha| + |sigma| (the former model) did both wrong.  Status:
+ * FM_OK, or that of a failed evaluation in the measurement (the a priori
+ * part is still written). */
+int fm_sched_value_errs(double e[4], const fm_schedule *s, double t, const fm_sched_val *v,
+                        int twin);
 
 /* The candidate schedule of a negative control: the values of s at t, or of
  * the path run backwards (reversed != 0: alpha_{1-t}, sigma_{1-t} with the

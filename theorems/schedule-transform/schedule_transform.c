@@ -25,13 +25,23 @@
  * DBL_EPSILON.  The candidate depends on nine scalars p = (t_r, A's alpha,
  * sigma, alpha', sigma' at t_r, B's four values at r), each with an a priori
  * error bound dp:
- *   - schedule values: e = fm_sched_value_err (points.h: 4 kappa eps, or 8x
- *     the measured rounding noise), relative to the value itself for the
- *     built-ins (their formulas are relatively accurate at both ends, which
- *     the `schedule` theorem checks against their MPFR twins), relative to
- *     |alpha| + |sigma| (values) or |alpha'| + |sigma'| (derivatives) for
- *     schedules without a twin (an expression like cos(pi t/2) is only
- *     absolutely accurate near its zero);
+ *   - schedule values: fm_sched_value_errs (points.h), component-wise.
+ *     Built-ins: e |f| with e = fm_sched_value_err (4 kappa eps, or 8x the
+ *     measured relative rounding noise; their formulas are relatively
+ *     accurate at both ends, which the `schedule` theorem checks against
+ *     their MPFR twins).  Schedules without a twin (expr, table): max(4
+ *     kappa eps (|alpha| + |sigma|) (values) or (|alpha'| + |sigma'|)
+ *     (derivatives) -- an expression like cos(pi t/2) is only absolutely
+ *     accurate near its zero --, 8x the measured absolute noise of that
+ *     value itself).  The second term is the user's own rounding: a VP
+ *     written as sigma = sqrt(1 - exp(-T)) cancels near t = 1, and at the
+ *     t_r this check reaches (1 - t_r ~ 5e-11 from r = 1 - 1.7e-6 under
+ *     B = cond_ot) sigma is only accurate to a relative ~6e-6, alpha to
+ *     eps; a single relative noise applied to |alpha| + |sigma| (the former
+ *     model) bounded sigma's error by ~1e-14, and its noise grid had
+ *     collapsed below ulp(t_r) so it measured ~eps anyway: a false FAIL
+ *     (1.6e-9 vs tol 1.5e-12).  Through the log SNR these bounds enter dp
+ *     of t_r below relative to sigma itself;
  *   - t_r: Brent's final bracket width plus dL / L_A'(t_r), dL = the errors
  *     of both log SNRs (the relative errors of the four values, eps (2 +
  *     |L|) for the quotient and the log).
@@ -236,15 +246,13 @@ static int fm_st_G(fm_st_work *w, double *F, fm_transform_val *tv, const fm_sche
 /* --- error bounds --- */
 
 /* Bounds on alpha, sigma, alpha', sigma' (see header). */
-static void fm_st_value_errs(double *dp, const fm_schedule *S, int twin, double t,
-                             const fm_sched_val *v)
+static int fm_st_value_errs(double *dp, const fm_schedule *S, int twin, double t,
+                            const fm_sched_val *v)
 {
-  double e = fm_sched_value_err(S, t, fm_sched_cond(v));
-  const double f[4] = {v->alpha, v->sigma, v->dalpha, v->dsigma};
-  for (int k = 0; k < 4; k++)
-    dp[k] = twin ? e * fabs(f[k])
-                 : e * (k < 2 ? fabs(v->alpha) + fabs(v->sigma)
-                              : fabs(v->dalpha) + fabs(v->dsigma));
+  /* a schedule that cannot be evaluated beside t cannot have its noise
+   * measured: the evaluation's status, as for one at t itself (FM_EDOM:
+   * the point is counted out of range), rather than an under-bound */
+  return fm_sched_value_errs(dp, S, t, v, twin);
 }
 
 static void fm_st_unpack(double *p, const fm_sched_val *v)
@@ -273,8 +281,10 @@ static int fm_st_setup(fm_st_work *w, fm_st_pt *q, double r)
   q->p[0] = t;
   fm_st_unpack(q->p + 1, &q->vA);
   fm_st_unpack(q->p + 5, &q->vB);
-  fm_st_value_errs(q->dp + 1, w->c->sched, w->twinA, t, &q->vA);
-  fm_st_value_errs(q->dp + 5, w->B, w->twinB, r, &q->vB);
+  st = fm_st_value_errs(q->dp + 1, w->c->sched, w->twinA, t, &q->vA);
+  st = st ? st : fm_st_value_errs(q->dp + 5, w->B, w->twinB, r, &q->vB);
+  if (st != FM_OK)
+    return st;
   q->L_A = log(q->vA.alpha / q->vA.sigma);
   double dL = q->dp[1] / fabs(q->vA.alpha) + q->dp[2] / q->vA.sigma +
               q->dp[5] / fabs(q->vB.alpha) + q->dp[6] / q->vB.sigma +
