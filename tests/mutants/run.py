@@ -155,22 +155,15 @@ class Scratch:
 # ---------------------------------------------------------------- the two judges
 
 def failing_rows(path):
-    """Rows of a check JSON whose verdict is fail (schema: reports/)."""
+    """Rows of a check JSON that failed: outcome "fail", or ok false (a
+    negative control that was not rejected).  Schema: reports/check_json.c."""
     try:
         with open(path) as f:
             doc = json.load(f)
     except (OSError, ValueError):
         return None
-    rows = doc.get("rows", doc if isinstance(doc, list) else [])
-    bad = []
-    for r in rows:
-        v = str(r.get("verdict", "")).lower()
-        ctl = r.get("controls") or {}
-        ctl_bad = isinstance(ctl, dict) and ctl.get("rejected") is not None and \
-            ctl.get("total") is not None and ctl["rejected"] < ctl["total"]
-        if v == "fail" or ctl_bad:
-            bad.append(f"{r.get('theorem')}/{r.get('case')}")
-    return bad
+    return [f"{v.get('theorem')}/{v.get('case')}" for v in doc.get("verdicts", [])
+            if v.get("outcome") == "fail" or v.get("ok") is False]
 
 
 def run_check(sc, args, tag, extra=None):
