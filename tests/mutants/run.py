@@ -25,7 +25,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FIELDS = ("id", "area", "file", "orig", "repl", "breaks", "expect", "why", "quick")
+FIELDS = ("id", "area", "file", "orig", "repl", "breaks", "expect", "why", "quick", "unit")
 
 
 # ---------------------------------------------------------------- catalogue
@@ -200,13 +200,14 @@ def failed_tests(build):
     return out
 
 
-def run_tests(sc, args, tag):
+def run_tests(sc, args, tag, extra=None):
+    extra = args.test_args if extra is None else extra
     cmd = ["meson", "test", "-C", sc.build, "--no-rebuild", "--print-errorlogs",
-           f"--num-processes={args.test_procs}"] + args.test_args
+           f"--num-processes={args.test_procs}"] + extra
     rc, secs = run(cmd, timeout=args.test_timeout,
                    log=os.path.join(sc.logs, f"{tag}.tests.log"))
     bad = failed_tests(sc.build) if rc is not None else None
-    res = {"rc": rc, "seconds": round(secs, 1), "failed": bad}
+    res = {"rc": rc, "seconds": round(secs, 1), "failed": bad, "args": extra}
     if rc is None:
         res["caught"], res["how"] = True, "timeout"
     else:
@@ -261,7 +262,10 @@ def do_mutant(sc, e, args, want_check, want_tests, log):
             res["check"] = run_check(sc, args, e["id"], extra)
             log(f"  check: {res['check']['how']} ({res['check']['seconds']} s)")
         if want_tests:
-            res["tests"] = run_tests(sc, args, e["id"])
+            extra = args.test_args
+            if args.quick and e.get("unit"):
+                extra = extra + e["unit"].split()
+            res["tests"] = run_tests(sc, args, e["id"], extra)
             log(f"  tests: {res['tests']['how']} ({res['tests']['seconds']} s)")
         res["seconds"] = round(time.time() - t0, 1)
         return res
@@ -357,8 +361,9 @@ def main():
                     help="extra arguments for fmcheck check, e.g. '--theorem schedule' "
                          "(the headline score uses none)")
     ap.add_argument("--quick", action="store_true",
-                    help="run only the theorems named in each entry's `quick` field "
-                         "(a red subset is a red check; a green subset decides nothing)")
+                    help="run only the theorems named in each entry's `quick` field and "
+                         "the tests named in its `unit` field (a red subset is a red "
+                         "judge; a green subset decides nothing)")
     ap.add_argument("--test-args", default="", help="extra arguments for meson test")
     ap.add_argument("--check-timeout", type=float, default=900)
     ap.add_argument("--test-timeout", type=float, default=1800)
