@@ -289,6 +289,7 @@ def verdict(e, r, part):
 
 def summarise(entries, results):
     rows, n_eq, n_check, k_check, n_any, k_any, survivors = [], 0, 0, 0, 0, 0, []
+    n_ran, n_sub = 0, 0
     for e in entries:
         r = results.get(e["id"])
         if r is None or r.get("key") != entry_key(e):
@@ -301,6 +302,8 @@ def summarise(entries, results):
         if is_equivalent(e):
             n_eq += 1
             continue
+        n_ran += 1
+        n_sub += c == "no?"
         if c in ("yes", "no"):
             n_check += 1
             k_check += c == "yes"
@@ -313,7 +316,8 @@ def summarise(entries, results):
         else:
             survivors.append(e["id"] + " (not all judges ran in full)")
     return rows, dict(equivalent_run=n_eq, check_run=n_check, check_caught=k_check,
-                      both_known=n_any, caught_any=k_any, survivors=survivors)
+                      both_known=n_any, caught_any=k_any, survivors=survivors,
+                      ran=n_ran, check_subset_green=n_sub)
 
 
 def print_table(rows, s, out=sys.stdout):
@@ -328,6 +332,14 @@ def print_table(rows, s, out=sys.stdout):
     if s["check_run"]:
         print(f"caught by `fmcheck check`: {s['check_caught']}/{s['check_run']} "
               f"non-equivalent mutants run", file=out)
+    if s["check_subset_green"]:
+        print(f"green on their quick theorem subset (full check not run): "
+              f"{s['check_subset_green']}", file=out)
+    if s["ran"]:
+        print(f"conservative score (every survivor counted, subsets included): "
+              f"{s['caught_any']}/{s['ran']} = {100.0 * s['caught_any'] / s['ran']:.1f}% "
+              f"of the non-equivalent mutants run ({s['equivalent_run']} equivalent left out)",
+              file=out)
     if s["both_known"]:
         print(f"mutation score (check or tests): {s['caught_any']}/{s['both_known']} = "
               f"{100.0 * s['caught_any'] / s['both_known']:.1f}% of the non-equivalent "
