@@ -59,3 +59,17 @@ Test(thm_likelihood, routes_resolve_a_1e_5_relative_error_in_the_divergence)
                                          {"FD", 1e-5, "route FD"}};
   fm_test_resolves_everywhere(&fm_thm_likelihood, "div u", rows, sizeof rows / sizeof rows[0]);
 }
+
+/* The analytic log p_t1 the CNF routes are compared with is itself checked
+ * against the MPFR twin on every case (a constant error in it would cancel
+ * in every CNF route), and well inside its 1e-13 contract. */
+Test(thm_likelihood, analytic_log_p_agrees_with_its_mpfr_twin_on_every_builtin_case)
+{
+  for (size_t i = 0; i < fm_case_builtin_count(); i++) {
+    fm_verdict v;
+    fm_test_run(&v, &fm_thm_likelihood, i, 0);
+    const fm_route *r = fm_test_route(&v, FM_R_LK_LOGP_MP, NULL);
+    cr_expect(r->decided && fm_route_margin(r) < 0.1, "%s: log p vs MPFR margin %.3g",
+              v.case_name, fm_route_margin(r));
+  }
+}

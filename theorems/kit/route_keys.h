@@ -66,6 +66,7 @@
   X(LK_ROUND, "round-trip", "round trip backward then forward (relative x)")               \
   X(LK_HUTCH, "hutchinson", "Hutchinson - exact trace (t-test, alpha 1e-4)")               \
   X(LK_DIV, "div-fd", "closed-form div u vs central differences")                          \
+  X(LK_LOGP_MP, "logp-mpfr", "analytic log p_t1 (double) vs MPFR twin, rel. max(1, |log p|)") \
   /* schedule */                                                                           \
   X(SC_EVAL, "evaluable", "interior points not evaluable or not differentiable")           \
   X(SC_POS, "positivity", "points with sigma <= 0 on [0,1)")                               \

@@ -503,6 +503,43 @@ static int fm_lk_trajectories(fm_verdict *v, fm_lk_work *w, uint64_t seed)
   return st;
 }
 
+/* Route 6: the analytic log p_t1 every route above compares with, at the
+ * trajectories' starts, against its MPFR twin (fm_gmm_marginal_mp at the
+ * check's precision; the same schedule values where the schedule has no
+ * twin).  The CNF routes compare log p with log p from the same code, so a
+ * time-independent error in it -- a normaliser off by a constant -- cancels
+ * there; here it cannot.  Statistic |lp - lp_mp| / max(1, |lp_mp|) against
+ * 1e-13: the accuracy every field evaluation promises (`fmcheck field`;
+ * the long-double log-sum-exp reaches a few eps (d + |log p|) in practice),
+ * while a wrong constant (d/2 log 2 pi) is O(d) / max(1, |log p|). */
+#define FM_LK_LOGP_TOL 1e-13
+static int fm_lk_logp_mp(fm_verdict *v, fm_lk_work *w, uint64_t seed, mpfr_prec_t prec)
+{
+  size_t d = w->d, J = w->J;
+  double *x1 = malloc(J * d * sizeof *x1);
+  if (x1 == NULL)
+    return FM_ENOMEM;
+  int st = fm_lk_starts(x1, w, seed);
+  fm_worst r = {0};
+  for (size_t j = 0; j < J && st == FM_OK; j++) {
+    double lp_mp;
+    int exact;
+    st = fm_gmm_marginal_mp(&lp_mp, NULL, NULL, NULL, &exact, w->c->gmm, w->c->sched,
+                            FM_LK_T1, x1 + j * d, prec);
+    if (st == FM_OK)
+      fm_worst_add(&r, fabs(w->traj[j].lp1 - lp_mp) / fmax(1.0, fabs(lp_mp)),
+                   FM_LK_LOGP_TOL, j);
+  }
+  if (st == FM_OK) {
+    char where[160];
+    snprintf(where, sizeof where, "trajectory %zu from x[0]=%.6g at t=%g", r.at,
+             x1[r.at * d], FM_LK_T1);
+    fm_verdict_route(v, FM_R_LK_LOGP_MP, r.value, r.tol, 0.0, where);
+  }
+  free(x1);
+  return st;
+}
+
 /* Route 5: closed-form divergence vs Richardson central differences. */
 typedef struct {
   fm_lk_work *w;
@@ -623,6 +660,8 @@ static int fm_lk_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o, 
     return st;
   size_t npts = fm_check_npoints(o);
   st = fm_lk_trajectories(v, &w, seed);
+  if (st == FM_OK)
+    st = fm_lk_logp_mp(v, &w, seed, (mpfr_prec_t)o->prec);
   if (st == FM_OK)
     st = fm_lk_pointwise(v, &w, seed, npts < FM_LK_NPTS ? npts : FM_LK_NPTS);
   if (st == FM_OK && mutant == FM_LK_TRUE)
