@@ -114,6 +114,7 @@
 #define FM_SM_BIAS 0.05
 #define FM_SM_NMIN 128
 #define FM_SM_NMAX 4096
+#define FM_SM_T0_INV 1024 /* t0 = 1/1024 where the schedule is singular at 0 */
 #define FM_SM_MODES_MIN 5.0 /* chisq-modes: n w_k >= 5 for every k */
 #define FM_SM_NPROJ 4
 #define FM_SM_MAXTESTS (FM_SM_NFAM * FM_SM_NT * 3)
@@ -347,13 +348,19 @@ static size_t fm_sm_paths(const fm_case *c, const fm_check_opts *o)
   return n * (o->multiplier > 1 ? (size_t)o->multiplier : 1);
 }
 
-/* t0 = 0 if the schedule is finite there, else 2^-10: the start node. */
-static size_t fm_sm_start(const fm_case *c, size_t N)
+/* Is the schedule finite at t = 0 (values, derivatives, sigma > 0)? */
+static int fm_sm_finite0(const fm_case *c)
 {
   fm_sched_val v;
-  int ok = fm_schedule_eval(&v, c->sched, 0.0) == FM_OK && isfinite(v.dalpha) &&
-           isfinite(v.dsigma) && v.sigma > 0.0;
-  return ok ? 0 : N / 1024;
+  return fm_schedule_eval(&v, c->sched, 0.0) == FM_OK && isfinite(v.dalpha) &&
+         isfinite(v.dsigma) && v.sigma > 0.0;
+}
+
+/* t0 = 0 if the schedule is finite there, else 2^-10: the start node (a
+ * node only for N >= FM_SM_T0_INV, which fm_sm_plan ensures). */
+static size_t fm_sm_start(const fm_case *c, size_t N)
+{
+  return fm_sm_finite0(c) ? 0 : N / FM_SM_T0_INV;
 }
 
 static int fm_sm_plan(fm_sm_run *r, const fm_case *c, const fm_check_opts *o)
@@ -363,7 +370,10 @@ static int fm_sm_plan(fm_sm_run *r, const fm_case *c, const fm_check_opts *o)
     return FM_ENOMEM;
   int st = fm_sm_eigs(lam, c->gmm);
   r->n = fm_sm_paths(c, o);
-  for (r->N = FM_SM_NMIN; st == FM_OK; r->N *= 2) {
+  /* singular at 0 (e.g. polynomial n < 1: alpha' = n t^(n-1)): start at
+   * 2^-10, a node from N = 1024 on (with fewer steps it was node 0, where
+   * the schedule's evaluation fails: FM_ESING) */
+  for (r->N = fm_sm_finite0(c) ? FM_SM_NMIN : FM_SM_T0_INV; st == FM_OK; r->N *= 2) {
     r->k0 = fm_sm_start(c, r->N);
     st = fm_sm_bias(&r->bias, r->fbias, c, lam, r->N, r->k0);
     if (st != FM_OK || r->bias <= FM_SM_BIAS || r->N >= FM_SM_NMAX)
