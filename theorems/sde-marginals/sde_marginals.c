@@ -200,6 +200,8 @@ static int fm_sm_dev(double *dev, const fm_case *c, const double *lam, size_t N,
 {
   size_t kend = (size_t)(fm_sm_times[FM_SM_NT - 1] * (double)N + 0.5), L = 2 * c->gmm->K;
   double h = 1.0 / (double)N;
+  for (size_t i = 0; i < (size_t)FM_SM_NFAM * FM_SM_NT * L; i++)
+    dev[i] = NAN; /* a test time the grid missed: no prediction */
   for (int fam = 0; fam < FM_SM_NFAM; fam++)
     for (size_t l = 0; l < L; l++) {
       fm_sched_val v;
