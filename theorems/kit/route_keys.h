@@ -146,7 +146,9 @@ const char *fm_route_label(fm_route_id id);
   X(REMOVED, "removed")           /* under a negative control: the largest size of what \
                                      it removes, qualified by route key */                 \
   X(NO_TRANSFORM, "no-transform") /* 1: a route's transform could not be set up (its \
-                                     worst says why), qualified by route key */
+                                     worst says why), qualified by route key */            \
+  X(LEFT_OUT, "left-out")         /* runs of a test left out of a Holm family, its      \
+                                     preconditions failing there; qualified by test */
 
 typedef enum {
 #define FM_FACT_ENUM(sym, key) FM_F_##sym,
