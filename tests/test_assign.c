@@ -57,7 +57,7 @@ static void fm_assert_perm(const size_t *col, size_t n)
 /* 12 random n x n cost matrices for every n in 1..8, entries u uniform in
  * [0, 1) (levels 0) or floor(levels u): the solver returns a permutation
  * whose total is within tol of brute force's optimum. */
-static void fm_matches_brute_force(uint64_t stream, double levels, double tol)
+static void fm_test_matches_brute_force(uint64_t stream, double levels, double tol)
 {
   fm_rng r = fm_rng_make(SEED, stream);
   uint64_t k = 0;
@@ -81,14 +81,14 @@ static void fm_matches_brute_force(uint64_t stream, double levels, double tol)
  * numbers in [0, 1), ordered differently at most). */
 Test(assign, matches_brute_force_on_random_real_costs)
 {
-  fm_matches_brute_force(1, 0.0, 1e-12);
+  fm_test_matches_brute_force(1, 0.0, 1e-12);
 }
 
 /* Small integer costs: many ties and many optimal permutations; integer
  * sums are exact, so the totals must be equal exactly. */
 Test(assign, matches_brute_force_exactly_on_tied_integer_costs)
 {
-  fm_matches_brute_force(2, 4.0, 0.0);
+  fm_test_matches_brute_force(2, 4.0, 0.0);
 }
 
 /* n = 200: u_i + v_j <= c_ij everywhere, equality on the assignment, so

@@ -13,7 +13,7 @@
 #define NCASES 300
 #define NFORCED 10
 
-static void fm_check_one(uint64_t seed, size_t index, fm_gen_family fam)
+static void fm_test_case_loads(uint64_t seed, size_t index, fm_gen_family fam)
 {
   fm_gen_limits lim = {FM_GEN_DMAX, FM_GEN_KMAX};
   fm_gen_case gc;
@@ -41,7 +41,7 @@ Test(gen_case_load, every_generated_case_loads)
 {
   uint64_t seed = fm_gen_seed();
   for (size_t i = 0; i < NCASES; i++)
-    fm_check_one(seed, i, FM_GEN_S_COUNT);
+    fm_test_case_loads(seed, i, FM_GEN_S_COUNT);
 }
 
 Test(gen_case_load, every_schedule_family_loads)
@@ -49,7 +49,7 @@ Test(gen_case_load, every_schedule_family_loads)
   uint64_t seed = fm_gen_seed();
   for (int f = 0; f < FM_GEN_S_COUNT; f++)
     for (size_t i = 0; i < NFORCED; i++)
-      fm_check_one(seed, NCASES + (size_t)f * NFORCED + i, (fm_gen_family)f);
+      fm_test_case_loads(seed, NCASES + (size_t)f * NFORCED + i, (fm_gen_family)f);
 }
 
 /* The same seed and index give the same case text (counter-based). */
