@@ -2,7 +2,7 @@
  *
  * For g = alpha(t) - alpha(0) (and likewise sigma) the exponent is read off
  * one step doubling, n = log2(g(2t)/g(t)), at the smallest t = 2^-k (k = 24
- * .. 4) where |g(t)| >= 1e-6 max(1, |alpha(0)|): there rounding perturbs n
+ * .. 4) where n is the same over the next doubling and |g(t)| >= 1e-6 max(1, |alpha(0)|): there rounding perturbs n
  * by ~1e-10, and a smooth g = a t^k (1 + b t + ...) deviates from its
  * integer k by ~b t, small at such t.  A g that stays below 1e-6 up to
  * t = 1/16, or whose sign changes, is treated as smooth. */
@@ -31,7 +31,12 @@ static double fm_rough_one(const fm_schedule *s, int which)
       continue;
     if (!(g2 / g1 > 0.0))
       return INFINITY;
-    double n = log2(g2 / g1);
+    fm_sched_val v3;
+    if (fm_schedule_eval(&v3, s, 4.0 * t) != FM_OK)
+      return INFINITY;
+    double g3 = (which ? v3.sigma : v3.alpha) - y0, n = log2(g2 / g1);
+    if (!(fabs(log2(g3 / g2) - n) <= 0.02))
+      continue; /* two powers crossing over (0.001 t - t^2): not one t^n yet */
     return fabs(n - nearbyint(n)) > FM_ROUGH_INT ? n : INFINITY;
   }
   return INFINITY;
