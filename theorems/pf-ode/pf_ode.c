@@ -257,6 +257,10 @@ static void fm_pf_report(fm_verdict *v, void *work, fm_ptcheck *run)
   fm_verdict_notef(v, "RK4 Richardson error estimates: FM %.2g, PF %.2g (N = %d, M = %d "
                    "steps x 1, 2, 4; smallest observed error ratio %.3g, 16 expected)",
                    w->traj_eFM, w->traj_ePF, FM_PF_N, FM_PF_M, w->traj_rho);
+  if (w->traj_rough != 0.0)
+    fm_verdict_notef(v, "schedule ~ t^%.3g at t = 0 (not C^4 there): the Richardson "
+                     "estimates assume a ratio >= 2 only, error <= |x_2N - x_4N|",
+                     w->traj_rough);
   if (!w->vp)
     fm_verdict_notef(v, "not a vp schedule: Song's VP-SDE route n/a; fbar, gbar^2 by "
                      "finite differences");

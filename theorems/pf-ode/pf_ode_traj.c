@@ -12,8 +12,14 @@
  * derivative at t = 0 (polynomial n < 1: alpha' ~ t^(n-1)) keep RK4 out of
  * its asymptotic range at t_a, where a ratio assumed to be 16 would
  * understate the error.  (The trajectories are integrated as one stacked
- * system, so each stage factorises C_k(t) once for all.)  Endpoints must
- * agree to
+ * system, so each stage factorises C_k(t) once for all.)
+ * A schedule going like t^n at t = 0 with n not an integer and n <= 4.3
+ * (sched_rough.h) leaves RK4 short of order 4 uniformly: its error is ~h^n
+ * near t_a, the observed ratio mixes regimes and is not the ratio of the
+ * next doubling (seen: polynomial n = 2.59, ratio 13.9, endpoints 2x beyond
+ * the estimate).  There the estimate assumes only what n > 1 gives, a ratio
+ * >= 2: the error of the 4N solution is at most |x_2N - x_4N| (noted).
+ * Endpoints must agree to
  *   tol = 2 (e_FM + e_PF) + 64 eps (N + M) max(1, |x|_inf)
  * (factor 2 for the remaining pre-asymptotic slack; the last term bounds
  * round-off accumulated over the 4(N + M) finest steps, a few eps |x| each).
@@ -26,9 +32,11 @@
 #include <string.h>
 
 #include "ode.h"
+#include "sched_rough.h"
 
 #define FM_PF_TA 1e-3
 #define FM_PF_NTRAJ 4
+#define FM_PF_ROUGH_SLACK 0.3 /* n <= 4.3: RK4 not uniformly of order 4 */
 
 /* The trajectories are integrated as one stacked system of w->ntraj blocks
  * of d: the path factorisation depends on t only, so each RK stage
@@ -84,7 +92,7 @@ static int fm_pf_rhs_pf(double *dx, double s, const double *x, void *ctx)
  * difference itself.  A state that stops being finite (a mutant can blow
  * up) is reported as infinite, not as an error. */
 static int fm_pf_integrate(double *x, double *err, double *rho, fm_ode_fn f, fm_pf_work *w,
-                           const double *x0, double a, double b, size_t steps)
+                           const double *x0, double a, double b, size_t steps, int rough)
 {
   size_t d = w->pw.d, n = w->ntraj * d;
   int st = FM_OK;
@@ -106,7 +114,7 @@ static int fm_pf_integrate(double *x, double *err, double *rho, fm_ode_fn f, fm_
       d12 = fmax(d12, fabs(x[n + j] - x[2 * n + j]));
     }
     rho[i] = d12 > 0.0 ? d01 / d12 : INFINITY;
-    err[i] = d12 / (fmax(rho[i], 2.0) - 1.0);
+    err[i] = rough ? d12 : d12 / (fmax(rho[i], 2.0) - 1.0);
   }
   return st;
 }
@@ -150,10 +158,14 @@ int fm_pf_route_traj(fm_pf_work *w, const fm_pointset *ps)
   int st = fm_schedule_eval(&v, w->pw.c->sched, ta);
   for (size_t j = 0; j < n && st == FM_OK; j++)
     xs[j] = v.alpha * ps->x1[j] + v.sigma * ps->x0[j];
+  double rn = fm_sched_rough_exponent(w->pw.c->sched);
+  int rough = !(rn > 4.0 + FM_PF_ROUGH_SLACK);
+  if (rough)
+    w->traj_rough = rn;
   if (st == FM_OK)
-    st = fm_pf_integrate(a, eFM, rFM, fm_pf_rhs_fm, w, xs, ta, tb, FM_PF_N);
+    st = fm_pf_integrate(a, eFM, rFM, fm_pf_rhs_fm, w, xs, ta, tb, FM_PF_N, rough);
   if (st == FM_OK)
-    st = fm_pf_integrate(b, ePF, rPF, fm_pf_rhs_pf, w, xs, 1.0 - ta, 1.0 - tb, FM_PF_M);
+    st = fm_pf_integrate(b, ePF, rPF, fm_pf_rhs_pf, w, xs, 1.0 - ta, 1.0 - tb, FM_PF_M, rough);
   for (size_t i = 0; i < nt && st == FM_OK; i++) {
     fm_pf_traj_compare(w, ps, i, a + 2 * n + i * d, b + 2 * n + i * d, eFM[i], ePF[i]);
     w->traj_eFM = fmax(w->traj_eFM, eFM[i]);

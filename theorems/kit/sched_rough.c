@@ -1,0 +1,48 @@
+/* sched_rough.c -- see sched_rough.h.
+ *
+ * For g = alpha(t) - alpha(0) (and likewise sigma) the exponent is read off
+ * one step doubling, n = log2(g(2t)/g(t)), at the smallest t = 2^-k (k = 24
+ * .. 4) where n is the same over the next doubling and |g(t)| >= 1e-6 max(1, |alpha(0)|): there rounding perturbs n
+ * by ~1e-10, and a smooth g = a t^k (1 + b t + ...) deviates from its
+ * integer k by ~b t, small at such t.  A g that stays below 1e-6 up to
+ * t = 1/16, or whose sign changes, is treated as smooth. */
+#include "sched_rough.h"
+
+#include <math.h>
+
+#define FM_ROUGH_ABS 1e-6
+#define FM_ROUGH_INT 0.1
+
+static double fm_rough_one(const fm_schedule *s, int which)
+{
+  fm_sched_val v0, v1, v2;
+  int st = fm_schedule_eval(&v0, s, 0.0);
+  if (st != FM_OK && st != FM_ESING)
+    return INFINITY;
+  double y0 = which ? v0.sigma : v0.alpha;
+  if (!isfinite(y0))
+    return INFINITY;
+  for (int k = 24; k >= 4; k--) {
+    double t = ldexp(1.0, -k);
+    if (fm_schedule_eval(&v1, s, t) != FM_OK || fm_schedule_eval(&v2, s, 2.0 * t) != FM_OK)
+      return INFINITY;
+    double g1 = (which ? v1.sigma : v1.alpha) - y0, g2 = (which ? v2.sigma : v2.alpha) - y0;
+    if (!(fabs(g1) >= FM_ROUGH_ABS * fmax(1.0, fabs(y0))))
+      continue;
+    if (!(g2 / g1 > 0.0))
+      return INFINITY;
+    fm_sched_val v3;
+    if (fm_schedule_eval(&v3, s, 4.0 * t) != FM_OK)
+      return INFINITY;
+    double g3 = (which ? v3.sigma : v3.alpha) - y0, n = log2(g2 / g1);
+    if (!(fabs(log2(g3 / g2) - n) <= 0.02))
+      continue; /* two powers crossing over (0.001 t - t^2): not one t^n yet */
+    return fabs(n - nearbyint(n)) > FM_ROUGH_INT ? n : INFINITY;
+  }
+  return INFINITY;
+}
+
+double fm_sched_rough_exponent(const fm_schedule *s)
+{
+  return fmin(fm_rough_one(s, 0), fm_rough_one(s, 1));
+}
