@@ -99,9 +99,11 @@ static void fm_gen_row(fm_gen_tally *tl, const fm_theorem *t, const fm_case *c,
   for (size_t m = 0; m < row.nctl; m++) {
     const fm_verdict *cv = &row.ctl[m];
     if (cv->outcome != FM_OUTCOME_NA && !(cv->outcome == FM_OUTCOME_FAIL && cv->status == FM_OK))
-      fprintf(stderr, "  control not rejected: %s '%s' on case %zu: %s margin %.3g (%s)\n",
+      fprintf(stderr,
+              "  control not rejected: %s '%s' on case %zu: %s margin %.3g (%s)\n"
+              "    case: %s\n",
               t->id, cv->mutant, gc->index, fm_outcome_name(cv->outcome), cv->margin,
-              cv->statistic);
+              cv->statistic, gc->json);
   }
   cr_expect(v->outcome != FM_OUTCOME_FAIL,
             "%s FAILs on a valid generated case (replay: FM_TEST_SEED=%llu "

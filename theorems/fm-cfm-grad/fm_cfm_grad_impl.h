@@ -26,6 +26,7 @@
 #define FM_FG_GROUP 16
 #define FM_FG_QUAD_MAXD 3
 #define FM_FG_RNG_TAG 0x4647u /* "FG" */
+#define FM_FG_SIGMA_EPS 1e-2 /* mutant 1's relative sigma' error (x 1.01) */
 
 /* Streams of FM_FG_RNG_TAG under the check seed. */
 enum { FM_FG_S_THETA = 0, FM_FG_S_T = 1, FM_FG_S_X0 = 2, FM_FG_S_X1 = 3 };
@@ -75,6 +76,11 @@ typedef struct {
   size_t grad_at, gap_at;  /* gradient component (theta*dp + i*p + a), theta */
   double acc;              /* achieved accuracy: max tol/T */
   double lgap[FM_FG_NTHETA];
+  /* mutant 1's predicted effect (sigma' error FM_FG_SIGMA_EPS, from the
+   * sigma'-direction moments): on the loss gap at each Theta (the gradient's
+   * is 2 eps Bd), and its largest ratio to route 1's tolerance */
+  double eff_gap[FM_FG_NTHETA];
+  double pgrad, pgap;
 } fm_fg_qstat;
 
 int fm_fg_quad_run(fm_fg_quad *q, fm_fg_work *w);
@@ -85,5 +91,10 @@ void fm_fg_qstat_all(fm_fg_qstat *s, const fm_fg_work *w, const fm_fg_quad *q, d
 
 /* The MC route on an allocated workspace (Theta already drawn). */
 int fm_fg_mc_work(fm_fg_mc_result *r, fm_fg_work *w, uint64_t seed, size_t n, double alpha);
+/* The same, also giving the largest |eff_i|/se_i over the gradient family
+ * (*pz_grad) and the gap family (*pz_gap) of a predicted effect eff (dp + 3
+ * values in the order of the tests), when eff is not NULL. */
+int fm_fg_mc_work_pow(fm_fg_mc_result *r, fm_fg_work *w, uint64_t seed, size_t n, double alpha,
+                      const double *eff, double *pz_grad, double *pz_gap);
 
 #endif

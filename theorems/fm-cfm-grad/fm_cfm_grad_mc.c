@@ -113,8 +113,14 @@ static int fm_fg_mc_tests(fm_fg_mc_result *r, const fm_fg_mcw *m, double *est, d
   return FM_OK;
 }
 
-/* The MC route on an allocated workspace (Theta already drawn). */
 int fm_fg_mc_work(fm_fg_mc_result *r, fm_fg_work *w, uint64_t seed, size_t n, double alpha)
+{
+  return fm_fg_mc_work_pow(r, w, seed, n, alpha, NULL, NULL, NULL);
+}
+
+/* The MC route on an allocated workspace (Theta already drawn). */
+int fm_fg_mc_work_pow(fm_fg_mc_result *r, fm_fg_work *w, uint64_t seed, size_t n, double alpha,
+                      const double *eff, double *pz_grad, double *pz_gap)
 {
   size_t ngroups = n / FM_FG_GROUP;
   if (ngroups < 2 || !(alpha > 0.0 && alpha < 1.0))
@@ -135,6 +141,12 @@ int fm_fg_mc_work(fm_fg_mc_result *r, fm_fg_work *w, uint64_t seed, size_t n, do
     st = fm_fg_mc_run(&m, ngroups);
     r->n = ngroups * FM_FG_GROUP;
     st = st ? st : fm_fg_mc_tests(r, &m, est, se, zero, alpha);
+    for (size_t i = 0; eff != NULL && st == FM_OK && i < m.m; i++) {
+      double *pz = i < w->dp ? pz_grad : pz_gap;
+      if (i == 0 || i == w->dp)
+        *pz = 0.0;
+      *pz = fmax(*pz, fabs(eff[i]) / se[i]);
+    }
   }
   free(m.acc);
   free(m.wf);

@@ -237,6 +237,7 @@ static void fm_fg_qstat_theta(fm_fg_qstat *s, const fm_fg_work *w, const fm_fg_q
         s->grad_at = j * w->dp + i * p + a;
       }
       s->acc = fmax(s->acc, tol / T);
+      s->pgrad = fmax(s->pgrad, 2.0 * FM_FG_SIGMA_EPS * fabs(bd) / tol);
       /* L = tr(Theta G Theta^T) - 2 tr(Theta B^T) + c: errors and terms */
       double ath = fabs(th[i * p + a]);
       dL += th[i * p + a] * bd;
@@ -247,6 +248,12 @@ static void fm_fg_qstat_theta(fm_fg_qstat *s, const fm_fg_work *w, const fm_fg_q
   double gap = (LC - 2.0 * es * dL + 2.0 * es * q->c1 + es * es * q->c2) - LF - q->Cgap;
   double r = isnan(gap) ? INFINITY : fabs(gap) / (tolL + rnd * TL);
   s->lgap[j] = LC - LF;
+  /* mutant 1 adds e du to u_c: L_C moves by -2 e tr(Theta Bd^T) + 2 e c1 + e^2 c2
+   * with the true target's c1, i.e. by ... - e^2 c2 with the mutant's (c1 =
+   * E du.u_c carries + e c2 there) */
+  double e = FM_FG_SIGMA_EPS, e2 = w->mutant == FM_FG_CFM_SIGMA_OFF ? -e * e : e * e;
+  s->eff_gap[j] = 2.0 * e * (q->c1 - dL) + e2 * q->c2;
+  s->pgap = fmax(s->pgap, fabs(s->eff_gap[j]) / (tolL + rnd * TL));
   if (r > s->gap) {
     s->gap = r;
     s->gap_at = j;
