@@ -297,7 +297,8 @@ static void fm_val_case_notes(fm_val_result *res, const fm_check_row *row, const
     fm_val_warnings(&x);
   for (size_t m = 0; m < row->nctl; m++) {
     const fm_verdict *k = &row->ctl[m];
-    if (k->outcome == FM_OUTCOME_FAIL || k->outcome == FM_OUTCOME_NA)
+    if (fm_check_control_rejected(k) || k->outcome == FM_OUTCOME_NA ||
+        k->outcome == FM_OUTCOME_UNDECIDED)
       continue;
     char key[128];
     snprintf(key, sizeof key, "schedule-control:%.100s", k->mutant);

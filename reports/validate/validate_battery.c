@@ -63,11 +63,24 @@ void fm_val_row_notes(fm_val_result *res, int item, const fm_check_row *row)
     snprintf(key, sizeof key, "%s:warn", th);
     fm_val_note_add(res, 0, item, key, v->margin, cn, "%s: warning (%s %.3g / tol %.3g)", th,
                     v->statistic, v->value, v->tol);
+  } else if (v->outcome == FM_OUTCOME_UNDECIDED) {
+    snprintf(key, sizeof key, "%s:undecided", th);
+    fm_val_note_add(res, 0, item, key, 0.0, cn,
+                    "%s: undecided -- no route could decide under this schedule", th);
   }
   for (size_t m = 0; m < row->nctl; m++) {
     const fm_verdict *k = &row->ctl[m];
-    if (k->outcome == FM_OUTCOME_FAIL || k->outcome == FM_OUTCOME_NA)
+    if (fm_check_control_rejected(k) || k->outcome == FM_OUTCOME_NA)
       continue;
+    if (k->outcome == FM_OUTCOME_UNDECIDED) {
+      /* the check claims no power over this control here (its reason is in
+       * the row): something to know, not a reason to reject the schedule */
+      snprintf(key, sizeof key, "%s:control-undecided:%.80s", th, k->mutant);
+      fm_val_note_add(res, 0, item, key, 0.0, cn,
+                      "%s: negative control '%s' undecided: the check cannot claim the power "
+                      "to reject it under this schedule", th, k->mutant);
+      continue;
+    }
     snprintf(key, sizeof key, "%s:control:%.96s", th, k->mutant);
     fm_val_note_add(res, 1, item, key, INFINITY, cn,
                     "%s: negative control '%s' not rejected (margin %.2g): the check cannot "
