@@ -40,7 +40,7 @@ static void fm_check_help(FILE *f)
           "given) and print one row per (theorem, case).  Each row also runs the\n"
           "theorem's negative controls (mutants that must be rejected) unless\n"
           "--no-controls is given.\n\n"
-          "  --case F       a case file (JSON, DESIGN §4) or a built-in case name\n"
+          "  --case F       a case file (JSON, see cases/README.md) or a built-in case name\n"
           "  --theorem ID   only this theorem (repeatable); see --list\n"
           "  --json F       also write every verdict as JSON to F (atomically; a\n"
           "                 character device or FIFO F is written into)\n"
