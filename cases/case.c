@@ -1,4 +1,4 @@
-/* case.c -- the case-file parser (DESIGN §4): JSON text -> fm_case.
+/* case.c -- the case-file parser (cases/README.md): JSON text -> fm_case.
  *
  * A case is {name, data, schedule, seed?, description?, provenance?}.  This
  * file reads the text, turns jansson's syntax errors into "FILE:LINE:COL:"
@@ -27,7 +27,7 @@
 #include "fm_limits.h"
 #include "linalg.h"
 
-/* DESIGN §4 limits. */
+/* cases/README.md limits. */
 #define FM_CASE_MAXDIM 1024
 /* Covariances and their Cholesky factors are stored full (K d^2 doubles
  * each): refuse a case whose storage would exceed 512 MiB per array rather

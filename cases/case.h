@@ -1,4 +1,4 @@
-/* case.h -- a verification case: GMM data + schedule + seed (DESIGN §4).
+/* case.h -- a verification case: GMM data + schedule + seed (cases/README.md).
  *
  * Case files are JSON parsed with jansson.  Every rejection fills fm_errmsg
  * with one sentence naming the file, and either line:column (syntax errors)

@@ -4,7 +4,7 @@
  * Every helper that can fail writes one sentence of the form
  *   "ORIGIN: JSON.PATH: what is wrong"
  * into the fm_errmsg, so that a user can go straight to the offending value
- * (DESIGN §4).  Paths are built with fm_case_path ("data" + "dim" ->
+ * (cases/README.md).  Paths are built with fm_case_path ("data" + "dim" ->
  * "data.dim"; an empty base gives just the key).
  */
 #ifndef FM_CASE_JSON_H

@@ -1,5 +1,5 @@
 /* case_schedule.c -- a case file's schedule object -> fm_schedule
- * (DESIGN §4): {"type": T, ...parameters of T...}.
+ * (cases/README.md): {"type": T, ...parameters of T...}.
  *
  * The schedule types are a table (type name, parameter keys, which are
  * required, defaults, constructor adapter), so that key checking, defaults
@@ -79,7 +79,7 @@ static int fm_mk_expr(fm_schedule **s, const double *p, const char *const *str,
   return fm_schedule_expr(s, str[0], str[1], str[2], str[3], str[4], e);
 }
 
-/* DESIGN §4: a relative table path is relative to the case file. */
+/* cases/README.md: a relative table path is relative to the case file. */
 static int fm_mk_table(fm_schedule **s, const double *p, const char *const *str,
                        const char *basedir, fm_errmsg *e)
 {
@@ -99,7 +99,7 @@ static int fm_mk_table(fm_schedule **s, const double *p, const char *const *str,
   return st;
 }
 
-/* Defaults as in DESIGN §4 and schedule.h; NAN marks a required parameter. */
+/* Defaults as in cases/README.md and schedule.h; NAN marks a required parameter. */
 static const fm_case_sched_spec fm_case_sched_specs[] = {
     {"cond_ot", {"sigma_min", NULL}, 0, 0u, {0.0}, fm_mk_cond_ot},
     {"vp", {"beta_min", "beta_max", NULL}, 0, 0u, {0.1, 20.0}, fm_mk_vp},

@@ -1,5 +1,5 @@
 /* cond.h -- the conditional Gaussian path given one data point x1
- * (DESIGN §1), in double:
+ * (cases/README.md), in double:
  *   psi_t(x0)   = sigma_t x0 + alpha_t x1                (conditional flow)
  *   p_t(x|x1)   = N(x; alpha_t x1, sigma_t^2 I)
  *   u_t(x|x1)   = (sigma'/sigma)(x - alpha x1) + alpha' x1

@@ -1,5 +1,5 @@
 /* convert.h -- the four parameterisations of a Gaussian-path model and the
- * affine maps between them (DESIGN §2, theorem `conversions`).
+ * affine maps between them (theorems/README.md, theorem `conversions`).
  *
  * A network for the path x_t = alpha_t x1 + sigma_t x0 may predict any of
  *   u      the velocity u_t(x),

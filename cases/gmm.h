@@ -1,5 +1,5 @@
 /* gmm.h -- Gaussian mixtures q = sum_k w_k N(m_k, S_k) and their Gaussian
- * probability paths (DESIGN §1).
+ * probability paths (cases/README.md).
  *
  * With C_k(t) = alpha_t^2 S_k + sigma_t^2 I and r_k = x - alpha_t m_k,
  * z_k = C_k^{-1} r_k:
@@ -76,7 +76,7 @@ const double *fm_gmm_path_z(const fm_gmm_path *p);
 int fm_gmm_marginal(double *logp, double *score, double *mean, double *u,
                     const fm_gmm *g, const fm_schedule *s, double t, const double *x);
 
-/* --- the MPFR twin (gmm_mp.c): DESIGN §1 literally, at `prec` bits
+/* --- the MPFR twin (gmm_mp.c): cases/README.md literally, at `prec` bits
  * (>= 256 recommended), results correctly rounded to double.  The schedule is
  * evaluated with fm_schedule_eval_mp_or_double; *exact_schedule (may be
  * NULL) says whether it had a true MPFR twin.  Outputs may be NULL. --- */

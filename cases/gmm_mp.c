@@ -1,4 +1,4 @@
-/* gmm_mp.c -- the MPFR twin of the GMM marginal path (gmm.h), DESIGN §1
+/* gmm_mp.c -- the MPFR twin of the GMM marginal path (gmm.h), cases/README.md
  * evaluated literally:
  *   C_k = alpha^2 S_k + sigma^2 I,  r_k = x - alpha m_k,  z_k = C_k^{-1} r_k
  *   N_k = w_k (2 pi)^{-d/2} det(C_k)^{-1/2} exp(-r_k.z_k / 2)

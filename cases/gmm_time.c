@@ -2,7 +2,7 @@
  *
  * With x_t = alpha x1 + sigma x0, x1 ~ sum_k w_k N(m_k, S_k), x0 ~ N(0, I)
  * independent, x_t is again a mixture with the same weights:
- *   p_t = sum_k w_k N(alpha m_k, alpha^2 S_k + sigma^2 I)          (DESIGN §1)
+ *   p_t = sum_k w_k N(alpha m_k, alpha^2 S_k + sigma^2 I)          (cases/README.md)
  * Having it as an fm_gmm lets every consumer draw exact samples of p_t with
  * fm_gmm_sample (the reference for ensemble tests) without re-deriving it. */
 #include "gmm.h"

@@ -1,12 +1,12 @@
 /* schedule.h -- Gaussian probability-path schedules (alpha_t, sigma_t).
  *
- * DESIGN §1: x_t = alpha_t x1 + sigma_t x0, t = 0 noise, t = 1 data.  A
+ * cases/README.md: x_t = alpha_t x1 + sigma_t x0, t = 0 noise, t = 1 data.  A
  * schedule is an object with a type (a const method table, GSL style); the
  * built-ins have closed-form derivatives in double *and* an independent MPFR
  * twin; `expr` schedules differentiate symbolically (libmatheval); `table`
  * schedules interpolate with a GSL cubic spline.
  *
- * Built-ins (parameters in brackets, defaults as in DESIGN §4):
+ * Built-ins (parameters in brackets, defaults as in cases/README.md):
  *   cond_ot    [sigma_min=0]   alpha = t, sigma = 1 - (1 - sigma_min) t
  *   vp         [beta_min=0.1, beta_max=20]
  *              alpha = exp(-T(1-t)/2), sigma = sqrt(1 - alpha^2),
@@ -103,7 +103,7 @@ int fm_schedule_claimed_deriv(double *dalpha, double *dsigma, const fm_schedule 
 int fm_schedule_user_cond_field(double *u, const fm_schedule *s, double t, double x,
                                 double x1);
 
-/* --- derived quantities (DESIGN §1), from one fm_sched_val --- */
+/* --- derived quantities (cases/README.md), from one fm_sched_val --- */
 /* signal-to-noise ratio alpha/sigma */
 double fm_sched_snr(const fm_sched_val *v);
 /* drift f_t = alpha'/alpha and g_t^2 = 2 sigma sigma' - 2 (alpha'/alpha) sigma^2 */

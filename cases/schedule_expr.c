@@ -1,5 +1,5 @@
 /* schedule_expr.c -- the `expr` schedule: alpha(t) and sigma(t) written by the
- * user as libmatheval expressions (DESIGN §4), so that a new schedule can be
+ * user as libmatheval expressions (cases/README.md), so that a new schedule can be
  * validated without writing C.
  *
  * alpha' and sigma' are libmatheval's *symbolic* derivatives d/dt, never the

@@ -97,7 +97,7 @@ static int fm_tab_check_row(const double *t, const double *alpha, const double *
 
 /* sigma is a standard deviation: p_t(x|x1) = N(alpha x1, sigma^2 I) and u_t
  * divides by it, so it must be > 0 wherever t < 1; only the data end may be
- * a point mass (sigma_1 = sigma_min >= 0, DESIGN §1).  A negative node
+ * a point mass (sigma_1 = sigma_min >= 0, cases/README.md).  A negative node
  * would give a spline with sigma^2 > 0 -- plausible numbers from `field`
  * for a path that does not exist.  Checked after the t column is known to
  * run from 0 to 1, so that a short last t is reported as such. */

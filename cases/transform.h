@@ -1,5 +1,5 @@
 /* transform.h -- the scale-time change between two Gaussian-path schedules
- * (DESIGN §2, theorem `schedule-transform`).
+ * (theorems/README.md, theorem `schedule-transform`).
  *
  * Two schedules with the same signal-to-noise ratio at matched times describe
  * the same path up to a scale: if snr_A(t_r) = snr_B(r) then
@@ -22,7 +22,7 @@
  * t = 0).
  *
  * Inversion of the SNR.  L_A is strictly increasing for an admissible
- * schedule (DESIGN §1).  t_r solves L_A(t) = L_B(r) with GSL's Brent solver
+ * schedule (cases/README.md).  t_r solves L_A(t) = L_B(r) with GSL's Brent solver
  * (gsl_root_fsolver_brent) on a bracket [lo, hi] where L_A - L_B(r) has
  * finite values of opposite signs: one end is 1/2, the other the first of
  * 2^-2, 2^-4, ..., 2^-1024, 0 (or 1 - 2^-2, ..., 1 - 2^-32, 1 - 2^-53, 1)

@@ -1,7 +1,7 @@
 /* mc.h -- Monte Carlo statistics: running moments, standard errors, batch
  * means, self-normalised importance sampling, z-tests with a multiple-
  * comparison correction, and the log-log error slope with its confidence band
- * (DESIGN §3, "Integral identities (b)").
+ * (theorems/README.md, "Integral identities (b)").
  *
  * Conventions.
  *  - Standard errors are of the *mean*: se = sqrt(s^2 / n) with the unbiased

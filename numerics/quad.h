@@ -1,4 +1,4 @@
-/* quad.h -- deterministic quadrature with error estimates (DESIGN §3,
+/* quad.h -- deterministic quadrature with error estimates (theorems/README.md,
  * "Integral identities (a)").
  *
  *  - Gauss-Hermite for Gaussian expectations.  GSL's

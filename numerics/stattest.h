@@ -1,6 +1,6 @@
 /* stattest.h -- goodness-of-fit and two-sample tests for samples that
  * should follow a Gaussian mixture (p_t of a case), and the combined
- * "compare-samples" decision (DESIGN §5).
+ * "compare-samples" decision (README.md).
  *
  * Every test returns a p-value: the probability, under the null hypothesis
  * (the sample follows the target / both samples have one law), of a

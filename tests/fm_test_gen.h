@@ -7,7 +7,7 @@
  * from the seed printed with a failure.  The seed is FM_TEST_SEED when set,
  * else FM_GEN_SEED_DEFAULT.
  *
- * Cases (DESIGN §1, §4), with fm_gen_limits bounding d and K:
+ * Cases (cases/README.md), with fm_gen_limits bounding d and K:
  *  - d in [1, dmax], K in [1, kmax] (dmax <= 16, kmax <= 12);
  *  - weights 0.05 + U(0,1), normalised except in about 1 case in 3 (the
  *    loader then warns and normalises);
@@ -21,7 +21,7 @@
  *  - schedules: every built-in (cond_ot sigma_min in [0, 0.05]; vp beta_min
  *    in [0.05, 1], beta_max in [5, 25] *restricted* to alpha_0 =
  *    exp(-(beta_min + beta_max)/4) <= 1e-2, i.e. beta_min + beta_max >=
- *    4 ln 100, since DESIGN §1 makes a larger noise-end break a failure; ve
+ *    4 ln 100, since cases/README.md makes a larger noise-end break a failure; ve
  *    sigma_min in [0.005, 0.05], sigma_max in [10, 80]; cosine; polynomial
  *    n in [0.5, 4]; linear_vp), hand-written `expr` forms with correct
  *    claimed derivatives (cond_ot, cosine, polynomial n in [1, 4] with
@@ -208,7 +208,7 @@ static inline json_t *fm_gen_schedule(fm_gen_draw *g, fm_gen_family fam, const c
     break;
   }
   case FM_GEN_S_VP: {
-    /* alpha_0 = exp(-(bmin + bmax)/4) <= 1e-2 (DESIGN §1: above is a failure) */
+    /* alpha_0 = exp(-(bmin + bmax)/4) <= 1e-2 (cases/README.md: above is a failure) */
     double bmin = fm_gen_corner(g, 0.05, 1.0, 1);
     double lo = fmax(5.0, 4.0 * log(100.0) - bmin + 1e-6);
     double bmax = fm_gen_corner(g, lo, 25.0, 0);

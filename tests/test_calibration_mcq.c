@@ -1,6 +1,6 @@
 /* test_calibration_mcq.c (suite slow) -- calibration of the statistical
  * checks of marginal-field, marginal-score and cfm-minimizer over 200
- * seeds (DESIGN §3 "Calibration"):
+ * seeds (theorems/README.md "Calibration"):
  *
  *  1. False alarms.  On correct inputs, each Monte Carlo route is one
  *     z-test family, Holm-corrected at the stated level 1e-4.  Its global

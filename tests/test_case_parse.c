@@ -1,4 +1,4 @@
-/* test_case_parse.c -- the case-file parser (cases/case.c, DESIGN §4):
+/* test_case_parse.c -- the case-file parser (cases/case.c, cases/README.md):
  * every built-in case loads (from any directory) and holds the data its
  * description promises; a hand-written case round-trips its numbers
  * exactly; defaults and weight normalisation behave as documented; and
@@ -216,7 +216,7 @@ Test(case_parse, good_case_round_trips_every_number)
   fm_case_free(c);
 }
 
-/* DESIGN §4 defaults: seed 1, cond_ot sigma_min 0, vp 0.1/20, ve 0.01/50;
+/* cases/README.md defaults: seed 1, cond_ot sigma_min 0, vp 0.1/20, ve 0.01/50;
  * dim 2.0 is the integer 2; seed 0 is allowed. */
 Test(case_parse, omitted_parameters_take_the_documented_defaults)
 {
@@ -315,7 +315,7 @@ static int fm_load_third_cov(fm_case **c, const char *member, fm_errmsg *e)
   return fm_case_load_string(c, json, "sing.json", NULL, e);
 }
 
-/* DESIGN §4: symmetric positive definite, numerically.  The threshold is
+/* cases/README.md: symmetric positive definite, numerically.  The threshold is
  * relative, smallest eigenvalue > 1e-12 times the largest: [[0.1, 0.1],
  * [0.1, 0.1]] (eigenvalues 0 and 0.2) factorises on rounding noise and
  * used to be accepted; eigenvalues 1 and 1e-13 (the 45-degree rotation
@@ -402,7 +402,7 @@ Test(case_parse, malformed_inputs_are_rejected_naming_the_fault)
   }
 }
 
-/* Content errors read exactly "FILE: PATH: message" (DESIGN §4). */
+/* Content errors read exactly "FILE: PATH: message" (cases/README.md). */
 Test(case_parse, content_error_format_is_file_path_message)
 {
   fm_case *c = NULL;

@@ -1,5 +1,5 @@
 /* test_cli_bad_input.c -- `fmcheck check --case FILE` on every malformed
- * case file of bad_inputs.h: exit status 2 (DESIGN §5: bad input), nothing
+ * case file of bad_inputs.h: exit status 2 (README.md: bad input), nothing
  * on stdout, and on stderr one message that names the file and the fault
  * (its JSON path or line:column), prefixed by "fmcheck: ".
  *

@@ -1,5 +1,5 @@
 /* test_cli_check.c -- `fmcheck check` and the top-level command line keep
- * their contract (DESIGN §5): exit codes 0/1/2, --help, --list, --json. */
+ * their contract (README.md): exit codes 0/1/2, --help, --list, --json. */
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <sys/stat.h>

@@ -1,6 +1,6 @@
 /* test_cli_write_errors.c -- output that cannot be written is an error: no
  * command exits 0 with its output lost, and --out / --json never replace a
- * device or a FIFO by renaming a file over it (DESIGN §5).
+ * device or a FIFO by renaming a file over it (README.md).
  *
  * The full device is a private node (mknod DIR/full c 1 7, the kernel's
  * full device: every write fails with ENOSPC) in a temporary directory, so

@@ -240,7 +240,7 @@ Test(convert, forward_and_inverse_maps_compose_to_identity)
 }
 
 /* One-dimensional data N(m, S): E[x1|x] = m + alpha S (x - alpha m)/C,
- * score = -(x - alpha m)/C, C = alpha^2 S + sigma^2, and DESIGN §1's
+ * score = -(x - alpha m)/C, C = alpha^2 S + sigma^2, and cases/README.md's
  * u = (sigma'/sigma) x + (alpha' - sigma' alpha/sigma) E, all in MPFR.  The
  * three maps to u, fed the double-rounded predictions, must give u within
  * c eps (|a x| + |b in|) + |b| eps |in| (the rounding of the input) +

@@ -1,7 +1,7 @@
 /* test_field_mpfr.c -- the acceptance figure of `fmcheck field`: on every
  * built-in case, the double marginal quantities agree with the 256-bit MPFR
  * twin (an independent algorithm: plain sums, Gauss elimination, the literal
- * DESIGN §1 field formula) to <= 1e-13, component-wise, relative to the scale
+ * cases/README.md field formula) to <= 1e-13, component-wise, relative to the scale
  * of the quantity at that point, on seeded points with t in [1e-6, 1 - 1e-6]
  * including points 50 standard deviations into the tails -- and nothing is
  * NaN or Inf.

@@ -4,7 +4,7 @@
  *  - a correct schedule loads, has alpha_0 <= 1e-2, |sigma_0 - 1| <= 1e-3
  *    (VE excepted: its noise end is its own prior), |alpha_1 - 1| <= 1e-9,
  *    sigma_1 in [0, 0.1], sigma > 0 on [0, 1) and a non-decreasing SNR on a
- *    grid (DESIGN §1);
+ *    grid (cases/README.md);
  *  - a broken one loads (so that validate-schedule can judge it) and shows
  *    its break, and only its break, at the ends or on the grid.
  * FM_TEST_SEED changes the seed; the number of schedules per kind is

@@ -1,4 +1,4 @@
-/* test_report.c -- `fmcheck report` keeps its contract (issue 5, DESIGN §5):
+/* test_report.c -- `fmcheck report` keeps its contract (issue 5, README.md):
  * a complete report (report.md with its summary table first, report.json
  * valid against reports/cli/report.schema.json, PNG and SVG plots that are real
  * images), every convergence slope of the quick sweeps inside its expected

@@ -29,7 +29,7 @@
  *    N(0, I) (alpha_0 = 0.0066): TV(p_0, N(0, 1)) = 2.5e-3 for bimodal1d-vp,
  *    which the flow map carries unchanged to t1 -- below the KS tests'
  *    resolution ~0.02 at this size.
- * 3. The seed note's sampler (DESIGN §7): Euler from noise at t = 1 toward
+ * 3. The seed note's sampler (theorems/README.md): Euler from noise at t = 1 toward
  *    t = 0 in the convention where t = 0 is noise.  compare-samples must
  *    reject it (p-values printed).
  * 4. SDE (eps = 1, eps_t = sigma_t) on bimodal1d-cond_ot: the number of

@@ -27,7 +27,7 @@
 #define U 0x1p-53
 #define HALF_PI 1.57079632679489661923
 
-/* Seeded t in (0,1) plus the corners of DESIGN §3 (within 1e-6 of the ends). */
+/* Seeded t in (0,1) plus the corners of theorems/README.md (within 1e-6 of the ends). */
 #define NCORNER 8
 #define NRAND 200
 static double fm_test_t(int i)
@@ -332,7 +332,7 @@ Test(schedule_expr, missing_alpha_or_sigma_is_rejected)
   cr_expect(strstr(e.msg, "sigma expression is empty") != NULL, "message \"%s\"", e.msg);
 }
 
-/* The claims are returned as written: sigma_dot is 1% off (the DESIGN §3
+/* The claims are returned as written: sigma_dot is 1% off (the theorems/README.md
  * mutant), and must come back 1% off, not silently the symbolic value.
  * Both routes compute (pi/2) g(x) with the same operations plus the 1.01
  * factor: tol = 4 u (pi/2)(3 z |g'| + 4 |g|). */
@@ -393,7 +393,7 @@ Test(schedule_expr, claims_and_cond_field_not_available_when_absent)
   fm_schedule_free(b);
 }
 
-/* The user's field, cond_ot's (x1 - x)/(1 - t), against the DESIGN §1
+/* The user's field, cond_ot's (x1 - x)/(1 - t), against the cases/README.md
  * formula (sigma'/sigma)(x - alpha x1) + alpha' x1 computed here in C: an
  * x <-> x1 swap or a wrong t changes it by O(1).  Both routes take <= 4
  * roundings of quantities bounded by M = (|x| + |x1|)/(1 - t) + |x1|. */

@@ -1,6 +1,6 @@
 /* test_thm_marginal_score.c -- theorem `marginal-score` on every built-in
  * case: grad log p_t(x) = E[grad log p_t(x|x1) | x_t = x] passes by every
- * route; the seed notes' claim that the two differ (DESIGN §7, candidate:
+ * route; the seed notes' claim that the two differ (theorems/README.md, candidate:
  * the prior-averaged conditional score) and the score without its 1/sigma^2
  * are rejected everywhere, the first by a wide margin. */
 #include <math.h>

@@ -6,7 +6,7 @@
  * every applicable negative control fails with margin > 1 (printed).  The KL
  * bounds of boundary.c are checked against an independent route (adaptive
  * quadrature of the 1-d KL integral).  Schedules outside the built-ins check
- * that the DESIGN §1 thresholds and the KL-cost threshold decide. */
+ * that the cases/README.md thresholds and the KL-cost threshold decide. */
 #include <gsl/gsl_integration.h>
 #include <math.h>
 #include <string.h>

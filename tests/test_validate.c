@@ -192,7 +192,7 @@ Test(validate_adopt, cond_ot_sigma_min_1e_3)
 }
 
 /* VP's alpha_0 = exp(-T(1)/2) = 6.6e-3 breaks the noise end below the
- * threshold: a warning, not a reason (DESIGN §1). */
+ * threshold: a warning, not a reason (cases/README.md). */
 Test(validate_adopt, vp_default_with_a_warned_noise_break)
 {
   fm_vdir t;
@@ -319,7 +319,7 @@ Test(validate_reject, noise_end_break_alpha_0_0_3_beyond_the_threshold_with_its_
 }
 
 /* VP with beta_max = 10: alpha_0 = exp(-(0.1 + 9.9/2)/2) = 0.080, a break
- * above both thresholds (DESIGN §1: |alpha_0| <= 1e-2). */
+ * above both thresholds (cases/README.md: |alpha_0| <= 1e-2). */
 Test(validate_reject, vp_beta_max_10_noise_break_above_threshold)
 {
   fm_test_reject("{\"type\": \"vp\", \"beta_max\": 10}", 1,

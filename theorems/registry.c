@@ -1,4 +1,4 @@
-/* registry.c -- the theorem catalogue (DESIGN §2), in catalogue order.
+/* registry.c -- the theorem catalogue (theorems/README.md), in catalogue order.
  * Adding a theorem: a folder theorems/<id>/ whose main file defines `const
  * fm_theorem fm_thm_<id>` (statement, routes, controls; its route keys in
  * kit/route_keys.h), its declaration in theorems.h, one line here and its

@@ -3,7 +3,7 @@
  *     log p_{t1}(x) = log p_{t0}(x_{t0}) - int_{t0}^{t1} div v(x_t) dt.
  * The augmented state (x, l) is integrated backward from (x, 0) at t1 to
  * t0 with dl/dt = div v, giving x0 = x_{t0} and l(t0) = -int div v; with
- * the noise prior N(0, I) at t0 = 0 (DESIGN §1)
+ * the noise prior N(0, I) at t0 = 0 (cases/README.md)
  *     log p_1(x) = log N(x0; 0, I) + l(t0).
  * The interval: t1 = 1 for a model (an MLP is finite there); for the
  * analytic field of a schedule with sigma_1 = 0 and an infinite sigma'_1

@@ -6,7 +6,7 @@
  *   - the SDE of theorem sde-marginals,
  *       dX = [v + (eps_t^2/2) s_t(X)] dt + eps_t dW,
  *     by Euler-Maruyama (sde.h), with the score s_t implied by v through
- *     DESIGN §1's conversion u = (alpha'/alpha) x + (sigma W/alpha) grad log p,
+ *     cases/README.md's conversion u = (alpha'/alpha) x + (sigma W/alpha) grad log p,
  *       s = (alpha v - alpha' x) / (sigma W),  W = alpha' sigma - alpha sigma'.
  * The same code runs the analytic field of a case (tests: no training
  * involved) and a trained MLP (fmcheck sample).
@@ -32,7 +32,7 @@
  * Why not eps constant and stop the SDE at 1 - delta: it needs a delta and
  * an ODE tail; eps sigma_t is the same idea without a switch.
  *
- * Noise at t = 0 is N(0, I) (DESIGN §1).  Schedules whose p_0 is not
+ * Noise at t = 0 is N(0, I) (cases/README.md).  Schedules whose p_0 is not
  * exactly N(0, I) (VP: alpha_0 ~ 0.0066; VE) carry that mismatch into the
  * samples; the flow map is a bijection, so the total-variation distance of
  * the samples' law from p_1 equals TV(p_0, N(0, I)) plus integration

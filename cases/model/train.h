@@ -1,5 +1,5 @@
 /* train.h -- conditional flow matching (CFM) training of the MLP of mlp.h on
- * a case (DESIGN §6), where the optimum is known in closed form.
+ * a case (README.md), where the optimum is known in closed form.
  *
  * Loss of one minibatch of B triples (t_i, x0_i, x1_i):
  *   L = (1/B) sum_i || v_theta(t_i, x_i) - u_t(x_i | x1_i) ||^2,

@@ -1,5 +1,5 @@
 /* mlp.h -- the multilayer perceptron v_theta(t, x) trained by fmcheck
- * (DESIGN §6), with its hand-written forward, reverse and tangent passes.
+ * (README.md), with its hand-written forward, reverse and tangent passes.
  *
  * Architecture (arch = {d, width, depth, n_freq}):
  *   input row   z0 = (t, sin(w_1 t), cos(w_1 t), ..., sin(w_F t), cos(w_F t), x)

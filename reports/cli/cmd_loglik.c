@@ -10,7 +10,7 @@
  * for VP and linear_vp, whose sigma' is infinite at t = 1) and starts from
  * the exact log p_0 (N(0, I) itself when alpha_0 = 0 and sigma_0 = 1);
  * the exact column is then log p at that end.  A model uses [0, 1] and the
- * N(0, I) prior (DESIGN §1). */
+ * N(0, I) prior (cases/README.md). */
 #include "cli.h"
 #include "cli_model.h"
 #include "cli_opts.h"

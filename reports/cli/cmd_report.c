@@ -1,4 +1,4 @@
-/* cmd_report.c -- `fmcheck report`: the convergence report (DESIGN §5).
+/* cmd_report.c -- `fmcheck report`: the convergence report (README.md).
  *
  * Runs every theorem's check (with its negative controls) on every case,
  * and every sweep kind of reports/sweep.h on every case, then writes

@@ -1,4 +1,4 @@
-/* main.c -- the fmcheck command line (DESIGN §5): dispatch to subcommands.
+/* main.c -- the fmcheck command line (README.md): dispatch to subcommands.
  * Exit codes: 0 ok, 1 a check failed, 2 bad input, usage or a write error. */
 #include "cli.h"
 

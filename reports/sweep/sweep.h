@@ -1,4 +1,4 @@
-/* sweep.h -- convergence sweeps behind `fmcheck report` (DESIGN §3): an
+/* sweep.h -- convergence sweeps behind `fmcheck report` (theorems/README.md): an
  * error measured against a resolution parameter (sample count, quadrature
  * nodes, difference step, time steps), the fitted slope with its confidence
  * band, the slope theory expects, and the verdict.

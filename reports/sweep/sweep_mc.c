@@ -21,7 +21,7 @@
  * measured) could not.
  *
  * Tolerance 0.1 on the band (two-sided: a slope steeper than -1/2 is as
- * suspicious as a shallower one; DESIGN §3, tests/test_mc_slopes.c).
+ * suspicious as a shallower one; theorems/README.md, tests/test_mc_slopes.c).
  *
  * Asymptotic regime.  A self-normalised estimator has a bias O(1/N) next to
  * its O(N^{-1/2}) spread, relatively ~ 1/sqrt(ESS); a point is used only

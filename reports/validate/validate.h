@@ -1,5 +1,5 @@
 /* validate.h -- `fmcheck validate-schedule`: the adoption check of a new
- * path schedule (DESIGN §5, issue 5).  Five items, each with a verdict, and
+ * path schedule (README.md, issue 5).  Five items, each with a verdict, and
  * an overall ADOPT or REJECT with named reasons:
  *   1 admissibility  theorem `schedule` (boundary breaks and their KL cost,
  *                    positivity, SNR monotonicity, claimed vs symbolic vs

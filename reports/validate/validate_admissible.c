@@ -1,5 +1,5 @@
 /* validate_admissible.c -- item 1 of `validate-schedule`: is the schedule
- * admissible (DESIGN §1)?  Theorem `schedule` decides, on every case (the
+ * admissible (cases/README.md)?  Theorem `schedule` decides, on every case (the
  * noise-end break is costed against each case's data), with its negative
  * controls; this file turns its failing routes into named reasons and its
  * warnings into warnings, and adds the schedule's ends (validate_ends.c).

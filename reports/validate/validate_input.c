@@ -1,5 +1,5 @@
 /* validate_input.c -- the input of `fmcheck validate-schedule`: the file F
- * and the cases the battery runs on (DESIGN §5).
+ * and the cases the battery runs on (README.md).
  *
  * F's top-level object is either a schedule object (it has `type`; optional
  * `name` and `description` strings label it) or a case file (it has

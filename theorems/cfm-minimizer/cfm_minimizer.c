@@ -1,4 +1,4 @@
-/* cfm_minimizer.c -- theorem `cfm-minimizer` (DESIGN §2): at fixed (t, x),
+/* cfm_minimizer.c -- theorem `cfm-minimizer` (theorems/README.md): at fixed (t, x),
  *     argmin_v E[ ||u_t(x|x1) - v||^2 | x_t = x ] = u_t(x),
  *     min_v      E[ ||u_t(x|x1) - v||^2 | x_t = x ] = tr Cov(u_t(x|x1) | x_t = x),
  * and for every v,

@@ -1,4 +1,4 @@
-/* cond_field.c -- theorem `cond-field` (DESIGN §2): the Gaussian conditional
+/* cond_field.c -- theorem `cond-field` (theorems/README.md): the Gaussian conditional
  * vector field
  *     u_t(x|x1) = (sigma'/sigma)(x - alpha x1) + alpha' x1
  * generates the conditional flow psi_t(x0) = sigma_t x0 + alpha_t x1:
@@ -65,7 +65,7 @@
  *
  * Mutants (candidate replaced, references unchanged): sigma' x 1.01; the path
  * run backwards (schedule at 1 - t with chain-rule derivatives); and the two
- * misprints of seed note 001 (DESIGN §7, vp only, written literally as
+ * misprints of seed note 001 (theorems/README.md, vp only, written literally as
  * printed: factor (abar'(s) - t)/(1 - abar(s)^2), and the closed form
  * -T'(s)/2 [exp(-T(s) x) - exp(-T(s) x1 / 2)] / (1 - exp(-T(s))) per
  * coordinate).  For the true statement the note also gives the smallest

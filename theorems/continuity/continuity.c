@@ -1,4 +1,4 @@
-/* continuity.c -- theorem `continuity` (DESIGN §2): the marginal path and the
+/* continuity.c -- theorem `continuity` (theorems/README.md): the marginal path and the
  * marginal field satisfy the continuity equation
  *     d/dt p_t(x) + div(p_t u_t)(x) = 0,   div(p u) = p div u + u.grad p,
  * equivalently (divide by p > 0; grad p = p grad log p) the log form

@@ -1,4 +1,4 @@
-/* conversions.c -- theorem `conversions` (DESIGN §2): the velocity u, the
+/* conversions.c -- theorem `conversions` (theorems/README.md): the velocity u, the
  * x1-prediction x1hat = E[x1 | x_t = x], the noise prediction epshat =
  * -sigma grad log p_t and the score are affine in one another; with
  * W = alpha' sigma - alpha sigma',

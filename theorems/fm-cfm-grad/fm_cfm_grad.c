@@ -1,4 +1,4 @@
-/* fm_cfm_grad.c -- theorem `fm-cfm-grad` (DESIGN §2): flow matching and
+/* fm_cfm_grad.c -- theorem `fm-cfm-grad` (theorems/README.md): flow matching and
  * conditional flow matching have the same gradient, and their losses differ
  * by a constant,
  *     grad L_FM(theta) = grad L_CFM(theta),

@@ -1,5 +1,5 @@
 /* fm_cfm_grad_mlp.h -- theorem `fm-cfm-grad` at the trainer's own network
- * (DESIGN §2, §6): for the MLP v_theta of mlp.h, at its random
+ * (theorems/README.md, README.md): for the MLP v_theta of mlp.h, at its random
  * initialisation or after K CFM training steps,
  *     grad_theta L_FM(theta) = grad_theta L_CFM(theta),
  *     L_CFM(theta) - L_FM(theta) = C,

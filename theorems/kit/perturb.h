@@ -1,5 +1,5 @@
 /* perturb.h -- "each check reports the smallest perturbation it detects"
- * (DESIGN §3), shared by the theorems that scan for it.
+ * (theorems/README.md), shared by the theorems that scan for it.
  *
  * A scan perturbs one input of a check (sigma', g^2, W, ...) by a relative
  * amount e from a grid, reruns the check's routes (usually on a reduced set

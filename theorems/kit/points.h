@@ -1,5 +1,5 @@
 /* points.h -- the seeded evaluation points shared by every pointwise check
- * (DESIGN §3: "a seeded set of (t, x, x1) including t within 1e-6 of 0 and 1
+ * (theorems/README.md: "a seeded set of (t, x, x1) including t within 1e-6 of 0 and 1
  * and points far in the tails"), and small helpers to score and describe them.
  *
  * Point i has a kind fixed by i mod 10 (so every kind is present as soon as

@@ -48,7 +48,7 @@
  *    >= N min_k w_k: no defensive component is needed.  Same ESS rule, with
  *    that lower bound as the population ESS.
  *
- * Decisions (DESIGN §3).  Quadrature: |Q - cand|_inf <= tol at every
+ * Decisions (theorems/README.md).  Quadrature: |Q - cand|_inf <= tol at every
  * resolved point, tol = 1e-10 S + eps cond (16 + |log p_t(x)|): S is the
  * scale of the candidate's terms, cond the size of the terms in evaluating
  * f (x - alpha x1 cancels; the log-weights' rounding grows with their

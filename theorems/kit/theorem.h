@@ -1,4 +1,4 @@
-/* theorem.h -- verdicts and the theorem registry (DESIGN §2, §3).
+/* theorem.h -- verdicts and the theorem registry (theorems/README.md).
  *
  * A theorem is a const table entry {id, statement, check, mutants}.  Its
  * check(v, c, o, mutant) runs the evidence on case c and fills a verdict:

@@ -1,4 +1,4 @@
-/* likelihood.c -- theorem `likelihood` (DESIGN §2): along the flow
+/* likelihood.c -- theorem `likelihood` (theorems/README.md): along the flow
  * dx/dt = u_t(x) of the marginal field,
  *     d/dt log p_t(x_t) = -div u_t(x_t),
  * so the CNF log-likelihood log p_{t0}(x_{t0}) - int_{t0}^{t1} div u dt,

@@ -1,7 +1,7 @@
-/* marginal_field.c -- theorem `marginal-field` (DESIGN §2): the marginal
+/* marginal_field.c -- theorem `marginal-field` (theorems/README.md): the marginal
  * field is the posterior average of the conditional field,
  *     u_t(x) = int u_t(x|x1) p_t(x|x1) q(x1) dx1 / p_t(x),
- * and for a GMM it equals the closed form of DESIGN §1 (fm_gmm_path_eval /
+ * and for a GMM it equals the closed form of cases/README.md (fm_gmm_path_eval /
  * fm_gmm_marginal):  u_t(x) = alpha' E[x1|x] + sigma sigma' sum_k gamma_k z_k.
  *
  * Routes (post_routes.h has the details, shared with marginal-score): the

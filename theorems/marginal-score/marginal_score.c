@@ -1,4 +1,4 @@
-/* marginal_score.c -- theorem `marginal-score` (DESIGN §2): the marginal
+/* marginal_score.c -- theorem `marginal-score` (theorems/README.md): the marginal
  * score is the posterior average of the conditional score,
  *     grad log p_t(x) = E[grad_x log p_t(x|x1) | x_t = x]
  *                     = E[-(x - alpha x1)/sigma^2 | x_t = x],
@@ -18,7 +18,7 @@
  *
  * Mutants:
  *   1 the seed notes' claim that grad log p(x) != E_{p(y|x)}[grad log p(x|y)]
- *     (DESIGN §7).  The equality holds; a candidate that differs from the
+ *     (theorems/README.md).  The equality holds; a candidate that differs from the
  *     posterior average must be rejected.  The natural "different" candidate
  *     -- and the usual slip behind the claim -- averages the conditional
  *     score over the PRIOR instead of the posterior:

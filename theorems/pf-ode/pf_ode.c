@@ -1,4 +1,4 @@
-/* pf_ode.c -- theorem `pf-ode` (DESIGN §1, §2): with f_t = alpha'/alpha and
+/* pf_ode.c -- theorem `pf-ode` (cases/README.md, theorems/README.md): with f_t = alpha'/alpha and
  * g_t^2 = 2 sigma sigma' - 2 (alpha'/alpha) sigma^2,
  *     u_t(x) = f_t x - (1/2) g_t^2 grad log p_t(x),
  * and in diffusion time s = 1 - t (abar(s) = alpha_{1-s}, sbar(s) =

@@ -1,4 +1,4 @@
-/* push_forward.c -- theorem `push-forward` (DESIGN §2): the conditional path
+/* push_forward.c -- theorem `push-forward` (theorems/README.md): the conditional path
  * is the push-forward of the noise by the conditional flow,
  *     p_t(.|x1) = [psi_t]_# N(0, I),   psi_t(x0) = sigma_t x0 + alpha_t x1,
  * shown two ways: the density by change of variables,

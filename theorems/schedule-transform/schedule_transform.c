@@ -1,4 +1,4 @@
-/* schedule_transform.c -- theorem `schedule-transform` (DESIGN §2): a field
+/* schedule_transform.c -- theorem `schedule-transform` (theorems/README.md): a field
  * for schedule A mapped to schedule B by the scale-time change
  *     t_r = snr_A^{-1}(snr_B(r)),  s_r = sigma_B(r)/sigma_A(t_r),
  *     u_B(r, x) = (s_r'/s_r) x + s_r t_r' u_A(t_r, x/s_r)

@@ -1,5 +1,5 @@
 /* schedule_boundary.c -- the ends of the schedule, theorem `schedule`
- * (schedule_thm.c), DESIGN §1 thresholds.
+ * (schedule_thm.c), cases/README.md thresholds.
  *
  * The noise end: |alpha_0| <= 1e-2 and |sigma_0 - 1| <= 1e-3 are warnings,
  * larger fails; a break is also *costed*: p_0 = sum_k w_k N(alpha_0 m_k,

@@ -1,4 +1,4 @@
-/* schedule_thm.c -- theorem `schedule` (DESIGN §1, §2): admissibility and
+/* schedule_thm.c -- theorem `schedule` (cases/README.md, theorems/README.md): admissibility and
  * derivative consistency of a schedule (alpha_t, sigma_t).
  *
  * Admissible: sigma_t > 0 on [0,1), alpha_0 = 0, sigma_0 = 1, alpha_1 = 1,
@@ -19,7 +19,7 @@
  *
  * Routes (each derivation is in the file of its route):
  *  - boundary (schedule_boundary.c): |alpha_0|, |sigma_0 - 1| against the
- *    DESIGN §1 warning thresholds, a noise-end break costed by KL bounds
+ *    cases/README.md warning thresholds, a noise-end break costed by KL bounds
  *    against the prior (FAIL above 1e-3 nats); |alpha_1 - 1| <= 1e-9, sigma_1
  *    = sigma_min <= 0.1.
  *  - grid t_i = i/N, N = 4096 x multiplier (schedule_grid.c): evaluability

@@ -1,4 +1,4 @@
-/* sde_marginals.c -- theorem `sde-marginals` (DESIGN §2): for any
+/* sde_marginals.c -- theorem `sde-marginals` (theorems/README.md): for any
  * eps_t >= 0 the SDE
  *     dX = [u_t(X) + (eps_t^2/2) grad log p_t(X)] dt + eps_t dW,  X_{t0} ~ p_{t0},
  * has the marginals p_t of the flow (the score term turns the added noise's

@@ -1,4 +1,4 @@
-/* solver_order.c -- theorem `solver-order` (DESIGN §2): the fixed-step
+/* solver_order.c -- theorem `solver-order` (theorems/README.md): the fixed-step
  * methods of numerics/ode.h (Euler, midpoint, RK4: the fm_ode_methods
  * table) reach the orders their table entries claim (1, 2, 4) on the
  * marginal field of a single Gaussian, whose flow map is known exactly.
@@ -6,7 +6,7 @@
  * The exact flow.  For data N(m, S) the path marginal is p_t = N(alpha_t m,
  * C_t), C_t = alpha_t^2 S + sigma_t^2 I = A_t^2 with A_t the symmetric root;
  * every C_t is a function of S, so all commute and share S's eigenvectors
- * Q (S = Q diag(lambda) Q').  The marginal field (DESIGN §1 with
+ * Q (S = Q diag(lambda) Q').  The marginal field (cases/README.md with
  * E[x1|x] = m + alpha S C^{-1}(x - alpha m)) is affine,
  *     u_t(x) = alpha' m + Q diag(c_i'/(2 c_i)) Q' (x - alpha m),
  *     c_i = alpha^2 lambda_i + sigma^2,  c_i'/(2 c_i) = (alpha alpha' lambda_i

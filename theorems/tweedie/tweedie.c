@@ -1,4 +1,4 @@
-/* tweedie.c -- theorem `tweedie` (DESIGN §2): for the Gaussian path
+/* tweedie.c -- theorem `tweedie` (theorems/README.md): for the Gaussian path
  * x_t = alpha_t x1 + sigma_t x0 with x1 ~ q,
  *     E[x1 | x_t = x] = (x + sigma_t^2 grad log p_t(x)) / alpha_t.
  *
