@@ -87,6 +87,25 @@ int fm_schedule_eval_mp(fm_sched_mp *v, const fm_schedule *s, const mpfr_t t);
 int fm_schedule_eval_mp_or_double(fm_sched_mp *v, int *exact_schedule,
                                   const fm_schedule *s, double t);
 
+/* The actual rounding errors of fm_schedule_eval's double values v at t,
+ * e[k] = |v_k - f_k(t)|, f = (alpha, sigma, alpha', sigma') exactly, for a
+ * schedule whose double evaluation has no a priori accuracy: expr, whose
+ * formulas are the user's and may cancel (expr_mp.h evaluates the same
+ * expressions in MPFR, derivatives by forward-mode differentiation of the
+ * user's alpha and sigma -- not libmatheval's symbolic derivative, whose
+ * own rounding is thus measured too).  Exact to within a relative 2^-60 of
+ * f_k.  FM_ENOTAVAIL for other schedules (built-ins have MPFR twins; table
+ * splines are well conditioned in double); FM_EDOM outside [0, 1]; the
+ * status of fm_expr_mp_eval (FM_ENONFIN, FM_ECONV) where the exact values
+ * cannot be had. */
+int fm_schedule_eval_errors(double e[4], const fm_schedule *s, double t,
+                            const fm_sched_val *v);
+
+/* The same for a user cond_field's double value u at (t, x, x1): *err =
+ * |u - u_exact|.  FM_ENOTAVAIL when s has none. */
+int fm_schedule_user_cond_field_error(double *err, const fm_schedule *s, double t, double x,
+                                      double x1, double u);
+
 const char *fm_schedule_type_name(const fm_schedule *s);
 /* A one-line description with parameters, e.g. "vp(beta_min=0.1, beta_max=20)". */
 const char *fm_schedule_describe(const fm_schedule *s);

@@ -26,7 +26,11 @@
  *    says why that number), before the parenthesis depth;
  *  - it reads a^b^c as (a^b)^c; such chains must be parenthesised;
  *  - it reads numbers with atof, which follows LC_NUMERIC (keep it "C").
- * There is no MPFR twin (eval_mp = NULL): libmatheval evaluates in double.
+ * There is no MPFR twin (eval_mp = NULL): libmatheval evaluates in double,
+ * and the routes that use a twin take these double values as exact.  The
+ * same expressions are also compiled to MPFR (expr_mp.h) to *measure* the
+ * double values' rounding (fm_schedule_eval_errors), which the checks fold
+ * into their tolerances.
  */
 #include "schedule_impl.h"
 
@@ -38,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expr_mp.h"
 #include "fm_limits.h"
 
 enum { FM_EX_ALPHA, FM_EX_SIGMA, FM_EX_ALPHA_DOT, FM_EX_SIGMA_DOT, FM_EX_COND, FM_EX_N };
@@ -49,6 +54,7 @@ static const char *const fm_ex_field[FM_EX_N] = {"alpha", "sigma", "alpha_dot",
 typedef struct {
   void *ev[FM_EX_N];     /* the user's expressions; NULL when not supplied */
   void *dalpha, *dsigma; /* symbolic d/dt of ev[FM_EX_ALPHA], ev[FM_EX_SIGMA] */
+  fm_expr_mp *mp[FM_EX_N]; /* alpha, sigma, cond_field in MPFR (expr_mp.h) */
 } fm_expr_impl;
 
 static pthread_mutex_t fm_matheval_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -85,6 +91,8 @@ static void fm_ex_free(void *impl)
     fm_ex_destroy(im->ev[i]);
   fm_ex_destroy(im->dalpha);
   fm_ex_destroy(im->dsigma);
+  for (int i = 0; i < FM_EX_N; i++)
+    fm_expr_mp_free(im->mp[i]);
   free(im);
 }
 
@@ -121,6 +129,7 @@ typedef struct {
   int kind;        /* current token, FM_TK_* */
   size_t at, len;  /* its offset and length */
   int depth;
+  int field;       /* FM_EX_*: which expression (differentiated or not) */
   size_t tokens;   /* tokens scanned so far (FM_TK_END not counted) */
   char why[256];   /* what is wrong, once a check fails */
 } fm_ex_scan;
@@ -281,6 +290,13 @@ static int fm_ex_operand(fm_ex_scan *sc)
     fm_ex_next(sc);
     return FM_OK;
   case FM_TK_FUNC:
+    if ((sc->field == FM_EX_ALPHA || sc->field == FM_EX_SIGMA) &&
+        ((len == 5 && strncmp(sc->s + at, "asinh", 5) == 0) ||
+         (len == 5 && strncmp(sc->s + at, "acoth", 5) == 0)))
+      return fm_ex_fail(sc, "'%.*s' at position %zu: libmatheval's derivative of it is wrong "
+                        "(asinh' = 1/sqrt(1-x^2), acoth' = 1/(x^2-1)), and alpha' and sigma' "
+                        "are taken from it; write asinh(x) as log(x + sqrt(x^2 + 1)) and "
+                        "acoth(x) as log((x + 1)/(x - 1))/2", (int)len, sc->s + at, at + 1);
     fm_ex_next(sc);
     if (sc->kind != FM_TK_LPAR)
       return fm_ex_fail(sc, "the function '%.*s' at position %zu needs '(' after it",
@@ -330,7 +346,7 @@ static int fm_ex_syntax(const char *src, int field, fm_errmsg *e)
                          "(numbers, names, operators, parentheses), the limit that keeps "
                          "libmatheval's recursion within the stack",
                          fm_ex_field[field], FM_LIMIT_EXPR_TOKENS);
-  sc = (fm_ex_scan){.s = src};
+  sc = (fm_ex_scan){.s = src, .field = field};
   fm_ex_next(&sc);
   if (sc.kind == FM_TK_END)
     return fm_errmsg_set(e, FM_EPARSE, "schedule expr: the %s expression is empty",
@@ -475,6 +491,10 @@ int fm_schedule_expr(fm_schedule **s, const char *alpha, const char *sigma,
     st = fm_ex_derivative(&im->dalpha, im->ev[FM_EX_ALPHA], FM_EX_ALPHA, e);
   if (st == FM_OK)
     st = fm_ex_derivative(&im->dsigma, im->ev[FM_EX_SIGMA], FM_EX_SIGMA, e);
+  static const char *const vars[] = {"t", "x", "x1"};
+  for (int i = 0; i < FM_EX_N && st == FM_OK; i++)
+    if (src[i] != NULL && (i == FM_EX_ALPHA || i == FM_EX_SIGMA || i == FM_EX_COND))
+      st = fm_expr_mp_compile(&im->mp[i], src[i], vars, i == FM_EX_COND ? 3 : 1, e);
   if (st == FM_OK)
     st = fm_schedule_new(s, &fm_schedule_type_expr, NULL, e);
   if (st != FM_OK) {
@@ -524,4 +544,44 @@ int fm_schedule_user_cond_field(double *u, const fm_schedule *s, double t, doubl
     return FM_EDOM;
   *u = fm_ex_value(im->ev[FM_EX_COND], t, x, x1);
   return isfinite(*u) ? FM_OK : FM_ENONFIN;
+}
+
+#define FM_EX_MP_PREC 128
+
+int fm_schedule_eval_errors(double e[4], const fm_schedule *s, double t,
+                            const fm_sched_val *v)
+{
+  if (s->type != &fm_schedule_type_expr)
+    return FM_ENOTAVAIL;
+  if (!fm_t_ok(t))
+    return FM_EDOM;
+  const fm_expr_impl *im = s->impl;
+  double a, da, sg, dsg;
+  int st = fm_expr_mp_eval(&a, &da, im->mp[FM_EX_ALPHA], &t, 0, FM_EX_MP_PREC);
+  st = st ? st : fm_expr_mp_eval(&sg, &dsg, im->mp[FM_EX_SIGMA], &t, 0, FM_EX_MP_PREC);
+  if (st != FM_OK)
+    return st;
+  e[0] = fabs(v->alpha - a);
+  e[1] = fabs(v->sigma - sg);
+  e[2] = fabs(v->dalpha - da);
+  e[3] = fabs(v->dsigma - dsg);
+  return FM_OK;
+}
+
+int fm_schedule_user_cond_field_error(double *err, const fm_schedule *s, double t, double x,
+                                      double x1, double u)
+{
+  if (s->type != &fm_schedule_type_expr)
+    return FM_ENOTAVAIL;
+  const fm_expr_impl *im = s->impl;
+  if (im->mp[FM_EX_COND] == NULL)
+    return FM_ENOTAVAIL;
+  if (!fm_t_ok(t) || !isfinite(x) || !isfinite(x1))
+    return FM_EDOM;
+  const double vars[3] = {t, x, x1};
+  double ue, du;
+  int st = fm_expr_mp_eval(&ue, &du, im->mp[FM_EX_COND], vars, -1, FM_EX_MP_PREC);
+  if (st == FM_OK)
+    *err = fabs(u - ue);
+  return st;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cond.h"
+#include "fdiff.h"
 
 /* Stream purposes: one independent stream per use. */
 enum { FM_PT_S_TIME = 0, FM_PT_S_X0 = 1, FM_PT_S_X1 = 2, FM_PT_S_DIR = 3 };
@@ -296,13 +297,47 @@ int fm_sched_value_errs(double e[4], const fm_schedule *s, double t, const fm_sc
       e[k] = r * fabs(f[k]);
     return FM_OK;
   }
-  double n[4];
+  double n[4], m[4] = {0, 0, 0, 0};
   int st = fm_sched_noise(n, s, t);
+  int sm = fm_schedule_eval_errors(m, s, t, v);
+  if (sm != FM_OK && sm != FM_ENOTAVAIL && st == FM_OK)
+    st = sm;
   for (int k = 0; k < 4; k++) {
     double norm = k < 2 ? fabs(f[0]) + fabs(f[1]) : fabs(f[2]) + fabs(f[3]);
-    e[k] = fmax(4.0 * kappa * DBL_EPSILON * norm, 8.0 * n[k]);
+    e[k] = fmax(fmax(4.0 * kappa * DBL_EPSILON * norm, 8.0 * n[k]), 2.0 * m[k]);
   }
   return st;
+}
+
+static double fm_pt_move(const fm_sched_val *a, const fm_sched_val *b, const double dv[4])
+{
+  const double fa[4] = {a->alpha, a->sigma, a->dalpha, a->dsigma};
+  const double fb[4] = {b->alpha, b->sigma, b->dalpha, b->dsigma};
+  double r = 0.0;
+  for (int k = 0; k < 4; k++)
+    if (dv[k] > 0.0)
+      r = fmax(r, fabs(fb[k] - fa[k]) / dv[k]);
+  return r;
+}
+
+int fm_sched_tstep(double *h, double *ratio, const fm_schedule *s, double t,
+                   const fm_sched_val *v, const double dv[4])
+{
+  double m = fmin(t, 1.0 - t);
+  *h = NAN, *ratio = 0.0;
+  if (!(m > 0.0))
+    return FM_EDOM;
+  double step = fm_fdiff_step(t, 0x1p-20 * m);
+  for (;;) {
+    fm_sched_val vk;
+    int st = fm_schedule_eval(&vk, s, t + step);
+    if (st != FM_OK)
+      return st;
+    *h = step, *ratio = fm_pt_move(v, &vk, dv);
+    if (*ratio >= 64.0 || 2.0 * step > 0.125 * m)
+      return FM_OK;
+    step = fm_fdiff_step(t, 2.0 * step);
+  }
 }
 
 int fm_sched_eval_candidate(fm_sched_val *v, const fm_schedule *s, double t,

@@ -126,9 +126,10 @@ double fm_sched_value_err(const fm_schedule *s, double t, double kappa);
  *   twin != 0 (a built-in, whose formulas are relatively accurate at both
  *   ends -- the `schedule` theorem checks them against their MPFR twins):
  *     e_k = fm_sched_value_err(s, t, kappa) |f_k|;
- *   twin == 0 (expr, table): e_k = max(4 kappa eps N_k, 8 n_k), n =
+ *   twin == 0 (expr, table): e_k = max(4 kappa eps N_k, 8 n_k, 2 m_k), n =
  *     fm_sched_noise(s, t), N = |alpha| + |sigma| for the values and
- *     |alpha'| + |sigma'| for the derivatives.
+ *     |alpha'| + |sigma'| for the derivatives, m_k the measured error of
+ *     v_k itself (fm_schedule_eval_errors: expr; 0 for table).
  * Derivation for twin == 0.  A user's expression is evaluated by
  * libmatheval in double, operation by operation; its error is a priori
  * unknown.  Two parts: (i) an expression that is well conditioned on the
@@ -141,11 +142,32 @@ double fm_sched_value_err(const fm_schedule *s, double t, double kappa);
  * sigma and ~ 1e-16 in alpha.  Bounding it per component by 8 n_k (the
  * factor as in fm_sched_value_err) keeps sigma's bound relative to sigma
  * near t = 1 without loosening alpha's by 1/sigma -- a single relative noise
- * applied to |alpha| + |sigma| (the former model) did both wrong.  Status:
+ * applied to |alpha| + |sigma| (the former model) did both wrong.  (iii)
+ * The scatter cannot see an error that is constant across the grid: where
+ * the rounding is a staircase whose steps the grid's spacing aliases (the
+ * VP sigma above at 1 - t = 4.35e-11 read 1.9e-6 relative where its error
+ * is 5.3e-6), so for expr the error of v itself is measured in MPFR (m_k),
+ * doubled for the nearby evaluations a route's differences add.  Status:
  * FM_OK, or that of a failed evaluation in the measurement (the a priori
  * part is still written). */
 int fm_sched_value_errs(double e[4], const fm_schedule *s, double t, const fm_sched_val *v,
                         int twin);
+
+/* A forward step in t for measuring a sensitivity to t through the double
+ * schedule s, at t in (0,1) with values v and their error bounds dv[0..3]
+ * (fm_sched_value_errs): *h the smallest of h0 = max(2^-20 min(t, 1 - t),
+ * 4 ulp(t)) times 2^j, j = 0, 1, ..., at which some value moves by at least
+ * 64 times its bound (|v_k(t + h) - v_k| >= 64 dv_k), capped at min(t, 1 -
+ * t)/8; *ratio the largest |v_k(t + h) - v_k| / dv_k reached there.  Why:
+ * near t = 1 a user's expression is a staircase in t (sigma = sqrt(1 -
+ * exp(-T)) at 1 - t = 4e-11 keeps one double value over ten ulps of t), and
+ * a difference quotient over 4 ulps of t reads 0 where the true |dsigma/dt|
+ * is sigma / (2 (1 - t)); a step across many steps of the staircase reads
+ * the slope within 2/ratio relative (both ends within their bounds) plus
+ * its truncation, <= h / min(t, 1 - t) relative for the ends' power laws.
+ * Status of fm_schedule_eval; FM_EDOM when t is outside (0,1). */
+int fm_sched_tstep(double *h, double *ratio, const fm_schedule *s, double t,
+                   const fm_sched_val *v, const double dv[4]);
 
 /* The candidate schedule of a negative control: the values of s at t, or of
  * the path run backwards (reversed != 0: alpha_{1-t}, sigma_{1-t} with the

@@ -321,12 +321,15 @@ static int fm_st_sensitivities(fm_st_work *w, fm_st_pt *q, const double *x)
     double base = k == 0 ? fmin(t, 1.0 - t) : fabs(q->p[k]);
     if (!(base > 0.0) || !(q->dp[k] > 0.0))
       continue;
-    double delta = fm_fdiff_step(q->p[k], FM_ST_PROBE * base);
+    double delta = fm_fdiff_step(q->p[k], FM_ST_PROBE * base), ratio = INFINITY;
+    int st = k == 0 ? fm_sched_tstep(&delta, &ratio, w->c->sched, t, &q->vA, q->dp + 1) : FM_OK;
     fm_transform_val tv;
-    int st = fm_st_perturbed(w, q, k, delta, &tv, x);
+    st = st ? st : fm_st_perturbed(w, q, k, delta, &tv, x);
     if (st != FM_OK)
       return st;
-    double f = q->dp[k] / delta;
+    /* k = 0: the slope read across the schedule's staircase, within 2/ratio
+     * plus the truncation delta/base (fm_sched_tstep) */
+    double f = q->dp[k] / delta * (k == 0 ? 1.0 + 2.0 / ratio + delta / base : 1.0);
     q->errF += fm_linalg_maxdiff(w->Fk, w->F, w->d) * f;
     q->errs += fabs(tv.s - q->tv.s) * f;
     q->errdt += fabs(tv.dt - q->tv.dt) * f;
