@@ -71,10 +71,11 @@ static inline const char *fm_test_last_line(const char *s, char *buf, size_t n)
   return buf;
 }
 
-/* Run validate-schedule on the schedule JSON text (quick, no training),
- * assert the exit status, return the parsed JSON report (caller decrefs). */
-static inline json_t *fm_test_validate(fm_vdir *t, const char *sched, int status, char *last,
-                                size_t nlast)
+/* Run validate-schedule on the schedule JSON text (quick, no training):
+ * *status its exit status, last its final line, the parsed JSON report
+ * (caller decrefs; NULL when there is none). */
+static inline json_t *fm_test_validate_run(fm_vdir *t, const char *sched, int *status,
+                                           char *last, size_t nlast)
 {
   const char *f = fm_vdir_file(t, "schedule.json", sched);
   const char *j = fm_vdir_file(t, "validate.json", NULL);
@@ -83,12 +84,22 @@ static inline json_t *fm_test_validate(fm_vdir *t, const char *sched, int status
   fm_cli_result r;
   cr_assert_eq(fm_cli_run(&r, args), 0, "cannot run $FMCHECK");
   fm_test_last_line(r.out, last, nlast);
-  cr_assert_eq(r.status, status, "%s: exit %d (expected %d)\nlast line: %s\nstderr: %.800s",
-               sched, r.status, status, last, r.err);
+  *status = r.status;
+  if (r.status != 0 && r.status != 1)
+    fprintf(stderr, "%s: exit %d, stderr: %.800s\n", sched, r.status, r.err);
   fm_cli_result_free(&r);
-  json_error_t je;
-  json_t *root = json_load_file(j, 0, &je);
-  cr_assert_not_null(root, "%s: %s", j, je.text);
+  return json_load_file(j, 0, NULL);
+}
+
+/* The same, asserting the exit status and that a report was written. */
+static inline json_t *fm_test_validate(fm_vdir *t, const char *sched, int status, char *last,
+                                       size_t nlast)
+{
+  int got;
+  json_t *root = fm_test_validate_run(t, sched, &got, last, nlast);
+  cr_assert_eq(got, status, "%s: exit %d (expected %d)\nlast line: %s", sched, got, status,
+               last);
+  cr_assert_not_null(root, "%s: no JSON report", sched);
   return root;
 }
 

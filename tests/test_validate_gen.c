@@ -70,8 +70,9 @@ Test(validate_gen, adopts_random_correct_schedules, .timeout = 0)
     char *text = fm_vgen_make(&t, i, FM_GEN_BREAK_NONE, NULL, desc, sizeof desc);
     fprintf(stderr, "seed %llu index %zu: %s\n", (unsigned long long)fm_gen_seed(), i, desc);
     char last[4096];
-    json_t *root = fm_test_validate(&t, text, 0, last, sizeof last);
-    int ok = strcmp(last, "ADOPT") == 0;
+    int status;
+    json_t *root = fm_test_validate_run(&t, text, &status, last, sizeof last);
+    int ok = status == 0 && strcmp(last, "ADOPT") == 0;
     cr_expect(ok, "seed %llu index %zu (%s): final line '%.300s'; schedule %s",
               (unsigned long long)fm_gen_seed(), i, desc, last, text);
     adopted += (size_t)ok;
@@ -94,7 +95,8 @@ Test(validate_gen, rejects_random_broken_schedules_for_their_break, .timeout = 0
       char *text = fm_vgen_make(&t, i, (fm_gen_break)b, &which, desc, sizeof desc);
       const char *words = fm_vgen_words((fm_gen_break)b, which);
       char last[8192];
-      json_t *root = fm_test_validate(&t, text, 1, last, sizeof last);
+      int status;
+      json_t *root = fm_test_validate_run(&t, text, &status, last, sizeof last);
       int found = 0;
       json_t *reasons = json_object_get(root, "reasons");
       for (size_t k = 0; k < json_array_size(reasons); k++) {
@@ -103,8 +105,10 @@ Test(validate_gen, rejects_random_broken_schedules_for_their_break, .timeout = 0
         found |= json_integer_value(json_object_get(r, "item")) == 1 && why != NULL &&
                  strstr(why, words) != NULL;
       }
-      cr_expect(found, "seed %llu index %zu (%s): no item-1 reason containing '%s': %.600s",
-                (unsigned long long)fm_gen_seed(), i, desc, words, last);
+      found &= status == 1;
+      cr_expect(found,
+                "seed %llu index %zu (%s): exit %d, no item-1 reason containing '%s': %.600s",
+                (unsigned long long)fm_gen_seed(), i, desc, status, words, last);
       rejected += (size_t)found;
       json_decref(root);
       free(text);
