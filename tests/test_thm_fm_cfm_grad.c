@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fm_cfm_grad_impl.h"
 #include "fm_test_thm.h"
 
 static fm_case *fm_load(const char *file)
@@ -70,4 +71,79 @@ Test(thm_fm_cfm_grad, quadrature_reaches_1e_10_in_one_dimension_and_reports_else
                          "%s: verdict does not say MC only: %s", v.case_name, v.note);
     }
   }
+}
+
+/* Mutant 1's effect in closed form (fm_fg_eff_closed: sigma'-direction
+ * moments that do not depend on the data, used to claim power where route
+ * 1 does not run) equals route 1's, read from its quadrature over (x0, x1)
+ * (exact for these polynomial integrands) and its t-rule, on schedules
+ * whose sigma' is smooth on [t_min, t_max] (cond_ot, cosine): relative 1e-6
+ * of the largest effect (the t-rules' accuracy).  Where sigma' is singular
+ * at t = 1 (VP, linear_vp) route 1's 10-20-node t-rule is itself off (7%
+ * for linear_vp's <sigma'^2>, a log-singular mean): the next test checks
+ * the closed form there against the exact means. */
+Test(thm_fm_cfm_grad, closed_form_sigma_dot_effect_equals_the_quadratures)
+{
+  const char *files[] = {"gauss1d-cosine.json", "ring8-cosine.json", "aniso3d-cond_ot.json"};
+  for (size_t f = 0; f < 3; f++) {
+    fm_case *c = fm_load(files[f]);
+    fm_fg_work w;
+    cr_assert_eq(fm_fg_work_alloc(&w, c, FM_FG_TRUE), FM_OK);
+    fm_fg_theta(&w, 7);
+    fm_fg_quad q;
+    cr_assert_eq(fm_fg_quad_run(&q, &w), FM_OK);
+    fm_fg_qstat s;
+    fm_fg_qstat_all(&s, &w, &q, 0.0);
+    double *eff = malloc((w.dp + FM_FG_NTHETA) * sizeof *eff);
+    cr_assert_not_null(eff);
+    cr_assert_eq(fm_fg_eff_closed(eff, &w), FM_OK);
+    double big = 0.0, diff = 0.0;
+    for (size_t i = 0; i < w.dp + FM_FG_NTHETA; i++) {
+      double ref = i < w.dp ? 2.0 * FM_FG_SIGMA_EPS * q.Bd[i] : s.eff_gap[i - w.dp];
+      big = fmax(big, fabs(ref));
+      diff = fmax(diff, fabs(eff[i] - ref));
+    }
+    cr_expect_gt(big, 1e-4, "%s: no effect at all?", files[f]);
+    cr_expect_leq(diff, 1e-6 * big, "%s: closed form vs quadrature %g of %g", files[f], diff,
+                  big);
+    free(eff);
+    fm_fg_quad_free(&q);
+    fm_fg_work_free(&w);
+    fm_case_free(c);
+  }
+}
+
+/* linear_vp (alpha = t, sigma = sqrt(1 - t^2)): sigma sigma' = -t, so over
+ * t ~ U[a, b] <sigma sigma'> = -(a + b)/2, <t sigma sigma'> = -(b^3 -
+ * a^3)/(3 (b - a)), <sigma'^2> = <t^2/(1 - t^2)> = (atanh b - b - atanh a +
+ * a)/(b - a): the closed form's effects against these by hand, 1e-9. */
+Test(thm_fm_cfm_grad, closed_form_sigma_dot_effect_on_a_singular_sigma_dot)
+{
+  fm_case *c = fm_load("aniso3d-linear_vp.json");
+  fm_fg_work w;
+  cr_assert_eq(fm_fg_work_alloc(&w, c, FM_FG_TRUE), FM_OK);
+  fm_fg_theta(&w, 7);
+  double *eff = malloc((w.dp + FM_FG_NTHETA) * sizeof *eff);
+  cr_assert_not_null(eff);
+  cr_assert_eq(fm_fg_eff_closed(eff, &w), FM_OK);
+  double a = FM_FG_TMIN, b = FM_FG_TMAX, e = FM_FG_SIGMA_EPS;
+  double m0 = -(a + b) / 2.0, m1 = -(b * b * b - a * a * a) / (3.0 * (b - a));
+  double m2 = (atanh(b) - b - atanh(a) + a) / (b - a), cc = (double)w.d * m2;
+  size_t d = w.d, p = w.p;
+  for (size_t i = 0; i < d; i++) {
+    cr_expect_leq(fabs(eff[i * p + 3 + i] - 2.0 * e * m0), 1e-9 * fabs(2.0 * e * m0));
+    cr_expect_leq(fabs(eff[i * p + 3 + d + i] - 2.0 * e * m1), 1e-9 * fabs(2.0 * e * m1));
+  }
+  for (size_t j = 0; j < FM_FG_NTHETA; j++) {
+    const double *th = w.Theta + j * w.dp;
+    double dL = 0.0;
+    for (size_t i = 0; i < d; i++)
+      dL += th[i * p + 3 + i] * m0 + th[i * p + 3 + d + i] * m1;
+    double want = 2.0 * e * (cc - dL) + e * e * cc;
+    cr_expect_leq(fabs(eff[w.dp + j] - want), 1e-9 * fabs(want), "gap %zu: %.12g vs %.12g", j,
+                  eff[w.dp + j], want);
+  }
+  free(eff);
+  fm_fg_work_free(&w);
+  fm_case_free(c);
 }

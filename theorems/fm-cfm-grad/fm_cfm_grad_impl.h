@@ -87,6 +87,10 @@ int fm_fg_quad_run(fm_fg_quad *q, fm_fg_work *w);
 void fm_fg_quad_free(fm_fg_quad *q);
 void fm_fg_qstat_all(fm_fg_qstat *s, const fm_fg_work *w, const fm_fg_quad *q, double es);
 
+/* Mutant 1's effect in closed form (any d; see the function): eff[0..dp)
+ * on the gradient at Theta_1's tests, eff[dp..dp+3) on the three gaps. */
+int fm_fg_eff_closed(double *eff, const fm_fg_work *w);
+
 /* --- fm_cfm_grad_mc.c --- */
 
 /* The MC route on an allocated workspace (Theta already drawn). */

@@ -11,6 +11,7 @@
 #include "fm_cfm_grad_impl.h"
 
 #include <float.h>
+#include <gsl/gsl_integration.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,4 +287,72 @@ int fm_fg_floor(double *C, double *err, double *t_lo, double *t_hi, const fm_cas
   }
   fm_fg_work_free(&w);
   return st;
+}
+
+/* Mutant 1's predicted effect where route 1 does not run (d > 3), in
+ * closed form.  The sigma'-direction moments need no quadrature over x:
+ * du = sigma' x0 with x0 ~ N(0, I) independent of x1, and x = sigma x0 +
+ * alpha x1, so per t E[du_i x_j] = sigma sigma' delta_ij, E[du_i] = 0,
+ * E[du . u_c] = E[sigma' x0 . (alpha' x1 + sigma' x0)] = d sigma'^2 = E|du|^2,
+ * whatever the data.  Hence Bd[i, x_j] = delta_ij <sigma sigma'>, Bd[i,
+ * t x_j] = delta_ij <t sigma sigma'>, c1 = c2 = d <sigma'^2> (<.> the mean
+ * over t ~ U[t_min, t_max]), and the effects are those of fm_fg_qstat:
+ * 2 eps Bd on the gradient, 2 eps (c1 - tr(Theta Bd^T)) + eps^2 c2 on each
+ * gap.  The three t-means by GSL's adaptive qags (relative 1e-8): sigma'
+ * may be singular at t = 1 (VP: ~ 1/sqrt(1 - t)), and a fixed rule would
+ * misjudge sigma'^2 near t_max.  Status FM_ECONV when they fail. */
+typedef struct {
+  const fm_schedule *s;
+  int kind; /* 0: sigma sigma', 1: t sigma sigma', 2: sigma'^2 */
+  int st;
+} fm_fg_tmean;
+
+static double fm_fg_tmean_f(double t, void *ctx)
+{
+  fm_fg_tmean *m = ctx;
+  fm_sched_val v;
+  int st = fm_schedule_eval(&v, m->s, t);
+  if (st != FM_OK) {
+    m->st = st;
+    return 0.0;
+  }
+  double ss = v.sigma * v.dsigma;
+  return m->kind == 0 ? ss : (m->kind == 1 ? t * ss : v.dsigma * v.dsigma);
+}
+
+int fm_fg_eff_closed(double *eff, const fm_fg_work *w)
+{
+  double mean[3];
+  gsl_integration_workspace *ws = gsl_integration_workspace_alloc(200);
+  if (ws == NULL)
+    return FM_ENOMEM;
+  int st = FM_OK;
+  for (int k = 0; k < 3 && st == FM_OK; k++) {
+    fm_fg_tmean m = {w->c->sched, k, FM_OK};
+    gsl_function F = {fm_fg_tmean_f, &m};
+    double err;
+    int gs = gsl_integration_qags(&F, FM_FG_TMIN, FM_FG_TMAX, 0.0, 1e-8, 200, ws, &mean[k],
+                                  &err);
+    st = m.st != FM_OK ? m.st : (gs != 0 ? FM_ECONV : FM_OK);
+    mean[k] /= FM_FG_TMAX - FM_FG_TMIN;
+  }
+  gsl_integration_workspace_free(ws);
+  if (st != FM_OK)
+    return st;
+  size_t d = w->d, p = w->p;
+  double e = FM_FG_SIGMA_EPS, c = (double)d * mean[2];
+  for (size_t i = 0; i < w->dp; i++)
+    eff[i] = 0.0;
+  for (size_t i = 0; i < d; i++) {
+    eff[i * p + 3 + i] = 2.0 * e * mean[0];
+    eff[i * p + 3 + d + i] = 2.0 * e * mean[1];
+  }
+  for (size_t j = 0; j < FM_FG_NTHETA; j++) {
+    const double *th = w->Theta + j * w->dp;
+    double dL = 0.0;
+    for (size_t i = 0; i < d; i++)
+      dL += th[i * p + 3 + i] * mean[0] + th[i * p + 3 + d + i] * mean[1];
+    eff[w->dp + j] = 2.0 * e * (c - dL) + e * e * c;
+  }
+  return FM_OK;
 }
