@@ -14,6 +14,7 @@
  *    50 s on one core; meant for suite `theorem`, declared `slow` while the
  *    battery still FAILs on some valid generated cases (see meson.build).
  * Environment: FM_TEST_SEED (the seed), FM_TEST_GEN_CASES (how many cases),
+ * FM_TEST_GEN_FIRST (the first index, 0 by default: shards of a battery),
  * FM_TEST_GEN_INDEX (only this case: replay one failure), FM_TEST_MULTIPLIER. */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -118,7 +119,8 @@ Test(gen_cases, every_theorem_holds_on_random_valid_cases, .timeout = 0)
   uint64_t seed = fm_gen_seed();
   size_t n = fm_env_size("FM_TEST_GEN_CASES", FM_GEN_NCASES);
   size_t only = fm_env_size("FM_TEST_GEN_INDEX", (size_t)-1);
-  size_t first = only == (size_t)-1 ? 0 : only, last = only == (size_t)-1 ? n : only + 1;
+  size_t from = fm_env_size("FM_TEST_GEN_FIRST", 0);
+  size_t first = only == (size_t)-1 ? from : only, last = only == (size_t)-1 ? from + n : only + 1;
   fm_gen_limits lim = {FM_GEN_CASE_DMAX, FM_GEN_CASE_KMAX};
   fm_check_opts o = fm_test_opts();
   size_t nthm = 0;
