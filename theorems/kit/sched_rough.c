@@ -5,13 +5,21 @@
  * .. 4) where n is the same over the next doubling and |g(t)| >= 1e-6 max(1, |alpha(0)|): there rounding perturbs n
  * by ~1e-10, and a smooth g = a t^k (1 + b t + ...) deviates from its
  * integer k by ~b t, small at such t.  A g that stays below 1e-6 up to
- * t = 1/16, or whose sign changes, is treated as smooth. */
+ * t = 1/16, or whose sign changes, is treated as smooth.
+ * Integer or not: a smooth g = c t^k (1 + b t^j + ...) reads n - k ~ b t^j
+ * and drifts by (2^j - 1) b t^j >= |n - k| over the next doubling, while a
+ * true t^n reads the same n at both (drift ~1e-10).  So n counts as an
+ * integer when |n - round(n)| <= 8 drift (or 1e-6): t^2.05 is rough (the
+ * former fixed margin 0.1 took it for t^2, and pf-ode's Richardson estimate
+ * then trusted a ratio of 4.6 from mixed regimes: endpoints 2.4x beyond
+ * their tolerance, a false REJECT of a correct polynomial schedule). */
 #include "sched_rough.h"
 
 #include <math.h>
 
 #define FM_ROUGH_ABS 1e-6
-#define FM_ROUGH_INT 0.1
+#define FM_ROUGH_DRIFT 8.0
+#define FM_ROUGH_FLOOR 1e-6
 
 static double fm_rough_one(const fm_schedule *s, int which)
 {
@@ -35,9 +43,11 @@ static double fm_rough_one(const fm_schedule *s, int which)
     if (fm_schedule_eval(&v3, s, 4.0 * t) != FM_OK)
       return INFINITY;
     double g3 = (which ? v3.sigma : v3.alpha) - y0, n = log2(g2 / g1);
-    if (!(fabs(log2(g3 / g2) - n) <= 0.02))
+    double drift = fabs(log2(g3 / g2) - n);
+    if (!(drift <= 0.02))
       continue; /* two powers crossing over (0.001 t - t^2): not one t^n yet */
-    return fabs(n - nearbyint(n)) > FM_ROUGH_INT ? n : INFINITY;
+    return fabs(n - nearbyint(n)) > fmax(FM_ROUGH_DRIFT * drift, FM_ROUGH_FLOOR) ? n
+                                                                                : INFINITY;
   }
   return INFINITY;
 }

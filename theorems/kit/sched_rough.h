@@ -13,8 +13,9 @@
 #include "schedule.h"
 
 /* The smallest exponent n of alpha(t) - alpha(0) ~ t^n and sigma(t) -
- * sigma(0) ~ t^n at t -> 0 that is not within 0.1 of an integer; INFINITY
- * when both are (a schedule smooth at 0) or cannot be measured. */
+ * sigma(0) ~ t^n at t -> 0 that is not an integer (as far as the
+ * measurement can tell, sched_rough.c); INFINITY when both are (a schedule
+ * smooth at 0) or cannot be measured. */
 double fm_sched_rough_exponent(const fm_schedule *s);
 
 #endif
