@@ -10,6 +10,7 @@
  * [beta_min, 1e4] (got 5)".
  */
 #include "case_json.h"
+#include "fm_limits.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -213,6 +214,54 @@ static void fm_case_sched_readdress(fm_errmsg *e, const fm_case_sched_spec *spec
   fm_case_err(e, 0, origin, path, "%s", msg);
 }
 
+/* One row [t, alpha, sigma] of an inline table into t[i], a[i], g[i]. */
+static int fm_case_table_row(double *t, double *a, double *g, size_t i, const json_t *row,
+                             const char *origin, const char *rp, fm_errmsg *e)
+{
+  char ip[FM_CASE_PATHLEN];
+  fm_case_path_index(ip, rp, NULL, i);
+  if (!json_is_array(row) || json_array_size(row) != 3)
+    return fm_case_err(e, FM_EINVAL, origin, ip, "a row must be [t, alpha, sigma]");
+  double *dst[3] = {t + i, a + i, g + i};
+  int st = FM_OK;
+  for (size_t k = 0; k < 3 && st == FM_OK; k++) {
+    char kp[FM_CASE_PATHLEN];
+    fm_case_path_index(kp, ip, NULL, k);
+    st = fm_case_get_number(dst[k], json_array_get(row, k), origin, kp, e);
+  }
+  return st;
+}
+
+/* {"type": "table", "rows": [[t, alpha, sigma], ...]}: the table inline
+ * (cases/README.md), so a case file -- and a built-in -- needs no CSV
+ * beside it; the rows obey fm_schedule_table's rules. */
+static int fm_case_table_inline(fm_schedule **s, const json_t *obj, const char *origin,
+                                const char *where, fm_errmsg *e)
+{
+  static const char *const allowed[] = {"type", "rows", NULL};
+  char rp[FM_CASE_PATHLEN];
+  fm_case_path(rp, where, "rows");
+  int st = fm_case_check_keys(obj, allowed, origin, where, e);
+  const json_t *rows = json_object_get(obj, "rows");
+  size_t n = json_array_size(rows);
+  if (st == FM_OK && (!json_is_array(rows) || n < 4 || n > FM_LIMIT_TABLE_ROWS))
+    st = fm_case_err(e, FM_EINVAL, origin, rp,
+                     "must be an array of 4 to %d rows [t, alpha, sigma]", FM_LIMIT_TABLE_ROWS);
+  double *buf = st == FM_OK ? malloc(3 * n * sizeof *buf) : NULL;
+  if (st == FM_OK && buf == NULL)
+    st = fm_errmsg_set(e, FM_ENOMEM, "out of memory");
+  for (size_t i = 0; st == FM_OK && i < n; i++)
+    st = fm_case_table_row(buf, buf + n, buf + 2 * n, i, json_array_get(rows, i), origin, rp,
+                           e);
+  if (st == FM_OK) {
+    st = fm_schedule_table(s, buf, buf + n, buf + 2 * n, n, e);
+    if (st != FM_OK)
+      fm_case_err(e, 0, origin, rp, "%s", e != NULL ? e->msg : "");
+  }
+  free(buf);
+  return st;
+}
+
 int fm_case_parse_schedule(fm_schedule **s, const struct json_t *obj, const char *origin,
                            const char *where, const char *basedir, fm_errmsg *e)
 {
@@ -228,6 +277,8 @@ int fm_case_parse_schedule(fm_schedule **s, const struct json_t *obj, const char
                        "a schedule must be an object {\"type\": ..., ...}, not %s",
                        fm_case_json_kind(obj));
   int st = fm_case_sched_type(&spec, obj, origin, where, e);
+  if (st == FM_OK && strcmp(spec->type, "table") == 0 && json_object_get(obj, "rows") != NULL)
+    return fm_case_table_inline(s, obj, origin, where, e);
   if (st == FM_OK)
     st = fm_case_sched_params(num, str, spec, obj, origin, where, e);
   if (st != FM_OK)

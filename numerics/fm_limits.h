@@ -42,6 +42,10 @@
  * full precision, far more than a cubic spline of a schedule needs. */
 #define FM_LIMIT_TABLE_BYTES ((uint64_t)16 << 20)
 
+/* Rows of a table given inline in a case file ("rows"): as many as the
+ * CSV limit holds; the case file's own size limit bounds them first. */
+#define FM_LIMIT_TABLE_ROWS 270000
+
 /* A model file.  Its header declares its length and that is checked first
  * (model_file.h); this cap only bounds what a header may declare: 2^36 bytes
  * would be about 2.8e9 parameters (theta plus Adam's m and v, 8 bytes
