@@ -30,9 +30,9 @@
  *     accessors belong to the handle and live as long as it does.
  *   - The library never prints, exits or aborts; GSL's abort handler is
  *     turned off by every entry point that computes.
- *   - A handle may be used from several threads at once for reading
- *     (evaluation, sampling, comparisons, checks); creating and freeing it
- *     is the caller's to order.
+ *   - Threads: different handles are independent; one case handle must
+ *     not be used by two threads at once (expression and table schedules
+ *     keep evaluation state inside the case).
  */
 #ifndef FMCHECK_H
 #define FMCHECK_H
@@ -183,10 +183,11 @@ size_t fmcheck_field_cmp_text(char *buf, size_t len, const fmcheck_field_cmp *r,
 #define FMCHECK_SAMPLE_TESTS 6
 
 /* One test of the compare-samples battery.  name: "chisq-modes",
- * "ks-proj", "logp-ks", "mmd", "energy" or "sliced-w2" (static strings).  A test
- * that does not apply (na != NULL, e.g. mode occupancy near t = 0 where
- * the modes of p_t coincide) has NaN statistic and p-values, reject = 0,
- * and in na_lambda_n the largest effective sample size it saw. */
+ * "ks-proj", "logp-ks", "mmd", "energy" or "sliced-w2" (static strings).
+ * A test that does not apply (na != NULL, e.g. mode occupancy near t = 0
+ * where the modes of p_t coincide) has NaN statistic and p-values,
+ * reject = 0, and in na_lambda_n the largest effective sample size it
+ * saw. */
 typedef struct {
   const char *name;
   size_t n, m;          /* sample sizes used (m: exact draws; 0 if none) */

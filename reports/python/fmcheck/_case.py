@@ -46,9 +46,9 @@ class Case:
         self.warning = _lib.text(_L.fmcheck_case_warning(h))
 
     def __del__(self):
-        if getattr(self, "_h", None):
-            _L.fmcheck_case_free(self._h)
-            self._h = None
+        h, self._h = getattr(self, "_h", None), None
+        if h and _L is not None:  # at interpreter exit the module may be gone
+            _L.fmcheck_case_free(h)
 
     def __repr__(self):
         return f"fmcheck.Case({self.name!r})  # {self.origin}, dim {self.dim}"
