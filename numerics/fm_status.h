@@ -1,5 +1,6 @@
-/* fm_status.h -- the one list of status codes returned by every fmcheck
- * library function, and the error-message buffer used to say *what* failed.
+/* fm_status.h -- the status codes returned by every fmcheck library
+ * function (their one list is fm_status_codes.h), fm_strerror, and the
+ * error-message buffer used to say *what* failed.
  *
  * Conventions (GSL-style): functions return int; FM_OK is 0; the library never
  * prints, exits or aborts -- callers (the CLI, the tests) decide.  A function
@@ -12,27 +13,7 @@
 
 #include <stddef.h>
 
-/* X(name, value, message) */
-#define FM_STATUS_LIST(X)                                                  \
-  X(FM_OK,        0, "success")                                           \
-  X(FM_EINVAL,    1, "invalid argument")                                  \
-  X(FM_EDOM,      2, "argument outside the domain")                       \
-  X(FM_ENOMEM,    3, "out of memory")                                     \
-  X(FM_ENOTPD,    4, "matrix is not symmetric positive definite")         \
-  X(FM_EPARSE,    5, "parse error")                                       \
-  X(FM_EIO,       6, "input/output error")                                \
-  X(FM_ENONFIN,   7, "non-finite value")                                  \
-  X(FM_EDIM,      8, "dimension mismatch")                                \
-  X(FM_ESING,     9, "singular point (the quantity is not defined there)")\
-  X(FM_ENOTAVAIL, 10, "not available for this object")                    \
-  X(FM_ECONV,     11, "iteration did not converge")                       \
-  X(FM_ERANGE,    12, "more results than the fixed-size record holds")
-
-enum fm_status {
-#define FM_X_ENUM(name, value, msg) name = value,
-  FM_STATUS_LIST(FM_X_ENUM)
-#undef FM_X_ENUM
-};
+#include "fm_status_codes.h"
 
 /* Static description of a status code (never NULL). */
 const char *fm_strerror(int status);
