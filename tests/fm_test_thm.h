@@ -159,6 +159,14 @@ typedef struct {
   const char *route;
   double at_most;
   const char *name;
+  /* the bound on a `table` schedule (0: at_most): a natural cubic spline's
+   * third derivative jumps at every knot, so the difference quotients in t
+   * that these routes compare with see the knots and their error estimates
+   * -- hence the tolerances -- are 1-2 decades wider than on an analytic
+   * schedule (ring8-table: 1e-8 .. 1e-7 where analytic cases reach 1e-10 ..
+   * 1e-9); the table bounds are those measured with a decade of margin;
+   * INFINITY: the route does not apply to a table, the row is skipped */
+  double at_most_table;
 } fm_test_resolve;
 
 /* On every built-in case the true statement's run of t reports, for each
@@ -171,10 +179,15 @@ static inline void fm_test_resolves_everywhere(const fm_theorem *t, const char *
   for (size_t i = 0; i < fm_case_builtin_count(); i++) {
     fm_verdict v;
     fm_test_run(&v, t, i, 0);
+    int table = strstr(fm_case_builtin_file(i), "table") != NULL;
     for (size_t k = 0; k < n; k++) {
+      if (table && isinf(rows[k].at_most_table))
+        continue; /* the route does not apply to a spline (see the row) */
       double e = fm_test_detected(&v, rows[k].route);
-      cr_expect_leq(e, rows[k].at_most, "%s: %s detects %s errors from %.3g only (> %.3g): %s",
-                    v.case_name, rows[k].name, what, e, rows[k].at_most, v.note);
+      double at_most = table && rows[k].at_most_table > 0.0 ? rows[k].at_most_table
+                                                              : rows[k].at_most;
+      cr_expect_leq(e, at_most, "%s: %s detects %s errors from %.3g only (> %.3g): %s",
+                    v.case_name, rows[k].name, what, e, at_most, v.note);
     }
   }
 }

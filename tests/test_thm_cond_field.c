@@ -74,6 +74,6 @@ Test(thm_cond_field, mpfr_route_detects_a_1e_10_error_in_sigma_prime)
 {
   const fm_theorem *t = fm_theorem_find("cond-field");
   cr_assert_not_null(t);
-  static const fm_test_resolve rows[] = {{"MPFR", 1e-10, "the MPFR route"}};
+  static const fm_test_resolve rows[] = {{"MPFR", 1e-10, "the MPFR route", 0.0}};
   fm_test_resolves_everywhere(t, "sigma'", rows, 1);
 }

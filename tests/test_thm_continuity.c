@@ -28,8 +28,9 @@ Test(thm_continuity, mpfr_residual_below_1e_40_where_the_schedule_has_a_twin)
     fm_verdict v;
     fm_test_run(&v, &fm_thm_continuity, i, 0);
     const fm_route *mp = fm_verdict_route_get(&v, FM_R_CT_MP, NULL);
-    if (strstr(fm_case_builtin_file(i), "expr") != NULL) {
-      cr_expect_null(mp, "%s: MPFR route ran on an expr schedule", v.case_name);
+    if (strstr(fm_case_builtin_file(i), "expr") != NULL ||
+        strstr(fm_case_builtin_file(i), "table") != NULL) {
+      cr_expect_null(mp, "%s: MPFR route ran on a schedule without a twin", v.case_name);
       cr_expect_not_null(fm_verdict_fact_get(&v, FM_F_NO_MP_TWIN, NULL),
                          "%s: no n/a reason in %s", v.case_name, v.note);
       continue;
@@ -41,12 +42,21 @@ Test(thm_continuity, mpfr_residual_below_1e_40_where_the_schedule_has_a_twin)
 
 /* Central differences are second order: the median observed order of the
  * raw differences (over the points whose differences are above round-off)
- * must be 2 within 0.1 -- the theorem itself only warns outside 2 +- 0.5. */
+ * must be 2 within 0.1 -- the theorem itself only warns outside 2 +- 0.5.
+ * On a table the path is a cubic in t between knots, where central
+ * differences are exact: the differences are at round-off and no order is
+ * recorded (the note says so). */
 Test(thm_continuity, observed_order_in_t_is_two)
 {
   for (size_t i = 0; i < fm_case_builtin_count(); i++) {
     fm_verdict v;
     fm_test_run(&v, &fm_thm_continuity, i, 0);
+    if (strstr(fm_case_builtin_file(i), "table") != NULL) {
+      cr_expect_null(fm_verdict_fact_get(&v, FM_F_FD_ORDER_MEDIAN, NULL), "%s", v.case_name);
+      cr_expect_not_null(strstr(v.note, "differences at round-off everywhere"), "%s: %s",
+                         v.case_name, v.note);
+      continue;
+    }
     double med = fm_test_fact(&v, FM_F_FD_ORDER_MEDIAN, NULL);
     cr_expect(fabs(med - 2.0) <= 0.1, "%s: median observed order %.3f", v.case_name, med);
   }
@@ -58,6 +68,6 @@ Test(thm_continuity, observed_order_in_t_is_two)
  * ~1e-12 .. 1e-9 of the terms there: 1e-8 must be seen on every case. */
 Test(thm_continuity, log_form_detects_a_1e_8_error_in_sigma_prime)
 {
-  static const fm_test_resolve rows[] = {{"log form", 1e-8, "the log form"}};
+  static const fm_test_resolve rows[] = {{"log form", 1e-8, "the log form", 1e-6}};
   fm_test_resolves_everywhere(&fm_thm_continuity, "sigma'", rows, 1);
 }

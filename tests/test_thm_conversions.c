@@ -83,7 +83,7 @@ Test(thm_conversions, condition_number_and_singular_ends_are_reported)
  * trip divides it out; the note says which routes were scanned.) */
 Test(thm_conversions, routes_resolve_small_errors_in_w)
 {
-  static const fm_test_resolve rows[] = {{"double", 1e-12, "route 1"},
-                                         {"MPFR", 1e-14, "route 3"}};
+  static const fm_test_resolve rows[] = {{"double", 1e-12, "route 1", 0.0},
+                                         {"MPFR", 1e-14, "route 3", 0.0}};
   fm_test_resolves_everywhere(&fm_thm_conversions, "W", rows, sizeof rows / sizeof rows[0]);
 }

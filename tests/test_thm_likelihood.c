@@ -54,9 +54,9 @@ Test(thm_likelihood, hutchinson_is_exact_in_one_dimension)
  * did: the loose run's residual) reports "none" here and fails. */
 Test(thm_likelihood, routes_resolve_a_1e_5_relative_error_in_the_divergence)
 {
-  static const fm_test_resolve rows[] = {{"backward", 1e-5, "route backward"},
-                                         {"forward", 1e-5, "route forward"},
-                                         {"FD", 1e-5, "route FD"}};
+  static const fm_test_resolve rows[] = {{"backward", 1e-5, "route backward", 0.0},
+                                         {"forward", 1e-5, "route forward", 0.0},
+                                         {"FD", 1e-5, "route FD", 0.0}};
   fm_test_resolves_everywhere(&fm_thm_likelihood, "div u", rows, sizeof rows / sizeof rows[0]);
 }
 

@@ -22,6 +22,6 @@ Test(thm_push_forward, continuity_detects_a_1e_8_error_in_sigma_prime)
 {
   const fm_theorem *t = fm_theorem_find("push-forward");
   cr_assert_not_null(t);
-  static const fm_test_resolve rows[] = {{"continuity", 1e-8, "the continuity route"}};
+  static const fm_test_resolve rows[] = {{"continuity", 1e-8, "the continuity route", 0.0}};
   fm_test_resolves_everywhere(t, "sigma'", rows, 1);
 }

@@ -86,9 +86,10 @@ Test(thm_schedule, derivative_routes_resolve_small_errors_in_sigma_prime)
     double da, ds;
     int claim = fm_schedule_claimed_deriv(&da, &ds, c->sched, 0.5) == FM_OK;
     fm_case_free(c);
-    double efd = fm_test_detected(&v, "FD");
-    cr_expect_leq(efd, 1e-9, "%s: FD route detects sigma' errors from %.3g (> 1e-9)",
-                  v.case_name, efd);
+    /* a table: the spline's knots widen the FD tolerance (fm_test_thm.h) */
+    double efd = fm_test_detected(&v, "FD"), fdmax = twin || claim ? 1e-9 : 1e-6;
+    cr_expect_leq(efd, fdmax, "%s: FD route detects sigma' errors from %.3g (> %g)",
+                  v.case_name, efd, fdmax);
     if (twin) {
       double emp = fm_test_detected(&v, "MPFR");
       cr_expect_leq(emp, 1e-13, "%s: twin route detects sigma' errors from %.3g (> 1e-13)",

@@ -57,7 +57,8 @@ Test(thm_schedule_transform, points_outside_the_snr_range_are_counted)
 Test(thm_schedule_transform, routes_resolve_small_errors_in_t_r_prime)
 {
   static const fm_test_resolve rows[] = {
-      {"double", 1e-10, "route 1"}, {"MPFR", 1e-10, "route 2"}, {"FD", 1e-9, "route 3"}};
+      {"double", 1e-10, "route 1", 0.0}, {"MPFR", 1e-10, "route 2", 0.0},
+      {"FD", 1e-9, "route 3", 1e-7}};
   fm_test_resolves_everywhere(&fm_thm_schedule_transform, "t_r'", rows,
                               sizeof rows / sizeof rows[0]);
 }

@@ -38,7 +38,7 @@ Test(thm_tweedie, condition_number_of_the_right_side_is_reported)
  * coefficient at all -- the bottom of the grid, 1e-14 (~45 ulps). */
 Test(thm_tweedie, routes_resolve_a_1e_11_error_in_the_score_coefficient)
 {
-  static const fm_test_resolve rows[] = {{"double", 1e-11, "route 2"},
-                                         {"MPFR", 1e-14, "route 3"}};
+  static const fm_test_resolve rows[] = {{"double", 1e-11, "route 2", 0.0},
+                                         {"MPFR", 1e-14, "route 3", 0.0}};
   fm_test_resolves_everywhere(&fm_thm_tweedie, "sigma^2", rows, sizeof rows / sizeof rows[0]);
 }
