@@ -263,3 +263,66 @@ Test(loglik, mlp_loglik_matches_change_of_variables)
   fm_field_free(f);
   fm_mlp_free(m);
 }
+
+/* ---- the standard error of the Hutchinson mean, by hand ----
+ *
+ * Why not from replicates: the test above compares the mean of se_i^2 with
+ * the spread of the P-probe means over J trajectories; an SE computed with
+ * n = P instead of P - 1 would scale se^2 by (P - 1)/P = 7/8 at P = 8.
+ * Telling 0.875 from 1 at the 4-sigma size of that test needs the ratio's
+ * relative standard deviation <= 0.125/4 = 0.031, i.e. 2/(J - 1) <= 0.031^2:
+ * J >= ~2000 trajectories (10x the present 200, each a 64-step augmented
+ * RK4 with 8 probes), before the kurtosis of w'Jw widens it further.  A
+ * hand computation on a tiny fixed sample is exact instead: probe p of row
+ * i is the Rademacher vector at index (i P + p) d of the probe stream
+ * (cases/model/loglik.c), so with P = 1 on n identical rows x, row p
+ * integrates probe p of a P-probe run on the single row x -- along the
+ * same trajectory (the state x does not see the probes) with the same
+ * fixed RK4 steps.  The P values l_p so obtained must give the library's
+ * mean and se = sqrt(sum_p (l_p - m)^2 / (P - 1) / P); with n instead of
+ * n - 1 the se would be off by sqrt((P - 1)/P) (29% at P = 2, 18% at
+ * P = 3), against a tolerance of 1e-9 relative (the two runs evaluate the
+ * field on batches of different sizes: rounding only). */
+static void fm_test_se_by_hand(fm_field *f, const char *label, size_t P)
+{
+  size_t d = f->d;
+  fm_loglik_opts o;
+  fm_loglik_opts_default(&o);
+  o.kind = FM_SAMPLE_FIXED;
+  o.method = &fm_ode_rk4;
+  o.steps = 16;
+  o.seed = SEED;
+  double x[8 * 16], rows[8 * 8 * 16], l[8], dl, se;
+  cr_assert(P >= 2 && P <= 8 && d <= 16);
+  fm_sample_noise(x, 1, d, SEED + 7, 0);
+  for (size_t p = 0; p < P; p++)
+    memcpy(rows + p * d, x, d * sizeof *x);
+  fm_errmsg e = {{0}};
+  o.probes = 1;
+  cr_assert_eq(fm_loglik_run(NULL, NULL, l, NULL, NULL, f, rows, P, &o, &e), FM_OK, "%s", e.msg);
+  o.probes = P;
+  cr_assert_eq(fm_loglik_run(NULL, &se, &dl, NULL, NULL, f, x, 1, &o, &e), FM_OK, "%s", e.msg);
+  double m = 0.0, ss = 0.0;
+  for (size_t p = 0; p < P; p++)
+    m += l[p] / (double)P;
+  for (size_t p = 0; p < P; p++)
+    ss += (l[p] - m) * (l[p] - m);
+  double hand = sqrt(ss / (double)(P - 1) / (double)P), with_n = sqrt(ss / (double)P / (double)P);
+  fprintf(stderr, "loglik: SE by hand %-16s P=%zu: mean %.12g (library %.12g), se %.12g "
+          "(library %.12g; with n: %.12g)\n", label, P, m, dl, hand, se, with_n);
+  cr_assert(hand > 0.0, "%s: the probes gave identical values: no test of the SE", label);
+  cr_expect(fabs(dl - m) <= 1e-9 * (fabs(m) + hand), "%s: mean %.17g vs by hand %.17g", label,
+            dl, m);
+  cr_expect(fabs(se - hand) <= 1e-9 * hand, "%s P=%zu: se %.17g vs by hand (n - 1) %.17g", label,
+            P, se, hand);
+}
+
+Test(loglik, hutchinson_se_divides_by_p_minus_1_checked_by_hand)
+{
+  fm_case *c = fm_test_case("ring8-cond_ot");
+  fm_field *f = fm_test_gmm_field(c);
+  for (size_t P = 2; P <= 3; P++)
+    fm_test_se_by_hand(f, "ring8-cond_ot", P);
+  fm_field_free(f);
+  fm_case_free(c);
+}
