@@ -43,7 +43,9 @@ static int fm_post_scan_fails(int *fails, double e, void *vctx)
   fm_post_work *w = ctx->w;
   double dsf = 1.0, coef = 1.0;
   w->spec->scan(&dsf, &coef, e);
-  for (size_t i = 0; i < w->n; i++) {
+  /* sigma' unchanged: the re-assembled closed form is the run's (mutant 0) */
+  const double *cand = dsf == 1.0 ? w->cand : ctx->cand;
+  for (size_t i = 0; cand == ctx->cand && i < w->n; i++) {
     double t = w->ps->t[i], scale, cond, logp;
     fm_sched_val v, vc;
     int st = fm_schedule_eval(&v, w->c->sched, t);
@@ -53,11 +55,11 @@ static int fm_post_scan_fails(int *fails, double e, void *vctx)
     if (st != FM_OK)
       return st;
   }
-  fails[FM_POST_R_QUAD] = fm_post_quad_stat(w, ctx->cand, coef, NULL) > 1.0;
+  fails[FM_POST_R_QUAD] = fm_post_quad_stat(w, cand, coef, NULL) > 1.0;
   for (int r = 0; r < 2; r++) {
     fm_ztest z;
     fails[FM_POST_R_PLAIN + r] =
-        fm_post_mc_ztest(&z, w, r, ctx->cand, coef, NULL) > 0 && z.zmax > z.zcrit;
+        fm_post_mc_ztest(&z, w, r, cand, coef, NULL) > 0 && z.zmax > z.zcrit;
   }
   return FM_OK;
 }
