@@ -51,7 +51,7 @@ Test(cli_field, bad_point_files_exit_two_naming_the_line_and_write_nothing)
     const char *text, *expect;
   } bad[] = {
       {"0.5,1.0\n", ":1: expected 3 fields"},
-      {"0.5,1.0,2.0\n0.5,1.0,abc\n", ":2: field 3 is not a number"},
+      {"0.5,1.0,2.0\n0.5,1.0,abc\n", ":2:9: field 3 is not a number: 'abc'"},
       {"0.5,1.0,2.0,4.0\n", "expected 3 fields"},
       {"1.5,1.0,2.0\n", "outside [0, 1]"},
       {"-0.1,1.0,2.0\n", "outside [0, 1]"},
