@@ -28,8 +28,15 @@ int fm_cli_compare_samples(int argc, char **argv);
 int fm_cli_report(int argc, char **argv);
 int fm_cli_validate_schedule(int argc, char **argv);
 
-/* Print "fmcheck: <msg>\n" to stderr; returns FM_EXIT_USAGE. */
+/* Print "fmcheck: <msg>\n" to stderr, control characters in msg shown
+ * as \xHH (it may quote untrusted text); returns FM_EXIT_USAGE. */
 int fm_cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+/* The same as "fmcheck: warning: <msg>\n". */
+void fm_cli_warn(const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))
 #endif

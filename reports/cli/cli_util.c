@@ -11,15 +11,44 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* msg to stderr after prefix, every control byte but a newline (and the
+ * C1 controls U+0080..U+009F) shown as \xHH: a message quotes untrusted
+ * text (an expression, a JSON key, a file line) and an ESC in it must not
+ * reach the terminal. */
+static void fm_cli_put_escaped(const char *prefix, const char *msg)
+{
+  fputs(prefix, stderr);
+  for (const unsigned char *p = (const unsigned char *)msg; *p != '\0'; p++) {
+    int c1 = p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+    if ((*p < 0x20 && *p != '\n') || *p == 0x7f || c1) {
+      fprintf(stderr, "\\x%02x", c1 ? p[1] : *p);
+      p += c1;
+    } else {
+      fputc(*p, stderr);
+    }
+  }
+  fputc('\n', stderr);
+}
+
 int fm_cli_error(const char *fmt, ...)
 {
+  char msg[4096];
   va_list ap;
   va_start(ap, fmt);
-  fputs("fmcheck: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  fm_cli_put_escaped("fmcheck: ", msg);
   return FM_EXIT_USAGE;
+}
+
+void fm_cli_warn(const char *fmt, ...)
+{
+  char msg[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  fm_cli_put_escaped("fmcheck: warning: ", msg);
 }
 
 /* set once the write error has been reported: one message, not one per row */
@@ -142,8 +171,8 @@ int fm_cli_cases_load(fm_case ***cases, size_t *n, char **files, size_t nfiles)
       fm_cli_cases_free(cs, i);
       return rc;
     }
-    if (cs[i]->warning[0] != '\0')
-      fprintf(stderr, "fmcheck: warning: %s: %s\n", cs[i]->origin, cs[i]->warning);
+    if (cs[i]->warning[0] != '\0') /* it names the file already */
+      fm_cli_warn("%s", cs[i]->warning);
   }
   *cases = cs;
   *n = count;

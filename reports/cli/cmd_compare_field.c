@@ -137,6 +137,8 @@ int fm_cli_compare_field(int argc, char **argv)
   snprintf(what, sizeof what, "case %s has dimension %zu, so rows are t, %zu coordinates "
            "and %zu field values", c->name, d, d, d);
   rc = fm_cli_array_read(&a, field, 2 * d + 1, what);
+  if (rc == FM_EXIT_OK)
+    rc = fm_cli_points_work(c, a.rows, field);
   rows = a.data;
   fm_cfield_res r = {0, 0, 0.0, 0.0, 0.0, 0.0, 0.0};
   if (rc == FM_EXIT_OK)

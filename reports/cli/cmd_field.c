@@ -177,6 +177,8 @@ int fm_cli_field(int argc, char **argv)
   snprintf(what, sizeof what, "case %s has dimension %zu, so rows are t plus %zu "
            "coordinates", cs[0]->name, d, d);
   rc = fm_cli_array_read(&pts, points, d + 1, what);
+  if (rc == FM_EXIT_OK)
+    rc = fm_cli_points_work(cs[0], pts.rows, points);
   if (rc == FM_EXIT_OK && ((full = malloc(pts.rows * (4 * d + 2) * sizeof *full)) == NULL ||
                            (why = calloc(pts.rows, sizeof *why)) == NULL))
     rc = fm_cli_error("out of memory");
