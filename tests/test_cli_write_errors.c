@@ -159,6 +159,40 @@ Test(cli_write_errors, field_out_to_a_character_device_leaves_it_a_device)
   fm_test_tmpdir_remove(dir);
 }
 
+/* train and sample follow the same rule as every --out: a full device
+ * stays a device, the failure is a write error naming it, exit 2; a .npy
+ * output too. */
+Test(cli_write_errors, train_and_sample_out_to_a_full_device_leave_it_a_device)
+{
+  char dir[256], full[300], model[300];
+  fresh_full_device(dir, full, sizeof dir);
+  const char *a[] = {"train", "--case", "gauss1d-cond_ot", "--steps", "4", "--width", "4",
+                     "--depth", "1", "--heldout", "16", "--batch", "4", "--out", full, NULL};
+  fm_cli_result r = run(a);
+  cr_expect_eq(r.status, 2, "train: status %d\n%s", r.status, r.err);
+  cr_expect(strstr(r.err, full) != NULL && strstr(r.err, "write error") != NULL, "%s", r.err);
+  assert_char_device(full);
+  fm_cli_result_free(&r);
+  fm_test_tmppath(model, sizeof model, dir, "m.fmm");
+  a[14] = model;
+  r = run(a);
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  fm_cli_result_free(&r);
+  char npy[320];
+  snprintf(npy, sizeof npy, "%s.npy", full);
+  cr_assert_eq(symlink(full, npy), 0);
+  const char *b[] = {"sample", "--model", model, "--n", "20000", "--out", npy, NULL};
+  r = run(b);
+  cr_expect_eq(r.status, 2, "sample: status %d\n%s", r.status, r.err);
+  cr_expect(strstr(r.err, "write error") != NULL, "%s", r.err);
+  assert_char_device(full);
+  const char *keep[] = {"full", "m.fmm", "full.npy", NULL};
+  cr_expect_eq(fm_test_tmpdir_extra(dir, keep), 0, "a temporary file was left in %s", dir);
+  fm_cli_result_free(&r);
+  unlink(npy);
+  fm_test_tmpdir_remove(dir);
+}
+
 /* A FIFO is written in place (its reader gets the CSV) and stays a FIFO. */
 Test(cli_write_errors, field_out_to_a_fifo_writes_into_it)
 {

@@ -75,12 +75,14 @@ void fm_cli_cases_free(fm_case **cases, size_t n);
  * ok == 0 (silently: the caller reports why).  An existing PATH that is a
  * character device or a FIFO is written in place, not replaced (as cp
  * does); any other non-regular PATH (directory, socket, block device) is
- * refused with FM_EXIT_USAGE. */
+ * refused with FM_EXIT_USAGE.  The temporary file is removed should
+ * SIGINT, SIGTERM or SIGHUP arrive while it exists (cli_signal.h). */
 typedef struct {
   FILE *f;
   char *path;
   char *tmp;      /* NULL when direct */
   int direct;     /* PATH itself is open (device or FIFO): no rename */
+  int slot;       /* the temporary file's cli_signal.h registration */
 } fm_cli_atomic;
 int fm_cli_atomic_open(fm_cli_atomic *a, const char *path);
 int fm_cli_atomic_commit(fm_cli_atomic *a, int ok);
