@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -190,6 +191,33 @@ Test(cli_write_errors, train_and_sample_out_to_a_full_device_leave_it_a_device)
   cr_expect_eq(fm_test_tmpdir_extra(dir, keep), 0, "a temporary file was left in %s", dir);
   fm_cli_result_free(&r);
   unlink(npy);
+  fm_test_tmpdir_remove(dir);
+}
+
+/* A full file system during `report` is named as such (the file and
+ * ENOSPC), not blamed on the plot driver; nothing is left behind.  The
+ * file system is a private 64 KiB tmpfs (skipped without the privilege to
+ * mount one). */
+Test(cli_write_errors, report_on_a_full_file_system_names_the_file_and_the_error)
+{
+  char dir[256], out[300];
+  fm_test_tmpdir(dir, sizeof dir, "wr");
+  if (mount("tmpfs", dir, "tmpfs", 0, "size=64k") != 0) {
+    int err = errno;
+    rmdir(dir);
+    cr_skip_test("mount tmpfs on %s: %s (needs CAP_SYS_ADMIN)", dir, strerror(err));
+  }
+  fm_test_tmppath(out, sizeof out, dir, "rep");
+  const char *a[] = {"report", "--quick", "--no-check", "--sweep", "quad", "--case",
+                     "gauss1d-cond_ot", "--out", out, NULL};
+  fm_cli_result r = run(a);
+  cr_expect_eq(r.status, 2, "status %d\n%s", r.status, r.err);
+  cr_expect(strstr(r.err, "No space left on device") != NULL, "%s", r.err);
+  cr_expect(strstr(r.err, "plplot-driver") == NULL, "blamed on the driver: %s", r.err);
+  const char *none[] = {NULL};
+  cr_expect_eq(fm_test_tmpdir_extra(dir, none), 0, "something was left in %s", dir);
+  fm_cli_result_free(&r);
+  cr_expect_eq(umount(dir), 0, "umount %s: %s", dir, strerror(errno));
   fm_test_tmpdir_remove(dir);
 }
 
