@@ -58,6 +58,7 @@ static size_t fm_test_dir(fm_fuzz_fn fn, const char *sub)
     long n = ftell(f);
     rewind(f);
     unsigned char *buf = malloc((size_t)n + 1);
+    cr_assert_not_null(buf);
     cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
     fclose(f);
     fm_test_timed(fn, buf, (size_t)n, path);
@@ -90,6 +91,7 @@ static void fm_test_expr_case(char *expr, const char *field, const char *what)
   int a = strcmp(field, "alpha") == 0;
   size_t n = strlen(expr) + 512;
   char *json = malloc(n);
+  cr_assert_not_null(json);
   snprintf(json, n, "{\"name\": \"p\", \"data\": {\"type\": \"gmm\", \"dim\": 1, "
            "\"components\": [{\"weight\": 1, \"mean\": [0.5], \"var\": 0.04}]}, "
            "\"schedule\": {\"type\": \"expr\", \"alpha\": \"%s\", \"sigma\": \"1 - 0.999*t\""
@@ -105,6 +107,7 @@ static char *fm_test_chain(const char *unit, const char *op, size_t count, const
 {
   size_t n = count * (strlen(unit) + strlen(op)) + strlen(tail) + 1;
   char *s = malloc(n), *p = s;
+  cr_assert_not_null(s);
   for (size_t i = 0; i < count; i++)
     p += sprintf(p, "%s%s", unit, i + 1 < count ? op : "");
   strcpy(p, tail);
@@ -133,6 +136,7 @@ Test(fuzz_regress, pathological_expressions_are_refused_or_cheap)
     fm_test_expr_case(fm_test_chain("-", "", depths[i], "t"), "alpha", what);
     size_t n = depths[i];
     char *s = malloc(2 * n + 2);
+    cr_assert_not_null(s);
     memset(s, '(', n);
     s[n] = 't';
     memset(s + n + 1, ')', n);
@@ -149,6 +153,7 @@ static void fm_test_big_case(size_t d, size_t K, const char *what)
 {
   size_t n = K * (d * 4 + 64) + 256;
   char *s = malloc(n), *p = s;
+  cr_assert_not_null(s);
   p += sprintf(p, "{\"name\": \"b\", \"data\": {\"type\": \"gmm\", \"dim\": %zu, "
                "\"components\": [", d);
   for (size_t k = 0; k < K; k++) {
@@ -179,6 +184,7 @@ Test(fuzz_regress, huge_and_hostile_arrays_are_read_or_refused_in_time)
   /* 200,000 rows; one row of 100,000 fields; a 1 MB line of digits */
   size_t n = 200000 * 12 + 2;
   char *s = malloc(n + 1000000), *p = s;
+  cr_assert_not_null(s);
   *p++ = 2;
   for (size_t i = 0; i < 200000; i++)
     p += sprintf(p, "0.%zu,%zu\n", i % 97, i % 13);
