@@ -106,8 +106,9 @@ static void fm_test_expr_case(char *expr, const char *field, const char *what)
 static char *fm_test_chain(const char *unit, const char *op, size_t count, const char *tail)
 {
   size_t n = count * (strlen(unit) + strlen(op)) + strlen(tail) + 1;
-  char *s = malloc(n), *p = s;
+  char *s = malloc(n);
   cr_assert_not_null(s);
+  char *p = s;
   for (size_t i = 0; i < count; i++)
     p += sprintf(p, "%s%s", unit, i + 1 < count ? op : "");
   strcpy(p, tail);
@@ -152,8 +153,9 @@ Test(fuzz_regress, pathological_expressions_are_refused_or_cheap)
 static void fm_test_big_case(size_t d, size_t K, const char *what)
 {
   size_t n = K * (d * 4 + 64) + 256;
-  char *s = malloc(n), *p = s;
+  char *s = malloc(n);
   cr_assert_not_null(s);
+  char *p = s;
   p += sprintf(p, "{\"name\": \"b\", \"data\": {\"type\": \"gmm\", \"dim\": %zu, "
                "\"components\": [", d);
   for (size_t k = 0; k < K; k++) {
@@ -183,8 +185,9 @@ Test(fuzz_regress, huge_and_hostile_arrays_are_read_or_refused_in_time)
 {
   /* 200,000 rows; one row of 100,000 fields; a 1 MB line of digits */
   size_t n = 200000 * 12 + 2;
-  char *s = malloc(n + 1000000), *p = s;
+  char *s = malloc(n + 1000000);
   cr_assert_not_null(s);
+  char *p = s;
   *p++ = 2;
   for (size_t i = 0; i < 200000; i++)
     p += sprintf(p, "0.%zu,%zu\n", i % 97, i % 13);
