@@ -152,20 +152,21 @@ Test(fuzz_regress, pathological_expressions_are_refused_or_cheap)
 /* A case of K components in dimension d, isotropic: a few bytes each. */
 static void fm_test_big_case(size_t d, size_t K, const char *what)
 {
-  size_t n = K * (d * 4 + 64) + 256;
-  char *s = malloc(n);
-  cr_assert_not_null(s);
-  char *p = s;
-  p += sprintf(p, "{\"name\": \"b\", \"data\": {\"type\": \"gmm\", \"dim\": %zu, "
-               "\"components\": [", d);
+  char *s = NULL;
+  size_t n = 0;
+  FILE *f = open_memstream(&s, &n);
+  cr_assert_not_null(f);
+  fprintf(f, "{\"name\": \"b\", \"data\": {\"type\": \"gmm\", \"dim\": %zu, "
+             "\"components\": [", d);
   for (size_t k = 0; k < K; k++) {
-    p += sprintf(p, "%s{\"weight\": 1, \"var\": 0.5, \"mean\": [", k ? "," : "");
+    fprintf(f, "%s{\"weight\": 1, \"var\": 0.5, \"mean\": [", k ? "," : "");
     for (size_t i = 0; i < d; i++)
-      p += sprintf(p, "%s%zu", i ? "," : "", (i + k) % 7);
-    p += sprintf(p, "]}");
+      fprintf(f, "%s%zu", i ? "," : "", (i + k) % 7);
+    fprintf(f, "]}");
   }
-  sprintf(p, "]}, \"schedule\": {\"type\": \"cond_ot\"}}");
-  fm_test_timed(fm_fuzz_case, s, strlen(s), what);
+  fprintf(f, "]}, \"schedule\": {\"type\": \"cond_ot\"}}");
+  cr_assert_eq(fclose(f), 0);
+  fm_test_timed(fm_fuzz_case, s, n, what);
   free(s);
 }
 
