@@ -285,6 +285,10 @@ static int fm_case_components(const json_t **comps, size_t d, const json_t *data
                        json_is_array(c) ? "" : fm_case_json_kind(c));
   /* before any covariance is allocated: storage K d^2, work K d^3 */
   double K = (double)json_array_size(c), dd = (double)d;
+  if (K > FM_LIMIT_COMPONENTS)
+    return fm_case_err(e, FM_EINVAL, origin, kp,
+                       "%.0f components, over the limit of %d (every evaluation visits "
+                       "each)", K, FM_LIMIT_COMPONENTS);
   if (K * dd * dd > FM_LIMIT_COV_ENTRIES)
     return fm_case_err(e, FM_EINVAL, origin, kp,
                        "%.0f components in dimension %zu exceed the storage limit: K dim^2 = "

@@ -55,12 +55,18 @@
  * case refused before (d = 1024, K = 64, 2^36) took 153 s and 2.1 GB.
  * About 0.6 s per 1e9 K d^3 per point. */
 #define FM_LIMIT_DIM 1024
+/* Components, whatever the dimension: every evaluation visits each, at
+ * about 0.8 us per component in d = 1 (K = 10^4: `field` 8 ms per point,
+ * `check --theorem marginal-field` 115 s; K = 10^5 loads in 1.4 s), and the
+ * 16 MiB case file would otherwise admit ~480,000. */
+#define FM_LIMIT_COMPONENTS 4096
 #define FM_LIMIT_COV_ENTRIES ((double)((uint64_t)1 << 24)) /* K d^2: 128 MiB per array */
 #define FM_LIMIT_CASE_WORK ((double)((uint64_t)1 << 32))   /* K d^3 */
 
-/* Points x K d^3 for the commands that evaluate the exact field at every
- * row (field, compare-field): 2^41 is about 20 minutes at the rate above;
- * with d <= 64 the points-file limit binds first. */
+/* Points x K (d^3 + 1024) for the commands that evaluate the exact field
+ * at every row (field, compare-field): the per-component cost is about
+ * 0.6 ns (d^3 + 1400) per point (0.8 us at d = 1, 0.6 s at d = 1024), so
+ * 2^41 is about 20 to 30 minutes. */
 #define FM_LIMIT_POINTS_WORK ((double)((uint64_t)1 << 41))
 
 /* A case file (JSON), also a validate-schedule input.  The largest built-in

@@ -22,12 +22,12 @@ const char *fm_cli_array_where(char *buf, size_t size, const fm_array *a, const 
 
 int fm_cli_points_work(const fm_case *c, size_t n, const char *path)
 {
-  double d = (double)c->gmm->d, K = (double)c->gmm->K, w = (double)n * K * d * d * d;
+  double d = (double)c->gmm->d, K = (double)c->gmm->K, w = (double)n * K * (d * d * d + 1024);
   if (w <= FM_LIMIT_POINTS_WORK)
     return FM_EXIT_OK;
   return fm_cli_error("%s: %zu points of case %s (%.0f components in dimension %.0f) are "
-                      "%.3g units of work (points x K x dim^3), over the limit of %.3g "
-                      "(about 20 minutes): split the file", path, n, c->name, K, d, w,
+                      "%.3g units of work (points x K x (dim^3 + 1024)), over the limit of "
+                      "%.3g (about 20 minutes): split the file", path, n, c->name, K, d, w,
                       FM_LIMIT_POINTS_WORK);
 }
 

@@ -21,8 +21,8 @@ int fm_cli_array_read(fm_array *a, const char *path, size_t ncol, const char *wh
 const char *fm_cli_array_where(char *buf, size_t size, const fm_array *a, const char *path,
                                size_t r);
 
-/* Refuses (message, FM_EXIT_USAGE) n points of case c when n K d^3, the
- * work of evaluating the exact field at each, is over
+/* Refuses (message, FM_EXIT_USAGE) n points of case c when
+ * n K (d^3 + 1024), the work of evaluating the exact field at each, is over
  * FM_LIMIT_POINTS_WORK (fm_limits.h). */
 int fm_cli_points_work(const fm_case *c, size_t n, const char *path);
 
