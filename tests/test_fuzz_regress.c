@@ -7,6 +7,7 @@
  * overflow -- within a time bound: a slow input is a finding too. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <errno.h>
 #include <time.h>
 
 #include "fm_fuzz.h"
@@ -44,7 +45,9 @@ static size_t fm_test_dir(fm_fuzz_fn fn, const char *sub)
   char dir[1024];
   snprintf(dir, sizeof dir, "%s/tests/fuzz/%s", root, sub);
   DIR *d = opendir(dir);
-  cr_assert_not_null(d, "%s", dir);
+  if (d == NULL && errno == ENOENT && strncmp(sub, "regress/", 8) == 0)
+    return 0; /* no finding yet: git keeps no empty folder */
+  cr_assert_not_null(d, "%s: %s", dir, strerror(errno));
   size_t count = 0;
   struct dirent *de;
   while ((de = readdir(d)) != NULL) {
