@@ -13,7 +13,7 @@
 typedef struct {
   const char *name;
   size_t line;
-  char sep;        /* ',', '\t' or ' ' (runs of blanks) */
+  char sep;        /* ',' or ' ' (runs of blanks and tabs) */
   size_t sep_line; /* where the separator was decided */
   fm_errmsg *e;
 } fm_csv_ctx;
@@ -25,10 +25,11 @@ typedef struct {
 
 static int fm_csv_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-/* The separator a first line implies. */
+/* The separator a first line implies: a comma, else runs of blanks and
+ * tabs (a number holds neither, so tabs need no mode of their own). */
 static char fm_csv_sep_of(const char *line)
 {
-  return strchr(line, ',') ? ',' : strchr(line, '\t') ? '\t' : ' ';
+  return strchr(line, ',') ? ',' : ' ';
 }
 
 /* The next blank-separated field of line from *p, or 0 at its end. */
@@ -123,9 +124,9 @@ static int fm_csv_bad_field(fm_csv_ctx *c, const char *line, const fm_csv_field 
     return fm_errmsg_set(c->e, FM_EPARSE, "%s:%zu:%zu: field %zu is empty", c->name, c->line,
                          col, k + 1);
   const char *hint = "";
-  if (c->sep != ' ' && memchr(f->s, ' ', f->n) != NULL)
-    hint = c->sep == ',' ? " (fields are separated by ',' in this file)"
-                         : " (fields are separated by tabs in this file)";
+  int blank = memchr(f->s, ' ', f->n) != NULL || memchr(f->s, '\t', f->n) != NULL;
+  if (c->sep == ',' && blank)
+    hint = " (fields are separated by ',' in this file)";
   else if (c->sep == ' ' && (memchr(f->s, ';', f->n) || memchr(f->s, ',', f->n)))
     hint = " (separators are ',', tab or blanks)";
   return fm_errmsg_set(c->e, FM_EPARSE, "%s:%zu:%zu: field %zu is not a number: '%s'%s",
@@ -192,11 +193,13 @@ static int fm_csv_grow(fm_array *a, size_t *cap)
 static int fm_csv_line(fm_csv_ctx *c, fm_array *a, size_t *cap, fm_csv_field **fl,
                        size_t *flcap, const char *line, int first)
 {
-  if (first) {
+  if (first || c->sep_line == 0) { /* after a header the data decide */
     c->sep = fm_csv_sep_of(line);
     c->sep_line = c->line;
-    if (fm_csv_is_header(line, c->sep))
+    if (first && fm_csv_is_header(line, c->sep)) {
+      c->sep_line = 0;
       return FM_OK;
+    }
   }
   if (a->cols == 0) /* any width: the first data row decides */
     a->cols = fm_csv_split(NULL, 0, line, c->sep);

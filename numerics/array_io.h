@@ -9,8 +9,8 @@
  *     column).  Anything else (another dtype, big-endian, Fortran order, a
  *     shape of another rank, a truncated or over-long data part) is refused
  *     with a sentence saying what was found and how to save it instead.
- *   - Otherwise CSV: the separator is a comma when the first non-comment
- *     line has one, else a tab when it has one, else runs of blanks.  Blank
+ *   - Otherwise CSV: the separator is a comma when the first data line
+ *     has one, else runs of blanks and tabs.  Blank
  *     lines and lines starting with '#' are skipped; '\r' before the end of
  *     a line is ignored.  The first line may be a header: a line none of
  *     whose fields starts like a number (a digit, or '.', '+' or '-'

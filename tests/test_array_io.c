@@ -73,6 +73,7 @@ Test(array_io, every_separator_reads_the_same_numbers)
       "2.385,-1e-300\n0.5,7\n",         "2.385\t-1e-300\n0.5\t7\n",
       "2.385 -1e-300\n  0.5    7  \n",  "2.385 , -1e-300\r\n0.5,7\r\n",
       "x y\n2.385 \t -1e-300\n0.5 7\n", "# comment\n\nt,x\n2.385,-1e-300\n\n# c\n0.5,7",
+      "t x\n2.385,-1e-300\n0.5,7\n",   "t,x\n2.385\t-1e-300\n0.5\t7\n",
   };
   const double want[4] = {2.385, -1e-300, 0.5, 7.0};
   for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
