@@ -351,7 +351,7 @@ Test(cli_model, compare_field_passes_the_exact_field_and_fails_a_perturbed_one)
   /* a row outside [0, 1] and a short row: exit 2 naming the row / line */
   fm_test_spit(v, (const unsigned char *)"1.5,0,0,0,0\n", 12);
   r = fm_test_run(2, b);
-  cr_expect(strstr(r.err, "data row 1") && strstr(r.err, "outside [0, 1]"), "%s", r.err);
+  cr_expect(strstr(r.err, ":1: t = 1.5 is outside [0, 1]") != NULL, "%s", r.err);
   fm_cli_result_free(&r);
   fm_test_spit(v, (const unsigned char *)"0.5,0,0,0\n", 10);
   r = fm_test_run(2, b);

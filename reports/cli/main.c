@@ -1,6 +1,7 @@
 /* main.c -- the fmcheck command line (README.md): dispatch to subcommands.
  * Exit codes: 0 ok, 1 a check failed, 2 bad input, usage or a write error. */
 #include "cli.h"
+#include "cli_signal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -64,6 +65,7 @@ static int fm_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+  fm_cli_signals_install();
   int rc = fm_main(argc, argv);
   /* output that did not reach stdout (full disk, device) is an error even
    * when the command itself succeeded */
