@@ -32,12 +32,35 @@ static void fm_usage(FILE *f)
              "Commands:\n");
   for (const fm_cli_command *c = fm_commands; c->name != NULL; c++)
     fprintf(f, "  %-18s %s\n", c->name, c->summary);
-  fprintf(f, "\nRun 'fmcheck COMMAND --help' for a command's options.\n"
+  fprintf(f, "  %-18s %s\n", "help", "'fmcheck help COMMAND' is 'fmcheck COMMAND --help'");
+  fprintf(f, "\nRun 'fmcheck COMMAND --help' (or 'fmcheck help COMMAND') for a command's\n"
+             "options.\n"
              "Output files (--out, --json) are written atomically (a temporary file\n"
              "renamed into place); an existing character device or FIFO is written\n"
              "into instead, any other non-regular file is refused.\n"
              "Exit status: 0 ok, 1 a check failed, 2 bad input, usage or a write\n"
              "error (standard output included).\n");
+}
+
+/* `fmcheck help` is `fmcheck --help`; `fmcheck help CMD` is `fmcheck CMD
+ * --help` (the command prints its own text, so the two cannot differ). */
+static int fm_help(int argc, char **argv)
+{
+  if (argc == 2) {
+    fm_usage(stdout);
+    return FM_EXIT_OK;
+  }
+  if (argc > 3)
+    return fm_cli_error("help: one command at most (usage: fmcheck help [COMMAND])");
+  for (const fm_cli_command *c = fm_commands; c->name != NULL; c++)
+    if (strcmp(argv[2], c->name) == 0) {
+      static char opt_help[] = "--help";
+      char *args[] = {argv[2], opt_help, NULL};
+      return c->run(2, args);
+    }
+  fprintf(stderr, "fmcheck: help: unknown command '%s'\n", argv[2]);
+  fm_usage(stderr);
+  return FM_EXIT_USAGE;
 }
 
 static int fm_main(int argc, char **argv)
@@ -50,6 +73,8 @@ static int fm_main(int argc, char **argv)
     fm_usage(stdout);
     return FM_EXIT_OK;
   }
+  if (strcmp(argv[1], "help") == 0)
+    return fm_help(argc, argv);
   if (strcmp(argv[1], "--version") == 0) {
     printf("fmcheck %s\n", FM_VERSION);
     return FM_EXIT_OK;
