@@ -94,4 +94,33 @@ refusals() {
 }
 step "refused: a missing row, controls skipped, another seed, an edited case file, not check JSON" refusals
 
+# what JSON's null hides comes back from "nonfinite": a value written as
+# null prints as inf with {"value": "inf"}, as nan without; a control whose
+# check could not run ("status") is not rejected, so a row that still says
+# ok is refused
+crafted() {
+  "$py" - check.json <<'PY' || return 1
+import json, sys
+d = json.load(open(sys.argv[1]))
+row = next(v for v in d["verdicts"] if v["theorem"] == "tweedie" and v["case"] == "bimodal1d-vp")
+row["value"] = None
+row["nonfinite"] = {"value": "inf"}
+json.dump(d, open("inf.json", "w"))
+del row["nonfinite"]
+json.dump(d, open("nan.json", "w"))
+row["controls"][0]["status"] = 5
+json.dump(d, open("status.json", "w"))
+PY
+  local k
+  for k in inf nan; do
+    "$exe" report --quick --sweep ode --case bimodal1d-vp --out "r-$k" --from-check "$k.json" \
+      >/dev/null || return 1
+    grep -q "^| bimodal1d-vp | PASS | $k | " "r-$k/report.md" ||
+      { echo "$k:"; grep "^| bimodal1d-vp" "r-$k/report.md"; return 1; }
+  done
+  refuse status.json "tweedie on case bimodal1d-vp is not a well-formed check row" \
+    --case bimodal1d-vp
+}
+step "a null value comes back as the inf or nan it was; a control that could not run is not rejected" crafted
+
 echo "1..$n"
