@@ -34,7 +34,7 @@ commands() {
 # source with its escapes undone (hyphens, fonts)
 render() {
   if command -v man >/dev/null; then
-    MANWIDTH=100 MAN_KEEP_FORMATTING= man -l "$man" 2>/dev/null | col -b
+    MANWIDTH=100 man -l "$man" 2>/dev/null | col -b
   elif command -v groff >/dev/null; then
     groff -man -Tutf8 -rLL=100n "$man" | col -b
   else
