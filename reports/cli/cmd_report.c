@@ -3,6 +3,8 @@
  * Runs every theorem's check (with its negative controls) on every case,
  * and every sweep kind of reports/sweep.h on every case, then writes
  * report.md, report.json and plots/<kind>-<case>.{png,svg} into DIR.
+ * With --from-check F the checks' rows and timings are read from F, written
+ * by `check --json` (check_reuse.h), instead of computed again.
  *
  * Atomic output.  Everything is built in a fresh DIR.tmpXXXXXX next to DIR
  * (same file system), and published by rename: an existing DIR is first

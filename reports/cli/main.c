@@ -43,11 +43,12 @@ static void fm_usage(FILE *f)
              "error (standard output included).\n");
 }
 
-/* `fmcheck help` is `fmcheck --help`; `fmcheck help CMD` is `fmcheck CMD
- * --help` (the command prints its own text, so the two cannot differ). */
+/* `fmcheck help` (and `fmcheck help help`) is `fmcheck --help`; `fmcheck
+ * help CMD` is `fmcheck CMD --help` (the command prints its own text, so the
+ * two cannot differ). */
 static int fm_help(int argc, char **argv)
 {
-  if (argc == 2) {
+  if (argc == 2 || strcmp(argv[2], "help") == 0) {
     fm_usage(stdout);
     return FM_EXIT_OK;
   }
