@@ -27,12 +27,8 @@
 #include "fm_limits.h"
 #include "linalg.h"
 
-/* cases/README.md limits. */
-#define FM_CASE_MAXDIM 1024
-/* Covariances and their Cholesky factors are stored full (K d^2 doubles
- * each): refuse a case whose storage would exceed 512 MiB per array rather
- * than let malloc fail (or the OS thrash) far from the cause. */
-#define FM_CASE_MAXCOV ((double)(1u << 26))
+/* cases/README.md limits; their reasons and costs in fm_limits.h. */
+#define FM_CASE_MAXDIM FM_LIMIT_DIM
 /* Relative asymmetry tolerated in a `cov` (the same threshold as
  * fm_gmm_finalize): 17-digit decimal round trips are exact, so a symmetric
  * matrix written by a program is exactly symmetric; 1e-12 only forgives
@@ -287,11 +283,22 @@ static int fm_case_components(const json_t **comps, size_t d, const json_t *data
     return fm_case_err(e, FM_EINVAL, origin, kp, "must be a non-empty array of components%s%s",
                        json_is_array(c) ? "; it is empty" : ", not ",
                        json_is_array(c) ? "" : fm_case_json_kind(c));
-  size_t K = json_array_size(c);
-  if ((double)K * (double)d * (double)d > FM_CASE_MAXCOV)
+  /* before any covariance is allocated: storage K d^2, work K d^3 */
+  double K = (double)json_array_size(c), dd = (double)d;
+  if (K > FM_LIMIT_COMPONENTS)
     return fm_case_err(e, FM_EINVAL, origin, kp,
-                       "%zu components in dimension %zu exceed the storage limit "
-                       "(K dim^2 <= %.0f)", K, d, FM_CASE_MAXCOV);
+                       "%.0f components, over the limit of %d (every evaluation visits "
+                       "each)", K, FM_LIMIT_COMPONENTS);
+  if (K * dd * dd > FM_LIMIT_COV_ENTRIES)
+    return fm_case_err(e, FM_EINVAL, origin, kp,
+                       "%.0f components in dimension %zu exceed the storage limit: K dim^2 = "
+                       "%.4g > %.0f (%.0f MiB per covariance array)", K, d, K * dd * dd,
+                       FM_LIMIT_COV_ENTRIES, FM_LIMIT_COV_ENTRIES * 8 / 1048576);
+  if (K * dd * dd * dd > FM_LIMIT_CASE_WORK)
+    return fm_case_err(e, FM_EINVAL, origin, kp,
+                       "%.0f components in dimension %zu exceed the work limit: K dim^3 = "
+                       "%.4g > %.0f (each evaluation would refactor every covariance, "
+                       "seconds per point)", K, d, K * dd * dd * dd, FM_LIMIT_CASE_WORK);
   *comps = c;
   return FM_OK;
 }
@@ -373,6 +380,11 @@ static int fm_case_dup_string(char **dst, const json_t *root, const char *key, i
     return st;
   if (required && s[0] == '\0')
     return fm_case_err(e, FM_EINVAL, origin, key, "must not be empty");
+  /* the name is printed in tables and file names: no terminal controls */
+  for (const unsigned char *p = (const unsigned char *)s; required && *p != '\0'; p++)
+    if (*p < 0x20 || *p == 0x7f)
+      return fm_case_err(e, FM_EINVAL, origin, key, "contains the control character 0x%02x "
+                         "at byte %zu", *p, (size_t)(p - (const unsigned char *)s));
   *dst = strdup(s);
   if (*dst == NULL)
     return fm_case_err(e, FM_ENOMEM, origin, key, "out of memory");

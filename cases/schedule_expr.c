@@ -406,7 +406,19 @@ static int fm_ex_derivative(void **d, void *ev, int field, fm_errmsg *e)
 {
   pthread_mutex_lock(&fm_matheval_lock);
   *d = evaluator_derivative(ev, fm_name_t);
+  size_t len = *d != NULL ? strlen(evaluator_get_string(*d)) : 0;
+  if (len > FM_LIMIT_EXPR_DERIV_BYTES) { /* every evaluation would walk it */
+    evaluator_destroy(*d);
+    *d = NULL;
+  }
   pthread_mutex_unlock(&fm_matheval_lock);
+  if (len > FM_LIMIT_EXPR_DERIV_BYTES)
+    return fm_errmsg_set(e, FM_EINVAL,
+                         "schedule expr: the symbolic derivative of the %s expression is %zu "
+                         "characters long, over the limit of %d (a product of many factors "
+                         "grows quadratically when differentiated): write it more simply, "
+                         "e.g. t^n instead of t*t*...*t", fm_ex_field[field], len,
+                         FM_LIMIT_EXPR_DERIV_BYTES);
   if (*d == NULL)
     return fm_errmsg_set(e, FM_ENOMEM,
                          "schedule expr: libmatheval could not differentiate the %s "

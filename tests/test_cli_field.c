@@ -3,6 +3,7 @@
  * bad point files with exit 2 without writing any output. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "case.h"
@@ -51,7 +52,7 @@ Test(cli_field, bad_point_files_exit_two_naming_the_line_and_write_nothing)
     const char *text, *expect;
   } bad[] = {
       {"0.5,1.0\n", ":1: expected 3 fields"},
-      {"0.5,1.0,2.0\n0.5,1.0,abc\n", ":2: field 3 is not a number"},
+      {"0.5,1.0,2.0\n0.5,1.0,abc\n", ":2:9: field 3 is not a number: 'abc'"},
       {"0.5,1.0,2.0,4.0\n", "expected 3 fields"},
       {"1.5,1.0,2.0\n", "outside [0, 1]"},
       {"-0.1,1.0,2.0\n", "outside [0, 1]"},
@@ -121,4 +122,94 @@ Test(cli_field, table_schedule_with_negative_sigma_exits_two_naming_file_and_lin
   free(pts);
   free(casef);
   free(table);
+}
+
+/* The same points as CSV (commas, tabs, blanks), as .npy written by
+ * `field` itself, and on standard input give the same numbers; the .npy
+ * output holds exactly the CSV's values. */
+Test(cli_field, npy_tabs_blanks_and_stdin_give_the_same_field)
+{
+  const char *const texts[] = {"t,x0,x1\n0.25,0.5,-1.5\n0.75,2.385,0.1\n",
+                               "t\tx0\tx1\n0.25\t0.5\t-1.5\n0.75\t2.385\t0.1\n",
+                               "0.25 0.5 -1.5\n  0.75   2.385 0.1\n"};
+  char *ref = NULL;
+  for (size_t i = 0; i < 3; i++) {
+    char *path = fm_cli_tempfile(texts[i], ".csv");
+    const char *a[] = {"field", "--case", "ring8-cond_ot", "--points", path, NULL};
+    fm_cli_result r;
+    cr_assert_eq(fm_cli_run(&r, a), 0);
+    cr_assert_eq(r.status, 0, "text %zu: %s", i, r.err);
+    if (ref == NULL)
+      ref = strdup(r.out);
+    else
+      cr_expect_str_eq(r.out, ref, "text %zu", i);
+    fm_cli_result_free(&r);
+    remove(path);
+    free(path);
+  }
+  /* standard input: this test process's own stdin (Criterion runs each
+   * test in its own process) redirected from the file */
+  char *in = fm_cli_tempfile(texts[2], ".csv");
+  int saved = dup(0), fd = open(in, O_RDONLY);
+  cr_assert(saved >= 0 && fd >= 0);
+  dup2(fd, 0);
+  close(fd);
+  const char *s[] = {"field", "--case", "ring8-cond_ot", "--points", "-", NULL};
+  fm_cli_result rs;
+  cr_assert_eq(fm_cli_run(&rs, s), 0);
+  dup2(saved, 0);
+  close(saved);
+  cr_expect_eq(rs.status, 0, "%s", rs.err);
+  cr_expect_str_eq(rs.out, ref, "from stdin");
+  fm_cli_result_free(&rs);
+  remove(in);
+  free(in);
+  /* .npy output, read back by compare-field */
+  char *pts = fm_cli_tempfile(texts[0], ".csv");
+  char npy[256];
+  snprintf(npy, sizeof npy, "%s.out.npy", pts);
+  const char *b[] = {"field", "--case", "gauss1d-cond_ot", "--points", pts, "--out", npy, NULL};
+  fm_cli_result r;
+  /* a 1-d case does not read the first columns of a 3-column file */
+  cr_assert_eq(fm_cli_run(&r, b), 0);
+  cr_expect_eq(r.status, 2, "3 columns for a 1-d case: %s", r.err);
+  cr_expect(strstr(r.err, ":2: expected 2 fields, got 3") != NULL, "%s", r.err);
+  fm_cli_result_free(&r);
+  b[2] = "ring8-cond_ot";
+  cr_assert_eq(fm_cli_run(&r, b), 0);
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  fm_cli_result_free(&r);
+  /* field's .npy has 10 columns; compare-field wants 5 = t, x, v: the
+   * message names the shape */
+  const char *c[] = {"compare-field", "--case", "ring8-cond_ot", "--field", npy, NULL};
+  cr_assert_eq(fm_cli_run(&r, c), 0);
+  cr_expect_eq(r.status, 2);
+  cr_expect(strstr(r.err, "shape has 10 columns, expected 5") != NULL, "%s", r.err);
+  fm_cli_result_free(&r);
+  remove(npy);
+  remove(pts);
+  free(pts);
+  free(ref);
+}
+
+/* --nan-rows: a singular row (t = 1 of vp) becomes NaN with its reason;
+ * without it the whole run fails naming file:line. */
+Test(cli_field, nan_rows_write_the_singular_row_with_a_reason)
+{
+  char *path = fm_cli_tempfile("t,x\n0.5,0.25\n1,0.25\n", ".csv");
+  const char *a[] = {"field", "--case", "gauss1d-vp", "--points", path, NULL};
+  fm_cli_result r;
+  cr_assert_eq(fm_cli_run(&r, a), 0);
+  cr_expect_eq(r.status, 2);
+  cr_expect(strstr(r.err, ".csv:3 (t = 1): singular point") != NULL, "%s", r.err);
+  cr_expect_eq(r.out[0], '\0');
+  fm_cli_result_free(&r);
+  const char *b[] = {"field", "--case", "gauss1d-vp", "--points", path, "--nan-rows", NULL};
+  cr_assert_eq(fm_cli_run(&r, b), 0);
+  cr_expect_eq(r.status, 0, "%s", r.err);
+  cr_expect(strstr(r.out, ",logp,mean[0],reason\n0.5,0.25,") != NULL, "%s", r.out);
+  cr_expect(strstr(r.out, "\n1,0.25,nan,nan,nan,nan,singular point") != NULL, "%s", r.out);
+  fm_cli_result_free(&r);
+  remove(path);
+  free(path);
 }

@@ -264,3 +264,60 @@ Test(cli_input_limits, a_model_with_a_wrong_magic_is_refused_before_the_rest_is_
   cr_expect_lt(ru.ru_maxrss, 256L * 1024, "peak RSS %ld KiB: the file was read", ru.ru_maxrss);
   fm_test_dir_remove(&d, (const char *const[]){"foreign.fmm", NULL});
 }
+
+/* Found by hand with tests/fuzz/gen_pathological.py: t*t*...*t of 512
+ * factors (1023 tokens, under the cap) made `check --theorem schedule`
+ * run for minutes (its symbolic derivative has 525,000 characters and is
+ * walked at every evaluation; 64 factors already took 10 s).  Refused now
+ * by the derivative limit, at once, naming the field and the limit. */
+Test(cli_input_limits, a_long_product_chain_is_refused_by_the_derivative_limit)
+{
+  static const size_t factors[] = {64, 512};
+  for (size_t k = 0; k < 2; k++) {
+    fm_test_dir d;
+    fm_test_dir_make(&d);
+    char path[128], term[2048] = "t", lim[32];
+    for (size_t i = 1; i < factors[k]; i++)
+      strcat(term, "*t");
+    fm_test_path(path, sizeof path, &d, "prod.json");
+    fm_test_expr_case(path, "alpha", term, 1);
+    snprintf(lim, sizeof lim, "limit of %d", FM_LIMIT_EXPR_DERIV_BYTES);
+    const char *args[] = {"check", "--case", path, "--theorem", "schedule", NULL};
+    const char *words[] = {"schedule.alpha", "symbolic derivative", lim, NULL};
+    fm_test_refused(&d, path, args, words);
+    fm_test_dir_remove(&d, (const char *const[]){"prod.json", NULL});
+  }
+}
+
+/* 64 isotropic components in dimension 1024 (a 1.3 MB file) took 153 s and
+ * 2.1 GB in `field` on 3 points; 100,000 components in d = 1 (found with
+ * gen_pathological.py) 1.4 s to load, 13 s under ASan, and every
+ * evaluation visits each.  Refused before any allocation now. */
+Test(cli_input_limits, a_mixture_over_the_size_limits_is_refused_at_once)
+{
+  static const size_t dk[4][2] = {{1024, 64}, {1024, 5}, {128, 1025}, {1, 5000}};
+  static const char *const what[4] = {"storage limit", "work limit", "storage limit",
+                                      "over the limit of 4096"};
+  for (size_t k = 0; k < 4; k++) {
+    fm_test_dir d;
+    fm_test_dir_make(&d);
+    char path[128];
+    fm_test_path(path, sizeof path, &d, "big.json");
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "{\"name\": \"big\", \"data\": {\"type\": \"gmm\", \"dim\": %zu, "
+               "\"components\": [", dk[k][0]);
+    for (size_t c = 0; c < dk[k][1]; c++) {
+      fprintf(f, "%s{\"weight\": 1, \"var\": 0.5, \"mean\": [", c ? "," : "");
+      for (size_t i = 0; i < dk[k][0]; i++)
+        fprintf(f, "%s%zu", i ? "," : "", (i + c) % 7);
+      fprintf(f, "]}");
+    }
+    fprintf(f, "]}, \"schedule\": {\"type\": \"cond_ot\"}}\n");
+    cr_assert_eq(fclose(f), 0);
+    const char *args[] = {"check", "--case", path, "--theorem", "schedule", NULL};
+    const char *words[] = {"data.components", what[k], NULL};
+    fm_test_refused(&d, path, args, words);
+    fm_test_dir_remove(&d, (const char *const[]){"big.json", NULL});
+  }
+}

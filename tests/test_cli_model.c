@@ -351,7 +351,7 @@ Test(cli_model, compare_field_passes_the_exact_field_and_fails_a_perturbed_one)
   /* a row outside [0, 1] and a short row: exit 2 naming the row / line */
   fm_test_spit(v, (const unsigned char *)"1.5,0,0,0,0\n", 12);
   r = fm_test_run(2, b);
-  cr_expect(strstr(r.err, "data row 1") && strstr(r.err, "outside [0, 1]"), "%s", r.err);
+  cr_expect(strstr(r.err, ":1: t = 1.5 is outside [0, 1]") != NULL, "%s", r.err);
   fm_cli_result_free(&r);
   fm_test_spit(v, (const unsigned char *)"0.5,0,0,0\n", 10);
   r = fm_test_run(2, b);
@@ -431,4 +431,82 @@ Test(cli_model, bad_options_exit_2)
     fm_cli_result_free(&r);
   }
   cr_expect_eq(access("/tmp/x.fmm", F_OK), -1, "a failed train wrote its output");
+}
+
+/* `fmcheck sample` with its defaults (rk4, 100 steps, seed 1, t from 0 to
+ * 1) against an exact answer.  The model: the tiny ring8 model with its
+ * output layer replaced by W_o = 0, b_o = c, so v_theta(t, x) = c exactly
+ * (mlp.h: v = W_o z + b_o) and the flow of x0 is x0 + c (t1 - t0).  Hence
+ *  (a) deterministic start: the CLI's noise is fm_sample_noise(seed 1,
+ *      offset 0) (the bit-for-bit test above), so each sample must be
+ *      x0 + c to rounding -- RK4 on a constant field adds h c per step,
+ *      100 additions: |error| <= 100 eps (|x0| + |c|) ~ 2.2e-14 (|x0| +
+ *      |c|); the tolerance 1e-12 (|x0| + |c|) is 45x that, and a default
+ *      end time off by more than ~1e-12 (e.g. 1 - 1e-6) fails;
+ *  (b) the analytic law p_1 = N(c, I): over n = 2000 samples each
+ *      coordinate's mean is within 5 standard errors 5/sqrt(n) = 0.112 of
+ *      c and its variance within 5 sqrt(2/(n - 1)) = 0.158 of 1 (the
+ *      normal-theory sd of a sample variance; 5 sigma: level ~6e-7 per
+ *      comparison), with c = (2.385, -1.17) ("high-entropy", so a missing
+ *      t1 factor cannot hide: a t1 of 0.95 moves the mean by 0.12);
+ *  (c) the cost: rk4 evaluates the field 4 times per step, 100 steps:
+ *      NFE 400 per sample on stderr. */
+Test(cli_model, sample_defaults_reach_the_exact_endpoint_of_a_constant_field)
+{
+  fm_tmpdir t;
+  fm_test_tmpdir(&t);
+  const char *m = fm_test_train_tiny(&t), *k = fm_test_tmp_file(&t, "k.fmm");
+  const double c[2] = {2.385, -1.17};
+  fm_model *mod;
+  fm_errmsg e = {{0}};
+  cr_assert_eq(fm_model_load(&mod, m, &e), FM_OK, "%s", e.msg);
+  fm_case *cs = fm_test_case("ring8-cond_ot");
+  fm_train *tr;
+  cr_assert_eq(fm_model_resume(&tr, mod, cs, &e), FM_OK, "%s", e.msg);
+  fm_mlp *mlp = fm_train_mlp(tr);
+  size_t nb = fm_mlp_arch_nblocks(&mlp->arch);
+  for (size_t i = 0; i < nb; i++) {
+    fm_mlp_block b;
+    fm_mlp_arch_block(&b, &mlp->arch, i);
+    if (b.layer != mlp->arch.depth)
+      continue;
+    for (size_t j = 0; j < b.rows * b.cols; j++)
+      mlp->theta[b.offset + j] = b.is_bias ? c[j] : 0.0;
+  }
+  cr_assert_eq(fm_model_save(k, tr, &e), FM_OK, "%s", e.msg);
+  fm_train_free(tr);
+  fm_model_free(mod);
+  fm_case_free(cs);
+  const size_t n = 2000;
+  const char *a[] = {"sample", "--model", k, "--n", "2000", NULL};
+  fm_cli_result r = fm_test_run(0, a);
+  cr_expect(strstr(r.err, "NFE 400.0 per sample") != NULL, "defaults rk4 x 100 steps: %s",
+            r.err);
+  cr_assert(strncmp(r.out, "x[0],x[1]\n", 10) == 0, "%.40s", r.out);
+  double *Y = fm_test_parse_csv(r.out, n, 2), *X0 = malloc(2 * n * sizeof *X0);
+  fm_cli_result_free(&r);
+  fm_sample_noise(X0, n, 2, 1, 0);
+  double worst = 0.0, mean[2] = {0, 0}, var[2] = {0, 0};
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < 2; j++) {
+      double ex = X0[i * 2 + j] + c[j], y = Y[i * 2 + j];
+      worst = fmax(worst, fabs(y - ex) / (fabs(X0[i * 2 + j]) + fabs(c[j])));
+      mean[j] += y / (double)n;
+    }
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < 2; j++)
+      var[j] += (Y[i * 2 + j] - mean[j]) * (Y[i * 2 + j] - mean[j]) / (double)(n - 1);
+  fprintf(stderr, "cli_model: sample defaults, v = c: max |x1 - (x0 + c)| / (|x0| + |c|) = "
+          "%.3g; mean (%.4f, %.4f) vs (%.4f, %.4f); var (%.4f, %.4f) vs 1\n", worst, mean[0],
+          mean[1], c[0], c[1], var[0], var[1]);
+  cr_expect(worst <= 1e-12, "endpoint off the exact flow x0 + c: %.3g relative", worst);
+  for (size_t j = 0; j < 2; j++) {
+    cr_expect(fabs(mean[j] - c[j]) <= 5.0 / sqrt((double)n), "mean[%zu] %.4f vs %.4f", j,
+              mean[j], c[j]);
+    cr_expect(fabs(var[j] - 1.0) <= 5.0 * sqrt(2.0 / (double)(n - 1)), "var[%zu] %.4f vs 1",
+              j, var[j]);
+  }
+  free(Y);
+  free(X0);
+  fm_test_tmp_clean(&t);
 }

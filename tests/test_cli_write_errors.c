@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -156,6 +157,67 @@ Test(cli_write_errors, field_out_to_a_character_device_leaves_it_a_device)
   const char *keep[] = {"full", NULL};
   cr_expect_eq(fm_test_tmpdir_extra(dir, keep), 0, "a temporary file was left in %s", dir);
   fm_cli_result_free(&r);
+  fm_test_tmpdir_remove(dir);
+}
+
+/* train and sample follow the same rule as every --out: a full device
+ * stays a device, the failure is a write error naming it, exit 2; a .npy
+ * output too. */
+Test(cli_write_errors, train_and_sample_out_to_a_full_device_leave_it_a_device)
+{
+  char dir[256], full[300], model[300];
+  fresh_full_device(dir, full, sizeof dir);
+  const char *a[] = {"train", "--case", "gauss1d-cond_ot", "--steps", "4", "--width", "4",
+                     "--depth", "1", "--heldout", "16", "--batch", "4", "--out", full, NULL};
+  fm_cli_result r = run(a);
+  cr_expect_eq(r.status, 2, "train: status %d\n%s", r.status, r.err);
+  cr_expect(strstr(r.err, full) != NULL && strstr(r.err, "write error") != NULL, "%s", r.err);
+  assert_char_device(full);
+  fm_cli_result_free(&r);
+  fm_test_tmppath(model, sizeof model, dir, "m.fmm");
+  a[14] = model;
+  r = run(a);
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  fm_cli_result_free(&r);
+  char npy[320];
+  snprintf(npy, sizeof npy, "%s.npy", full);
+  cr_assert_eq(symlink(full, npy), 0);
+  const char *b[] = {"sample", "--model", model, "--n", "20000", "--out", npy, NULL};
+  r = run(b);
+  cr_expect_eq(r.status, 2, "sample: status %d\n%s", r.status, r.err);
+  cr_expect(strstr(r.err, "write error") != NULL, "%s", r.err);
+  assert_char_device(full);
+  const char *keep[] = {"full", "m.fmm", "full.npy", NULL};
+  cr_expect_eq(fm_test_tmpdir_extra(dir, keep), 0, "a temporary file was left in %s", dir);
+  fm_cli_result_free(&r);
+  unlink(npy);
+  fm_test_tmpdir_remove(dir);
+}
+
+/* A full file system during `report` is named as such (the file and
+ * ENOSPC), not blamed on the plot driver; nothing is left behind.  The
+ * file system is a private 64 KiB tmpfs (skipped without the privilege to
+ * mount one). */
+Test(cli_write_errors, report_on_a_full_file_system_names_the_file_and_the_error)
+{
+  char dir[256], out[300];
+  fm_test_tmpdir(dir, sizeof dir, "wr");
+  if (mount("tmpfs", dir, "tmpfs", 0, "size=64k") != 0) {
+    int err = errno;
+    rmdir(dir);
+    cr_skip_test("mount tmpfs on %s: %s (needs CAP_SYS_ADMIN)", dir, strerror(err));
+  }
+  fm_test_tmppath(out, sizeof out, dir, "rep");
+  const char *a[] = {"report", "--quick", "--no-check", "--sweep", "quad", "--case",
+                     "gauss1d-cond_ot", "--out", out, NULL};
+  fm_cli_result r = run(a);
+  cr_expect_eq(r.status, 2, "status %d\n%s", r.status, r.err);
+  cr_expect(strstr(r.err, "No space left on device") != NULL, "%s", r.err);
+  cr_expect(strstr(r.err, "plplot-driver") == NULL, "blamed on the driver: %s", r.err);
+  const char *none[] = {NULL};
+  cr_expect_eq(fm_test_tmpdir_extra(dir, none), 0, "something was left in %s", dir);
+  fm_cli_result_free(&r);
+  cr_expect_eq(umount(dir), 0, "umount %s: %s", dir, strerror(errno));
   fm_test_tmpdir_remove(dir);
 }
 

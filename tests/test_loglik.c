@@ -263,3 +263,178 @@ Test(loglik, mlp_loglik_matches_change_of_variables)
   fm_field_free(f);
   fm_mlp_free(m);
 }
+
+/* ---- the standard error of the Hutchinson mean, by hand ----
+ *
+ * Why not from replicates: the test above compares the mean of se_i^2 with
+ * the spread of the P-probe means over J trajectories; an SE computed with
+ * n = P instead of P - 1 would scale se^2 by (P - 1)/P = 7/8 at P = 8.
+ * Telling 0.875 from 1 at the 4-sigma size of that test needs the ratio's
+ * relative standard deviation <= 0.125/4 = 0.031, i.e. 2/(J - 1) <= 0.031^2:
+ * J >= ~2000 trajectories (10x the present 200, each a 64-step augmented
+ * RK4 with 8 probes), before the kurtosis of w'Jw widens it further.  A
+ * hand computation on a tiny fixed sample is exact instead: probe p of row
+ * i is the Rademacher vector at index (i P + p) d of the probe stream
+ * (cases/model/loglik.c), so with P = 1 on n identical rows x, row p
+ * integrates probe p of a P-probe run on the single row x -- along the
+ * same trajectory (the state x does not see the probes) with the same
+ * fixed RK4 steps.  The P values l_p so obtained must give the library's
+ * mean and se = sqrt(sum_p (l_p - m)^2 / (P - 1) / P); with n instead of
+ * n - 1 the se would be off by sqrt((P - 1)/P) (29% at P = 2, 18% at
+ * P = 3), against a tolerance of 1e-9 relative (the two runs evaluate the
+ * field on batches of different sizes: rounding only). */
+static void fm_test_se_by_hand(fm_field *f, const char *label, size_t P)
+{
+  size_t d = f->d;
+  fm_loglik_opts o;
+  fm_loglik_opts_default(&o);
+  o.kind = FM_SAMPLE_FIXED;
+  o.method = &fm_ode_rk4;
+  o.steps = 16;
+  o.seed = SEED;
+  double x[8 * 16], rows[8 * 8 * 16], l[8], dl, se;
+  cr_assert(P >= 2 && P <= 8 && d <= 16);
+  fm_sample_noise(x, 1, d, SEED + 7, 0);
+  for (size_t p = 0; p < P; p++)
+    memcpy(rows + p * d, x, d * sizeof *x);
+  fm_errmsg e = {{0}};
+  o.probes = 1;
+  cr_assert_eq(fm_loglik_run(NULL, NULL, l, NULL, NULL, f, rows, P, &o, &e), FM_OK, "%s", e.msg);
+  o.probes = P;
+  cr_assert_eq(fm_loglik_run(NULL, &se, &dl, NULL, NULL, f, x, 1, &o, &e), FM_OK, "%s", e.msg);
+  double m = 0.0, ss = 0.0;
+  for (size_t p = 0; p < P; p++)
+    m += l[p] / (double)P;
+  for (size_t p = 0; p < P; p++)
+    ss += (l[p] - m) * (l[p] - m);
+  double hand = sqrt(ss / (double)(P - 1) / (double)P), with_n = sqrt(ss / (double)P / (double)P);
+  fprintf(stderr, "loglik: SE by hand %-16s P=%zu: mean %.12g (library %.12g), se %.12g "
+          "(library %.12g; with n: %.12g)\n", label, P, m, dl, hand, se, with_n);
+  cr_assert(hand > 0.0, "%s: the probes gave identical values: no test of the SE", label);
+  cr_expect(fabs(dl - m) <= 1e-9 * (fabs(m) + hand), "%s: mean %.17g vs by hand %.17g", label,
+            dl, m);
+  cr_expect(fabs(se - hand) <= 1e-9 * hand, "%s P=%zu: se %.17g vs by hand (n - 1) %.17g", label,
+            P, se, hand);
+}
+
+Test(loglik, hutchinson_se_divides_by_p_minus_1_checked_by_hand)
+{
+  fm_case *c = fm_test_case("ring8-cond_ot");
+  fm_field *f = fm_test_gmm_field(c);
+  for (size_t P = 2; P <= 3; P++)
+    fm_test_se_by_hand(f, "ring8-cond_ot", P);
+  fm_field_free(f);
+  fm_case_free(c);
+}
+
+/* ---- power of the Hutchinson bias test ----
+ *
+ * A biased estimator: probes of variance s instead of 1 (w' J w becomes
+ * s w' J w: the field's Jacobian-vector product scaled by s, its exact
+ * divergence untouched).  On trajectory i the mean of D_i = (Hutchinson
+ * l_i) - (exact l_i) is then (s - 1) l_i, so the test's statistic, the mean
+ * of D over J trajectories, has mean b = (s - 1) mean_i l_i and standard
+ * error SE ~ sd(D)/sqrt(J), with sd(D) the P-probe spread of w'Jw
+ * integrated along a trajectory.  The test rejects at |mean D| > 4 SE; it
+ * rejects b except with probability < 3.2e-5 (a 4-sigma noise excursion)
+ * when |b| >= (4 + 4) SE.  The test
+ * above only demands that the true estimator passes; nothing there shows it
+ * could reject anything.  Here, with s = 1.1, the power is computed from the
+ * true run itself and demanded before the biased run is judged: ring8
+ * (tight modes: mean l ~ -34 nats, sd(D) ~ 3.9) has 0.1 |mean l| ~ 3.4
+ * against 8 SE ~ 2.2 at J = 200, P = 8 (a predicted z of ~12).  aniso3d
+ * is left out: mean l ~ -12 and SE ~ 0.24 at J = 200 give 0.1 |mean l| ~
+ * 1.2, 5 SE -- below even a 95% power design (5.645 SE); at J = 400 a
+ * biased run was seen unrejected (z -3.9, the true run's noise at z +2.2
+ * pulling against the bias), and 8 SE would need J ~ 500+.  d = 1 is left
+ * out: there w'Jw = J exactly, SE = 0 and the test above demands exactness
+ * instead.  The case first demands that the design has the power it claims,
+ * (s - 1) |mean l| >= (4 + 4) SE, then that the true estimator passes and
+ * the biased one is rejected, both at the test's size 4 SE. */
+typedef struct {
+  fm_field *inner;
+  double s;
+} fm_scale_ctx;
+
+static int fm_scale_eval(double *v, double t, const double *x, size_t n, void *ctx)
+{
+  return fm_field_eval(((fm_scale_ctx *)ctx)->inner, v, t, x, n);
+}
+
+static int fm_scale_div(double *v, double *div, double t, const double *x, size_t n, void *ctx)
+{
+  return fm_field_div(((fm_scale_ctx *)ctx)->inner, v, div, t, x, n);
+}
+
+static int fm_scale_jvp(double *v, double *jv, double t, const double *x, const double *w,
+                        size_t n, void *ctx)
+{
+  fm_scale_ctx *c = ctx;
+  int st = fm_field_jvp(c->inner, v, jv, t, x, w, n);
+  for (size_t i = 0; i < n * c->inner->d; i++)
+    jv[i] *= c->s;
+  return st;
+}
+
+/* mean D, its SE, and mean l (exact) over J N(0, I) trajectories, probes of
+ * variance s. */
+static void fm_test_hutch_bias(double *m, double *SE, double *lbar, fm_field *g, double s,
+                               size_t J, size_t P)
+{
+  size_t d = g->d;
+  fm_scale_ctx sc = {g, s};
+  fm_field f = {.d = d, .eval = fm_scale_eval, .div = fm_scale_div, .jvp = fm_scale_jvp,
+                .ctx = &sc, .sched = g->sched};
+  fm_loglik_opts o;
+  fm_loglik_opts_default(&o);
+  o.kind = FM_SAMPLE_FIXED;
+  o.method = &fm_ode_rk4;
+  o.steps = 64;
+  o.seed = SEED;
+  double *x = malloc(J * d * sizeof *x), *ex = malloc(J * sizeof *ex), *hm = malloc(J * sizeof *hm);
+  cr_assert(x != NULL && ex != NULL && hm != NULL);
+  fm_sample_noise(x, J, d, SEED, 0);
+  fm_errmsg e = {{0}};
+  cr_assert_eq(fm_loglik_run(NULL, NULL, ex, NULL, NULL, &f, x, J, &o, &e), FM_OK, "%s", e.msg);
+  o.probes = P;
+  cr_assert_eq(fm_loglik_run(NULL, NULL, hm, NULL, NULL, &f, x, J, &o, &e), FM_OK, "%s", e.msg);
+  double mm = 0.0, v = 0.0, lb = 0.0;
+  for (size_t i = 0; i < J; i++) {
+    mm += (hm[i] - ex[i]) / (double)J;
+    lb += ex[i] / (double)J;
+  }
+  for (size_t i = 0; i < J; i++)
+    v += (hm[i] - ex[i] - mm) * (hm[i] - ex[i] - mm) / (double)(J - 1);
+  *m = mm;
+  *SE = sqrt(v / (double)J);
+  *lbar = lb;
+  free(x);
+  free(ex);
+  free(hm);
+}
+
+static void fm_test_hutch_power(const char *name, size_t J, size_t P)
+{
+  fm_case *c = fm_test_case(name);
+  fm_field *g = fm_test_gmm_field(c);
+  double m, SE, lbar, mb, SEb, lb;
+  fm_test_hutch_bias(&m, &SE, &lbar, g, 1.0, J, P);
+  fm_test_hutch_bias(&mb, &SEb, &lb, g, 1.1, J, P);
+  double need = (4.0 + 4.0) * SE, b = 0.1 * fabs(lbar);
+  fprintf(stderr, "loglik: Hutchinson power %-16s J=%zu P=%zu: mean l %.4g, true bias %.3g "
+          "(SE %.3g, z %.2f); probe variance 1.1: bias %.3g (predicted %.3g, SE %.3g, z %.2f)\n",
+          name, J, P, lbar, m, SE, m / SE, mb, 0.1 * lbar, SEb, mb / SEb);
+  cr_expect(b >= need, "%s: design without power: 0.1 |mean l| = %.3g < 8 SE = %.3g", name,
+            b, need);
+  cr_expect(fabs(m) <= 4.0 * SE, "%s: true Hutchinson rejected: bias %.3g > 4 SE = %.3g", name,
+            m, 4.0 * SE);
+  cr_expect(fabs(mb) > 4.0 * SEb, "%s: probes of variance 1.1 not rejected: bias %.3g <= 4 SE "
+            "= %.3g", name, mb, 4.0 * SEb);
+  fm_field_free(g);
+  fm_case_free(c);
+}
+
+Test(loglik, hutchinson_bias_test_rejects_probe_variance_1_1)
+{
+  fm_test_hutch_power("ring8-cond_ot", 200, 8);
+}

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "mlp.h"
+#include "mlp_gradcheck.h"
 #include "rng.h"
 
 #define SEED 20240611u
@@ -358,4 +359,58 @@ Test(mlp, rejects_bad_sizes_and_a_backward_without_forward)
   fm_mlp_free(m2);
   fm_mlp_free(m);
   fm_mlp_work_free(w);
+}
+
+/* fm_mlp_gradcheck (the route that lets `check` see a wrong backward pass):
+ * the true back-propagated gradient of the regression loss passes along 8
+ * random directions on every architecture of the grid, and a gradient off
+ * by a relative 1e-6 along itself, or by 8e-6 |g| in one parameter (~1e-6
+ * |g| and less along each random direction of up to ~1600 parameters),
+ * is rejected on each (the tolerance, derived in mlp_gradcheck.h, is ~1e-9
+ * of |g| for these nets: Richardson's error at h0 = 2^-4, 5 levels, plus
+ * rounding 64 eps; 1e-6 is 1000x above it).  theta is restored bit for
+ * bit. */
+Test(mlp, gradient_check_passes_backprop_and_rejects_a_perturbed_gradient)
+{
+  for (size_t iw = 0; iw < 3; iw++)
+    for (size_t id = 0; id < 3; id++) {
+      fm_net n;
+      fm_net_make(&n, 2, widths[iw], depths[id], 2, 500 + iw * 3 + id);
+      size_t p = n.m->n_params, k = 8;
+      double *g = malloc((2 + k) * p * sizeof *g), *g2 = g + p, *R = g2 + p, L;
+      cr_assert_not_null(g);
+      fm_rng r = fm_rng_make(SEED, FM_RNG_STREAM(0x4743, iw * 3 + id));
+      fm_rng_normals(R, k * p, &r, 0);
+      for (size_t j = 0; j < k; j++) {
+        double nn = 0.0;
+        for (size_t a = 0; a < p; a++)
+          nn += R[j * p + a] * R[j * p + a];
+        for (size_t a = 0; a < p; a++)
+          R[j * p + a] /= sqrt(nn);
+      }
+      double *theta = malloc(p * sizeof *theta);
+      memcpy(theta, n.m->theta, p * sizeof *theta);
+      cr_assert_eq(fm_mlp_loss_grad(&L, g, n.m, n.w, n.t, n.x, n.c, NROWS), FM_OK);
+      fm_mlp_gradcheck_result res;
+      cr_assert_eq(fm_mlp_gradcheck(&res, n.m, n.w, g, n.t, n.x, n.c, NROWS, R, k), FM_OK);
+      cr_expect_leq(res.ratio, 1.0, "width %zu depth %zu: backprop %.17g vs FD %.17g (tol %g)",
+                    widths[iw], depths[id], res.gr, res.D, res.tol);
+      cr_expect_eq(memcmp(theta, n.m->theta, p * sizeof *theta), 0, "theta not restored");
+      double gn = 0.0;
+      for (size_t a = 0; a < p; a++)
+        gn += g[a] * g[a];
+      for (size_t a = 0; a < p; a++)
+        g2[a] = g[a] * (1.0 + 1e-6);
+      cr_assert_eq(fm_mlp_gradcheck(&res, n.m, n.w, g2, n.t, n.x, n.c, NROWS, R, k), FM_OK);
+      cr_expect_gt(res.ratio, 1.0, "width %zu depth %zu: g (1 + 1e-6) passed (%.3g)",
+                   widths[iw], depths[id], res.ratio);
+      memcpy(g2, g, p * sizeof *g2);
+      g2[p / 2] += 8e-6 * sqrt(gn);
+      cr_assert_eq(fm_mlp_gradcheck(&res, n.m, n.w, g2, n.t, n.x, n.c, NROWS, R, k), FM_OK);
+      cr_expect_gt(res.ratio, 1.0, "width %zu depth %zu: one parameter off passed (%.3g)",
+                   widths[iw], depths[id], res.ratio);
+      free(theta);
+      free(g);
+      fm_net_free(&n);
+    }
 }

@@ -37,6 +37,7 @@
 
 #include "fm_test_cli.h"
 #include "fm_test_schema.h"
+#include "sweep.h"
 
 /* ---------------- helpers ---------------- */
 
@@ -656,3 +657,85 @@ Test(report, usage_errors_exit_two)
 }
 
 #endif
+
+/* ---------------- a flat series is not a slope ----------------
+ *
+ * fm_sweep_run (reports/sweep/sweep.c) decides a series by its fitted
+ * log-log band.  A series that does not decrease must never be reported as
+ * converging at an order.  Two flat series, judged under every rule a
+ * report uses, with the expected slope -0.5 (Monte Carlo) and tolerance
+ * 0.1:
+ *  - noisy flat: err = 0.37 x 1.5, 0.37 x 0.6 alternating over x = 2^8 ..
+ *    2^13 (no trend: the geometric mean is the same at every pair).
+ *    The least-squares slope of log err on log x is small and negative (the
+ *    alternation starts high: cov(k, (-1)^k) < 0 over k = 0..5) and its
+ *    95% band (4 degrees of freedom, residuals ~0.45 in log err), widened by
+ *    the tolerance, holds both 0 and -0.5 (slope -0.11, band -0.63 .. 0.40
+ *    +- 0.1).  BAND and AT_LEAST would pass on
+ *    the band alone; the rule that a band holding slope 0 cannot tell
+ *    convergence from none must make them not decided (NA, "not decided"
+ *    in the note).  DECREASING (pass only when the whole band is below 0)
+ *    with a negative slope whose band reaches 0: not decided either.
+ *  - exactly flat: err = 0.37 at every x: slope 0, band [0, 0].  BAND and
+ *    AT_LEAST must reject the claimed -0.5 (FAIL), DECREASING must fail
+ *    (slope >= 0): never a pass.
+ * The sweep runs on a built-in case only because fm_sweep_run needs one;
+ * the series do not depend on it. */
+typedef struct {
+  int exact;            /* 1: exactly flat, 0: noisy flat */
+  fm_sweep_rule rule;
+} fm_flat_spec;
+
+static fm_flat_spec fm_flat_current;
+
+static int fm_flat_run(fm_sweep_result *r, const fm_case *c, const fm_sweep_opts *o)
+{
+  (void)c;
+  (void)o;
+  fm_sweep_series *s = fm_sweep_series_add(r, "flat", -0.5, 0.1, fm_flat_current.rule);
+  cr_assert_not_null(s);
+  for (int k = 0; k < 6; k++) {
+    double wob = fm_flat_current.exact ? 1.0 : (k % 2 == 0 ? 1.5 : 0.6);
+    fm_sweep_point_add(s, ldexp(1.0, 8 + k), 0.37 * wob, 0.0, 1);
+  }
+  return FM_OK;
+}
+
+static const fm_sweep_kind fm_flat_kind = {
+    "flat", "marginal-field", "a series that does not decrease", "N", "error",
+    FM_SWEEP_LOGLOG, 1, fm_flat_run,
+};
+
+Test(report, flat_series_is_not_reported_as_a_slope)
+{
+  static const fm_sweep_rule rules[] = {FM_SWEEP_BAND, FM_SWEEP_AT_LEAST, FM_SWEEP_DECREASING};
+  fm_case *c;
+  cr_assert_eq(fm_case_builtin_load(&c, 0, NULL), FM_OK);
+  fm_sweep_opts o = {0};
+  for (int exact = 0; exact <= 1; exact++)
+    for (size_t k = 0; k < sizeof rules / sizeof rules[0]; k++) {
+      fm_flat_current = (fm_flat_spec){exact, rules[k]};
+      fm_sweep_result r;
+      cr_assert_eq(fm_sweep_run(&r, &fm_flat_kind, c, &o), FM_OK);
+      const fm_sweep_series *s = &r.s[0];
+      fprintf(stderr, "report: %s flat series, rule %s: slope %.3f band %.3f .. %.3f -> %s "
+              "(%s)\n", exact ? "exactly" : "noisy", fm_sweep_rule_name(rules[k]),
+              s->fit.slope, s->fit.lo, s->fit.hi, fm_outcome_name(s->outcome), s->note);
+      cr_expect_neq(s->outcome, FM_OUTCOME_PASS, "%s flat series passed under rule %s",
+                    exact ? "an exactly" : "a noisy", fm_sweep_rule_name(rules[k]));
+      if (!exact) {
+        cr_expect(s->fit.lo - 0.1 <= -0.5 && s->fit.hi + 0.1 >= 0.0,
+                  "the construction must give a widened band holding 0 and -0.5: %.3f .. "
+                  "%.3f (+- 0.1)", s->fit.lo, s->fit.hi);
+        cr_expect_eq(s->outcome, FM_OUTCOME_NA, "noisy flat series under %s: %s, not "
+                     "'not decided'", fm_sweep_rule_name(rules[k]),
+                     fm_outcome_name(s->outcome));
+        cr_expect(strstr(s->note, "not decided") != NULL, "no reason given: %s", s->note);
+        cr_expect_eq(fm_sweep_outcome(&r), FM_OUTCOME_NA);
+      } else {
+        cr_expect_eq(s->outcome, FM_OUTCOME_FAIL, "exactly flat series under %s: %s",
+                     fm_sweep_rule_name(rules[k]), fm_outcome_name(s->outcome));
+      }
+    }
+  fm_case_free(c);
+}

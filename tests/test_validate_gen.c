@@ -12,10 +12,9 @@
  *   sigma <= 0 inside       "sigma <= 0 inside [0,1)"
  * A reject for another reason, or only through a downstream theorem, fails.
  *
- * Built twice (tests/meson.build): `validate_gen` (suite cli) runs
- * FM_VGEN_GOOD = 6 correct and 1 broken schedule of each kind (~15 s);
- * `validate_gen_slow` (suite slow) runs 60 correct and 10 of each of the 6
- * kinds (60 broken).  FM_TEST_SEED changes the seed; every failure prints
+ * Built as `validate_gen_slow` (suite slow, tests/meson.build): 60 correct
+ * and 10 of each of the 6 kinds (60 broken), ~5 min; the defaults below
+ * (6 and 1) are for a quick local run of the same source.  FM_TEST_SEED changes the seed; every failure prints
  * the seed, the index and the schedule JSON to replay it. */
 #include <criterion/criterion.h>
 #include <jansson.h>

@@ -28,8 +28,15 @@ int fm_cli_compare_samples(int argc, char **argv);
 int fm_cli_report(int argc, char **argv);
 int fm_cli_validate_schedule(int argc, char **argv);
 
-/* Print "fmcheck: <msg>\n" to stderr; returns FM_EXIT_USAGE. */
+/* Print "fmcheck: <msg>\n" to stderr, control characters in msg shown
+ * as \xHH (it may quote untrusted text); returns FM_EXIT_USAGE. */
 int fm_cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+/* The same as "fmcheck: warning: <msg>\n". */
+void fm_cli_warn(const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))
 #endif
@@ -68,12 +75,14 @@ void fm_cli_cases_free(fm_case **cases, size_t n);
  * ok == 0 (silently: the caller reports why).  An existing PATH that is a
  * character device or a FIFO is written in place, not replaced (as cp
  * does); any other non-regular PATH (directory, socket, block device) is
- * refused with FM_EXIT_USAGE. */
+ * refused with FM_EXIT_USAGE.  The temporary file is removed should
+ * SIGINT, SIGTERM or SIGHUP arrive while it exists (cli_signal.h). */
 typedef struct {
   FILE *f;
   char *path;
   char *tmp;      /* NULL when direct */
   int direct;     /* PATH itself is open (device or FIFO): no rename */
+  int slot;       /* the temporary file's cli_signal.h registration */
 } fm_cli_atomic;
 int fm_cli_atomic_open(fm_cli_atomic *a, const char *path);
 int fm_cli_atomic_commit(fm_cli_atomic *a, int ok);

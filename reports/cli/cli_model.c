@@ -2,7 +2,6 @@
  * cli_model.h). */
 #include "cli_model.h"
 #include "cli.h"
-#include "points_csv.h"
 
 #include <math.h>
 #include <string.h>
@@ -77,11 +76,3 @@ int fm_cli_case_at(fm_gmm **pt, const fm_case *c, double t)
   return FM_EXIT_OK;
 }
 
-int fm_cli_csv(double **data, size_t *rows, const char *path, size_t ncol, const char *what)
-{
-  fm_errmsg e = {""};
-  *data = NULL;
-  if (fm_csv_read(data, rows, path, ncol, &e) != FM_OK)
-    return fm_cli_error("%s (%s)", e.msg, what);
-  return FM_EXIT_OK;
-}

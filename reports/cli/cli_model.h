@@ -1,8 +1,8 @@
 /* cli_model.h -- what the model commands (train, sample, loglik) and the
  * comparison commands share: loading a model file and the case that goes
- * with it, the law p_t of a case, and reading a numeric CSV of a known
- * width -- each printing one message that names the file (and line or
- * field) and returning FM_EXIT_USAGE on bad input. */
+ * with it, and the law p_t of a case -- each printing one message that
+ * names the file (and line or field) and returning FM_EXIT_USAGE on bad
+ * input. */
 #ifndef FM_CLI_MODEL_H
 #define FM_CLI_MODEL_H
 
@@ -29,9 +29,5 @@ int fm_cli_case_load(fm_case **c, const char *arg);
  * linear_vp at t = 1: fm_schedule_eval returns FM_ESING after filling the
  * values, which are finite) is accepted. */
 int fm_cli_case_at(fm_gmm **pt, const fm_case *c, double t);
-
-/* Rows of exactly ncol finite numbers (points_csv.h); `what` says what the
- * columns are in the message ("rows are t plus 2 coordinates"). */
-int fm_cli_csv(double **data, size_t *rows, const char *path, size_t ncol, const char *what);
 
 #endif

@@ -1,8 +1,10 @@
 /* cli_util.c -- pieces shared by the subcommands: error printing, number
  * parsing, case loading (file path or built-in name), atomic output files. */
 #include "cli.h"
+#include "cli_signal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
@@ -11,15 +13,44 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* msg to stderr after prefix, every control byte but a newline (and the
+ * C1 controls U+0080..U+009F) shown as \xHH: a message quotes untrusted
+ * text (an expression, a JSON key, a file line) and an ESC in it must not
+ * reach the terminal. */
+static void fm_cli_put_escaped(const char *prefix, const char *msg)
+{
+  fputs(prefix, stderr);
+  for (const unsigned char *p = (const unsigned char *)msg; *p != '\0'; p++) {
+    int c1 = p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+    if ((*p < 0x20 && *p != '\n') || *p == 0x7f || c1) {
+      fprintf(stderr, "\\x%02x", c1 ? p[1] : *p);
+      p += c1;
+    } else {
+      fputc(*p, stderr);
+    }
+  }
+  fputc('\n', stderr);
+}
+
 int fm_cli_error(const char *fmt, ...)
 {
+  char msg[4096];
   va_list ap;
   va_start(ap, fmt);
-  fputs("fmcheck: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  fm_cli_put_escaped("fmcheck: ", msg);
   return FM_EXIT_USAGE;
+}
+
+void fm_cli_warn(const char *fmt, ...)
+{
+  char msg[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  fm_cli_put_escaped("fmcheck: warning: ", msg);
 }
 
 /* set once the write error has been reported: one message, not one per row */
@@ -142,8 +173,8 @@ int fm_cli_cases_load(fm_case ***cases, size_t *n, char **files, size_t nfiles)
       fm_cli_cases_free(cs, i);
       return rc;
     }
-    if (cs[i]->warning[0] != '\0')
-      fprintf(stderr, "fmcheck: warning: %s: %s\n", cs[i]->origin, cs[i]->warning);
+    if (cs[i]->warning[0] != '\0') /* it names the file already */
+      fm_cli_warn("%s", cs[i]->warning);
   }
   *cases = cs;
   *n = count;
@@ -176,6 +207,7 @@ int fm_cli_atomic_open(fm_cli_atomic *a, const char *path)
   a->f = NULL;
   a->tmp = NULL;
   a->direct = 0;
+  a->slot = -1;
   struct stat sb;
   if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
     /* Renaming a temporary file over a device or a FIFO would replace the
@@ -205,16 +237,17 @@ int fm_cli_atomic_open(fm_cli_atomic *a, const char *path)
     return fm_cli_error("out of memory");
   }
   snprintf(a->tmp, len, "%s.tmpXXXXXX", path);
-  int fd = mkstemp(a->tmp);
-  /* mkstemp makes the file 0600; an output file should be readable like any
-   * other the user creates. */
-  if (fd >= 0)
-    (void)fchmod(fd, 0644);
+  /* registered for removal on a signal before it exists (cli_signal.h) */
+  sigset_t old;
+  int fd = fm_cli_tmp_create(a->tmp, &a->slot);
   if (fd < 0 || (a->f = fdopen(fd, "w")) == NULL) {
     int err = errno;
     if (fd >= 0) {
       close(fd);
+      fm_cli_tmp_begin(&old);
       unlink(a->tmp);
+      fm_cli_tmp_unregister(a->slot);
+      fm_cli_tmp_end(&old);
     }
     fm_cli_error("%s: cannot create output file: %s", path, strerror(err));
     free(a->path);
@@ -222,6 +255,23 @@ int fm_cli_atomic_open(fm_cli_atomic *a, const char *path)
     return FM_EXIT_USAGE;
   }
   return FM_EXIT_OK;
+}
+
+/* The directory holding path, fsync'ed: the rename itself reaches the
+ * disk (as a model file's always did). */
+static void fm_cli_sync_dir(const char *path)
+{
+  const char *slash = strrchr(path, '/');
+  char dir[4096];
+  if (slash == NULL)
+    snprintf(dir, sizeof dir, ".");
+  else
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash == path ? 1 : slash - path), path);
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    (void)fsync(fd);
+    close(fd);
+  }
 }
 
 int fm_cli_atomic_commit(fm_cli_atomic *a, int ok)
@@ -244,10 +294,16 @@ int fm_cli_atomic_commit(fm_cli_atomic *a, int ok)
   }
   if (ok && bad)
     rc = fm_cli_error("%s: write error: %s", a->path, strerror(err ? err : EIO));
+  sigset_t old;
+  fm_cli_tmp_begin(&old);
   if (ok && !bad && !a->direct && rename(a->tmp, a->path) != 0)
     rc = fm_cli_error("%s: cannot rename temporary file: %s", a->path, strerror(errno));
   if (!a->direct && (!ok || rc != FM_EXIT_OK))
     unlink(a->tmp);
+  fm_cli_tmp_unregister(a->slot);
+  fm_cli_tmp_end(&old);
+  if (ok && rc == FM_EXIT_OK && !a->direct)
+    fm_cli_sync_dir(a->path);
   free(a->path);
   free(a->tmp);
   return rc;

@@ -8,6 +8,7 @@
  * numerator).  Fails (exit 1) when R > tol (default 1e-6) or R is not a
  * number; every input row is validated first (exit 2 naming the line). */
 #include "cli.h"
+#include "cli_array.h"
 #include "cli_model.h"
 #include "cli_opts.h"
 
@@ -18,10 +19,12 @@
 static void fm_cfield_help(FILE *f)
 {
   fprintf(f,
-          "usage: fmcheck compare-field --case F --field V.csv [--tol R] [--json FILE]\n\n"
+          "usage: fmcheck compare-field --case F --field V [--tol R] [--json FILE]\n\n"
           "Compare a velocity field given at points with the exact marginal field of\n"
-          "case F.  V.csv rows: t,x[0],...,x[d-1],v[0],...,v[d-1] (t in [0,1]; an\n"
-          "optional header line and '#' comments are allowed).  Prints the relative\n"
+          "case F.  V rows: t,x[0],...,x[d-1],v[0],...,v[d-1] (t in [0,1]), as CSV\n"
+          "(commas, tabs or blanks; an optional header line and '#' comments are\n"
+          "allowed) or .npy (float64, shape (n, 2d+1)); '-' reads standard input.\n"
+          "Prints the relative\n"
           "L2 error sqrt(sum |v - u|^2 / sum |u|^2) over the rows and the worst row.\n"
           "  --tol R     fail above this relative L2 error (default 1e-6)\n"
           "  --json FILE also write the result as JSON (atomically)\n"
@@ -35,20 +38,23 @@ typedef struct {
 } fm_cfield_res;
 
 /* Accumulate the sums; u (d doubles) is scratch. */
-static int fm_cfield_rows(fm_cfield_res *r, double *u, const fm_case *c, const double *rows,
-                          size_t n, const char *path)
+static int fm_cfield_rows(fm_cfield_res *r, double *u, const fm_case *c, const fm_array *a,
+                          const char *path)
 {
-  size_t d = c->gmm->d;
+  size_t d = c->gmm->d, n = a->rows;
+  const double *rows = a->data;
+  char at[1100];
   *r = (fm_cfield_res){n, 0, 0.0, 0.0, 0.0, -1.0, 0.0};
   for (size_t i = 0; i < n; i++) {
     const double *row = rows + i * (2 * d + 1), *v = row + 1 + d;
     if (!(row[0] >= 0.0 && row[0] <= 1.0))
-      return fm_cli_error("%s: data row %zu: t = %.17g is outside [0, 1]", path, i + 1,
-                          row[0]);
+      return fm_cli_error("%s: t = %.17g is outside [0, 1]",
+                          fm_cli_array_where(at, sizeof at, a, path, i), row[0]);
     int st = fm_gmm_marginal(NULL, NULL, NULL, u, c->gmm, c->sched, row[0], row + 1);
     if (st != FM_OK)
-      return fm_cli_error("%s: data row %zu (t = %.17g): the exact field is not defined "
-                          "there: %s", path, i + 1, row[0], fm_strerror(st));
+      return fm_cli_error("%s (t = %.17g): the exact field is not defined there: %s",
+                          fm_cli_array_where(at, sizeof at, a, path, i), row[0],
+                          fm_strerror(st));
     double e2 = 0.0, u2 = 0.0;
     for (size_t j = 0; j < d; j++) {
       e2 += (v[j] - u[j]) * (v[j] - u[j]);
@@ -66,13 +72,13 @@ static int fm_cfield_rows(fm_cfield_res *r, double *u, const fm_case *c, const d
   return FM_EXIT_OK;
 }
 
-static int fm_cfield_compute(fm_cfield_res *r, const fm_case *c, const double *rows,
-                             size_t n, const char *path)
+static int fm_cfield_compute(fm_cfield_res *r, const fm_case *c, const fm_array *a,
+                             const char *path)
 {
   double *u = malloc(c->gmm->d * sizeof *u);
   if (u == NULL)
     return fm_cli_error("compare-field: out of memory");
-  int rc = fm_cfield_rows(r, u, c, rows, n, path);
+  int rc = fm_cfield_rows(r, u, c, a, path);
   free(u);
   return rc;
 }
@@ -124,15 +130,19 @@ int fm_cli_compare_field(int argc, char **argv)
   fm_case *c;
   if ((rc = fm_cli_case_load(&c, casef)) != FM_EXIT_OK)
     return rc;
-  size_t d = c->gmm->d, n = 0;
-  double *rows = NULL;
+  size_t d = c->gmm->d;
+  fm_array a = {0};
+  const double *rows = NULL;
   char what[128];
   snprintf(what, sizeof what, "case %s has dimension %zu, so rows are t, %zu coordinates "
            "and %zu field values", c->name, d, d, d);
-  rc = fm_cli_csv(&rows, &n, field, 2 * d + 1, what);
+  rc = fm_cli_array_read(&a, field, 2 * d + 1, what);
+  if (rc == FM_EXIT_OK)
+    rc = fm_cli_points_work(c, a.rows, field);
+  rows = a.data;
   fm_cfield_res r = {0, 0, 0.0, 0.0, 0.0, 0.0, 0.0};
   if (rc == FM_EXIT_OK)
-    rc = fm_cfield_compute(&r, c, rows, n, field);
+    rc = fm_cfield_compute(&r, c, &a, field);
   if (rc == FM_EXIT_OK) {
     int pass = r.rel <= tol;
     fm_cfield_print(&r, c, rows, tol, pass);
@@ -143,7 +153,7 @@ int fm_cli_compare_field(int argc, char **argv)
     if (rc == FM_EXIT_OK && !pass)
       rc = FM_EXIT_FAIL;
   }
-  free(rows);
+  fm_array_free(&a);
   fm_case_free(c);
   return rc;
 }

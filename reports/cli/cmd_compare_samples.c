@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cli_model.h"
 #include "cli_opts.h"
+#include "cli_array.h"
 #include "gmmtest.h"
 
 #include <jansson.h>
@@ -20,10 +21,11 @@
 static void fm_csamp_help(FILE *f)
 {
   fprintf(f,
-          "usage: fmcheck compare-samples --case F --samples S.csv [--t T] [--alpha A]\n"
+          "usage: fmcheck compare-samples --case F --samples S [--t T] [--alpha A]\n"
           "                               [--seed N] [--json FILE]\n\n"
-          "Test whether the rows of S.csv (d coordinates each; an optional header line\n"
-          "and '#' comments are allowed) are samples of p_T of case F: mode occupancy,\n"
+          "Test whether the rows of S (d coordinates each: CSV separated by commas, tabs\n"
+          "or blanks, with an optional header line and '#' comments, or .npy float64 of\n"
+          "shape (n, d); '-' reads standard input) are samples of p_T of case F: mode occupancy,\n"
           "KS on random projections against the exact mixture CDF, KS of log p_T(X)\n"
           "against exact draws, MMD, energy and sliced W2 with permutation p-values,\n"
           "Holm-corrected.  Where the mixture's modes cannot be told apart (t near 0,\n"
@@ -131,15 +133,15 @@ int fm_cli_compare_samples(int argc, char **argv)
   fm_case *c;
   if ((rc = fm_cli_case_load(&c, casef)) != FM_EXIT_OK)
     return rc;
-  size_t d = c->gmm->d, n = 0;
-  double *X = NULL;
+  size_t d = c->gmm->d;
+  fm_array X = {0};
   char what[96];
   snprintf(what, sizeof what, "case %s has dimension %zu, so rows are %zu coordinates",
            c->name, d, d);
-  rc = fm_cli_csv(&X, &n, samples, d, what);
+  rc = fm_cli_array_read(&X, samples, d, what);
   if (rc == FM_EXIT_OK)
-    rc = fm_csamp_run(c, X, n, t, alpha, seed, json, samples);
-  free(X);
+    rc = fm_csamp_run(c, X.data, X.rows, t, alpha, seed, json, samples);
+  fm_array_free(&X);
   fm_case_free(c);
   return rc;
 }

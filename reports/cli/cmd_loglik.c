@@ -12,6 +12,7 @@
  * the exact column is then log p at that end.  A model uses [0, 1] and the
  * N(0, I) prior (cases/README.md). */
 #include "cli.h"
+#include "cli_array.h"
 #include "cli_model.h"
 #include "cli_opts.h"
 #include "field.h"
@@ -24,18 +25,20 @@
 static void fm_loglik_help(FILE *f)
 {
   fprintf(f,
-          "usage: fmcheck loglik --model M --points X.csv [--case F] [options]\n"
-          "       fmcheck loglik --case F --points X.csv [options]\n\n"
+          "usage: fmcheck loglik --model M --points X [--case F] [options]\n"
+          "       fmcheck loglik --case F --points X [options]\n\n"
           "CNF log-likelihood log p_1(x) of model M (or of case F's exact field) at the\n"
-          "points of X.csv (rows of d coordinates), by integrating (x, log-density)\n"
-          "from t = 1 back to t = 0.\n"
+          "points of X (rows of d coordinates: CSV separated by commas, tabs or blanks,\n"
+          "or .npy float64 of shape (n, d); '-' reads standard input), by integrating\n"
+          "(x, log-density) from t = 1 back to t = 0.\n"
           "  --hutchinson P  Hutchinson trace estimator with P Rademacher probes per\n"
           "                  point, fixed along its trajectory (default: exact trace)\n"
           "  --solver S      adaptive (default, GSL rk8pd) | euler | midpoint | rk4\n"
           "  --steps K       steps of a fixed-step solver (default 100)\n"
           "  --rtol R, --atol A  adaptive tolerances (default 1e-8 each)\n"
           "  --seed S        probe seed (default 1)\n"
-          "  --out FILE      write the CSV there (atomically) instead of stdout\n"
+          "  --out FILE      write the CSV there (atomically) instead of stdout; .npy\n"
+          "                  (the same columns) when FILE ends in .npy\n"
           "Output CSV: x[0..d-1],logp [,logp_se with --hutchinson] [,logp_exact,diff with\n"
           "--case].  The analytic field of a schedule with an infinite sigma' at t = 1\n"
           "(vp, linear_vp) is integrated from 1 - 1e-6, and logp_exact is log p there.\n"
@@ -72,18 +75,42 @@ static void fm_loglik_write(FILE *f, const fm_loglik_table *t)
   }
 }
 
+/* .npy: the CSV's columns, as doubles. */
+static int fm_loglik_write_npy(FILE *f, const fm_loglik_table *t)
+{
+  size_t w = t->d + 1 + (t->hutch ? 1 : 0) + (t->ex ? 2 : 0);
+  double *m = malloc(t->n * w * sizeof *m);
+  if (m == NULL)
+    return fm_cli_error("loglik: out of memory");
+  for (size_t i = 0; i < t->n; i++) {
+    double *r = m + i * w;
+    memcpy(r, t->X + i * t->d, t->d * sizeof *r);
+    r += t->d;
+    *r++ = t->lp[i];
+    if (t->hutch)
+      *r++ = t->se[i];
+    if (t->ex) {
+      *r++ = t->ex[i];
+      *r = t->lp[i] - t->ex[i];
+    }
+  }
+  fm_array_write_npy(f, m, t->n, w);
+  free(m);
+  return FM_EXIT_OK;
+}
+
 static int fm_loglik_output(const char *out, const fm_loglik_table *t)
 {
-  if (out == NULL) {
-    fm_loglik_write(stdout, t);
-    return fm_cli_stdout_flush();
-  }
-  fm_cli_atomic at;
-  int rc = fm_cli_atomic_open(&at, out);
+  fm_cli_out o;
+  int rc = fm_cli_out_open(&o, out);
   if (rc != FM_EXIT_OK)
     return rc;
-  fm_loglik_write(at.f, t);
-  return fm_cli_atomic_commit(&at, 1);
+  if (o.npy)
+    rc = fm_loglik_write_npy(o.f, t);
+  else
+    fm_loglik_write(o.f, t);
+  int rc2 = fm_cli_out_close(&o, rc == FM_EXIT_OK);
+  return rc != FM_EXIT_OK ? rc : rc2;
 }
 
 /* logp_exact: log p_{t1} of the case at every point. */
@@ -182,12 +209,13 @@ static int fm_loglik_main(const fm_loglik_args *a)
          : fm_field_gmm_alloc(&f, c->gmm, c->sched, &e)) != FM_OK)
     rc = fm_cli_error("loglik: %s", e.msg);
   fm_loglik_table t = {0, f ? f->d : 0, NULL, NULL, NULL, NULL, a->probes > 0};
-  double *X = NULL;
+  fm_array X = {0};
   char what[96];
   snprintf(what, sizeof what, "rows are %zu coordinates", t.d);
   if (rc == FM_EXIT_OK)
-    rc = fm_cli_csv(&X, &t.n, a->points, t.d, what);
-  t.X = X;
+    rc = fm_cli_array_read(&X, a->points, t.d, what);
+  t.X = X.data;
+  t.n = X.rows;
   if (rc == FM_EXIT_OK && (t.lp = malloc(3 * t.n * sizeof *t.lp)) == NULL)
     rc = fm_cli_error("loglik: out of memory");
   if (rc == FM_EXIT_OK) {
@@ -198,7 +226,7 @@ static int fm_loglik_main(const fm_loglik_args *a)
   if (rc == FM_EXIT_OK)
     rc = fm_loglik_output(a->out, &t);
   free(t.lp);
-  free(X);
+  fm_array_free(&X);
   fm_field_free(f);
   fm_case_free(c);
   fm_model_free(m);

@@ -511,12 +511,13 @@ int fm_cli_report(int argc, char **argv)
   /* mkdtemp makes the directory 0700; a report is as readable as any
    * directory the user creates */
   (void)chmod(tmp, 0755);
-  struct sigaction sa, old_int, old_term;
+  struct sigaction sa, old_int, old_term, old_hup;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = fm_rep_on_signal;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
+  sigaction(SIGHUP, &sa, &old_hup);
   rc = fm_rep_build(&r, &a, tmp);
   rc = rc ? rc : fm_rep_publish(tmp, dir);
   if (rc != FM_EXIT_OK) {
@@ -530,6 +531,7 @@ int fm_cli_report(int argc, char **argv)
   }
   sigaction(SIGINT, &old_int, NULL);
   sigaction(SIGTERM, &old_term, NULL);
+  sigaction(SIGHUP, &old_hup, NULL);
   int sig = fm_rep_signal;
   fm_rep_free(&r);
   fm_cli_cases_free(r.cases, r.ncases);

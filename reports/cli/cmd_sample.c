@@ -5,6 +5,7 @@
  * case's schedule, eps_t = eps sigma_t).  CSV of d columns (%.17g) to
  * stdout or --out (atomically); NFE per sample reported on stderr. */
 #include "cli.h"
+#include "cli_array.h"
 #include "cli_model.h"
 #include "cli_opts.h"
 #include "field.h"
@@ -29,7 +30,8 @@ static void fm_sample_help(FILE *f)
           "  --seed S    noise seed (default 1)\n"
           "  --case F    the model's case (checked against the model); the SDE needs its\n"
           "              schedule and otherwise uses the case recorded in the model\n"
-          "  --out FILE  write the CSV there (atomically) instead of stdout\n"
+          "  --out FILE  write the CSV there (atomically) instead of stdout ('-'); .npy\n"
+          "              (float64, shape (N, d)) when FILE ends in .npy\n"
           "Output: header x[0],...,x[d-1], then one sample per row (%%.17g).  The number\n"
           "of field evaluations per sample (NFE) is reported on stderr.\n"
           "Exit status: 0 ok, 2 bad input or usage.\n");
@@ -56,16 +58,15 @@ static int fm_sample_write(FILE *f, const double *X, size_t n, size_t d)
 
 static int fm_sample_output(const fm_sample_args *a, const double *X, size_t n, size_t d)
 {
-  if (a->out == NULL) {
-    fm_sample_write(stdout, X, n, d); /* its error flag is what flush reports */
-    return fm_cli_stdout_flush();
-  }
-  fm_cli_atomic at;
-  int rc = fm_cli_atomic_open(&at, a->out);
+  fm_cli_out o;
+  int rc = fm_cli_out_open(&o, a->out);
   if (rc != FM_EXIT_OK)
     return rc;
-  fm_sample_write(at.f, X, n, d);
-  return fm_cli_atomic_commit(&at, 1);
+  if (o.npy) /* its error flag is what the close reports */
+    fm_array_write_npy(o.f, X, n, d);
+  else
+    fm_sample_write(o.f, X, n, d);
+  return fm_cli_out_close(&o, 1);
 }
 
 static int fm_sample_options(fm_sample_opts *o, const fm_sample_args *a)

@@ -168,12 +168,24 @@ static int fm_train_resume(fm_train **tr, const fm_case *c, const fm_train_args 
   return rc;
 }
 
+/* The model image through the CLI's atomic output (cli.h): a temporary
+ * file removed on a signal, fsync and rename; a device or FIFO given as
+ * --out is written into, never replaced, as for every --out. */
 static int fm_train_save(const fm_train *tr, const char *out)
 {
   fm_errmsg e = {""};
-  if (fm_model_save(out, tr, &e) != FM_OK)
+  unsigned char *buf;
+  size_t len;
+  if (fm_model_image(&buf, &len, tr, &e) != FM_OK)
     return fm_cli_error("%s", e.msg);
-  return FM_EXIT_OK;
+  fm_cli_atomic a;
+  int rc = fm_cli_atomic_open(&a, out);
+  if (rc == FM_EXIT_OK) {
+    fwrite(buf, 1, len, a.f); /* an error is in the stream's flag: commit reports it */
+    rc = fm_cli_atomic_commit(&a, 1);
+  }
+  free(buf);
+  return rc;
 }
 
 /* Run to the configured total in legs (for the bar and the checkpoints). */

@@ -1,6 +1,7 @@
 /* main.c -- the fmcheck command line (README.md): dispatch to subcommands.
  * Exit codes: 0 ok, 1 a check failed, 2 bad input, usage or a write error. */
 #include "cli.h"
+#include "cli_signal.h"
 
 #include <cblas.h>
 #include <stdio.h>
@@ -91,6 +92,7 @@ static int fm_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+  fm_cli_signals_install();
   /* One OpenBLAS thread from the start, as the MLP sets it (mlp.h): a
    * threaded BLAS call need not sum in the same order for every thread
    * count, so without this a number could depend on the cores of the

@@ -12,11 +12,13 @@
  * while PLplot runs (dup/dup2, restored afterwards). */
 #include "report.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <plplot.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -266,6 +268,44 @@ static int fm_plot_one(const fm_sweep_result *s, const double *w, const char *de
   return 0;
 }
 
+/* 1 when PLplot knows the device (its driver is installed). */
+static int fm_plot_have_device(const char *dev)
+{
+  const char *menu_s[128], *name_s[128];
+  const char **menu = menu_s, **name = name_s;
+  int n = 128;
+  plgDevs(&menu, &name, &n);
+  for (int i = 0; i < n; i++)
+    if (name[i] != NULL && strcmp(name[i], dev) == 0)
+      return 1;
+  return 0;
+}
+
+/* Why the plot at path is missing or cut short (size bytes written; -1:
+ * none): a full file system is named as such, a missing driver as such.
+ * PLplot's drivers ignore their write errors, so free space after the
+ * write is the only witness of a full disk. */
+static int fm_plot_check_written(const char *path, const char *dev, long size)
+{
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (slash != NULL)
+    *slash = '\0';
+  struct statvfs v;
+  int full = statvfs(slash ? dir : ".", &v) == 0 && v.f_bavail == 0;
+  if (full)
+    return fm_cli_error("%s: write error: %s (%ld bytes written)", path, strerror(ENOSPC),
+                        size > 0 ? size : 0L);
+  if (size > 0)
+    return FM_EXIT_OK;
+  if (!fm_plot_have_device(dev))
+    return fm_cli_error("%s: PLplot has no %s device -- is plplot-driver-cairo installed?",
+                        path, dev);
+  return fm_cli_error("%s: PLplot (%s) wrote no output (the file could not be written)", path,
+                      dev);
+}
+
 int fm_report_plot(const fm_sweep_result *s, const char *base)
 {
   double w[4];
@@ -285,9 +325,8 @@ int fm_report_plot(const fm_sweep_result *s, const char *base)
       size = ftell(f);
     if (f != NULL)
       fclose(f);
-    if (size <= 0)
-      return fm_cli_error("%s: PLplot (%s) wrote no output -- is plplot-driver-cairo "
-                          "installed?", path, dev[i]);
+    if (fm_plot_check_written(path, dev[i], size) != FM_EXIT_OK)
+      return FM_EXIT_USAGE;
   }
   return FM_EXIT_OK;
 }

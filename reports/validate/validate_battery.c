@@ -10,9 +10,9 @@
  *     statement from the right one, so it certifies nothing.
  * One exception, a warning instead: `solver-order` failing only on its
  * "order shortfall" routes.  Its statement (Euler, midpoint, RK4 reach
- * orders 1, 2, 4) presumes a field smooth in t, while admissibility (DESIGN
- * §1) asks only for a differentiable schedule: polynomial n = 1.5 has alpha''
- * ~ t^(-1/2) at t = 0 and RK4 observes order ~2.3 there; a table's cubic
+ * orders 1, 2, 4) presumes a field smooth in t, while admissibility
+ * (cases/README.md) asks only for a differentiable schedule: polynomial
+ * n = 1.5 has alpha'' ~ t^(-1/2) at t = 0 and RK4 observes order ~2.3 there; a table's cubic
  * spline is C^2 with third derivatives jumping at the knots (RK4 observes
  * ~2).  That is a property of the schedule worth knowing (fixed-step
  * samplers lose their order) but not inadmissibility; the solvers

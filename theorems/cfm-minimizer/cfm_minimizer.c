@@ -64,6 +64,28 @@
  * as the MC noise of |u - v*|^2) leaves the control UNDECIDED, the numbers in
  * the note.  The true statement and the controls rejected at the default N
  * are not touched.
+ *
+ * Smallest perturbation detected (fm_cm_scan; facts detected.mean,
+ * detected.min, detected.identity, detected.excess): for the true statement
+ * the candidate is re-assembled with sigma' x (1 + e), e = 1e-14 .. 1e-2 by
+ * decades (fm_sched_eval_candidate, as the controls of marginal-field do),
+ * and every route is decided again as the check would decide it for that
+ * candidate, with the run's draws and standard errors: v*(e) the closed-form
+ * field, C*(e) = b(e)^2 tr Cov(x1|x) with b(e) = alpha' - sigma'(1+e)
+ * alpha/sigma, v(e) = v*(e) + sqrt(C*(e)) e_i.  No draw is repeated: every
+ * statistic that depends on the candidate is a stratified mean of |u - a|^2
+ * for some vector a, and M_a = M_b - 2 (ubar - b).(a - b) + |a - b|^2
+ * holds exactly for those means (they are linear in the per-draw values),
+ * so R2 = M_{v*(e)} follows from M_{v*} and ubar (R1's estimate), R3 =
+ * M_{v(e)} from M_v, R4 = M_{v(e)} - M_{v*(e)}; the standard errors are the
+ * run's (the tolerances are reused, as perturb.h asks).  sigma' is the
+ * natural input: the minimiser is the marginal field, whose "sigma' off by
+ * 1%" is DESIGN's control, and sigma' moves both halves of the candidate
+ * (v* through the noise term, C* through b), so all four routes can see it;
+ * alpha' would as well, but is not the direction the controls probe.  The
+ * statistics are quadratic, not convex, in e, so the scan runs downward
+ * (FM_PERTURB_DOWN: detected at e when rejected there and at every larger
+ * grid value).
  */
 #include "theorems.h"
 
@@ -75,6 +97,7 @@
 #include "cond.h"
 #include "linalg.h"
 #include "mc.h"
+#include "perturb.h"
 #include "points.h"
 
 #define FM_CM_RNG_TAG 0x434du /* "CM" */
@@ -110,6 +133,8 @@ typedef struct {
   size_t *pt[FM_CM_NR];
   size_t m[FM_CM_NR];
   double *ctr;   /* n: closed-form tr Cov (true), for the perturbation scan */
+  double *trx;   /* n: tr Cov(x1 | x), for the smallest-perturbation scan */
+  double *dir;   /* n d: the unit direction of v - v* at each point */
 } fm_cm_work;
 
 static void fm_cm_work_free(fm_cm_work *w)
@@ -134,7 +159,7 @@ static int fm_cm_work_alloc(fm_cm_work *w, const fm_case *c, const fm_check_opts
     return st;
   size_t n = w->ps->n, mmax = n * d;
   w->n = n;
-  size_t scratch = 6 * d + K * d + 3 * d * d, per = 3 * mmax * FM_CM_NR + n;
+  size_t scratch = 6 * d + K * d + 3 * d * d, per = 3 * mmax * FM_CM_NR + 2 * n + n * d;
   w->mem = malloc((scratch + per) * sizeof(double));
   w->pt[0] = malloc(FM_CM_NR * mmax * sizeof(size_t));
   if (w->mem == NULL || w->pt[0] == NULL)
@@ -157,6 +182,8 @@ static int fm_cm_work_alloc(fm_cm_work *w, const fm_case *c, const fm_check_opts
     w->pt[r] = w->pt[0] + (size_t)r * mmax;
   }
   w->ctr = p;
+  w->trx = p + n;
+  w->dir = p + 2 * n;
   return FM_OK;
 }
 
@@ -219,9 +246,10 @@ static double fm_cm_trcov_prior(const fm_gmm *g)
   return tr;
 }
 
-/* The candidate (v*, C*) at point i; *ctrue = the true tr Cov. */
-static int fm_cm_candidate(double *cstar, double *ctrue, fm_cm_work *w, const fm_sched_val *v,
-                           const double *x)
+/* The candidate (v*, C*) at point i; *ctrue = the true tr Cov, *trxo =
+ * tr Cov(x1 | x). */
+static int fm_cm_candidate(double *cstar, double *ctrue, double *trxo, fm_cm_work *w,
+                           const fm_sched_val *v, const double *x)
 {
   size_t d = w->d;
   const fm_gmm *g = w->c->gmm;
@@ -233,6 +261,7 @@ static int fm_cm_candidate(double *cstar, double *ctrue, fm_cm_work *w, const fm
     return st;
   double b = v->dalpha - v->dsigma * v->alpha / v->sigma;
   *ctrue = b * b * trx;
+  *trxo = trx;
   *cstar = *ctrue;
   if (w->mutant == FM_CM_PRIOR_MEAN) {
     double *mbar = w->col;
@@ -292,7 +321,7 @@ static int fm_cm_point(fm_cm_work *w, size_t i, uint64_t seed)
   fm_sched_val v;
   double cstar, ctrue;
   int st = fm_schedule_eval(&v, w->c->sched, w->ps->t[i]);
-  st = st ? st : fm_cm_candidate(&cstar, &ctrue, w, &v, x);
+  st = st ? st : fm_cm_candidate(&cstar, &ctrue, &w->trx[i], w, &v, x);
   fm_gmm *post = NULL;
   st = st ? st : fm_gmm_posterior(&post, NULL, w->c->gmm, &v, x);
   if (st != FM_OK)
@@ -311,6 +340,7 @@ static int fm_cm_point(fm_cm_work *w, size_t i, uint64_t seed)
   for (size_t j = 0; j < d; j++) {
     double dj = sqrt(cstar / en) * w->e[j];
     w->vd[j] = w->vstar[j] + dj;
+    w->dir[i * d + j] = w->e[j] / sqrt(en);
     dd += dj * dj;
   }
   double mean[64] = {0}, var[64] = {0};
@@ -355,6 +385,82 @@ static double fm_cm_detect(const fm_cm_work *w, int r)
   }
   free(ex);
   return found;
+}
+
+/* The smallest-perturbation scan (header): the routes' statistics as the
+ * check computes them for the candidate re-assembled with sigma' x (1 + e),
+ * from the run's sufficient statistics. */
+typedef struct {
+  fm_cm_work *w;
+  double *est[FM_CM_NR], *ex[FM_CM_NR]; /* the re-assembled sides */
+} fm_cm_scan_ctx;
+
+static int fm_cm_scan_fails(int *fails, double e, void *vctx)
+{
+  fm_cm_scan_ctx *ctx = vctx;
+  fm_cm_work *w = ctx->w;
+  size_t d = w->d;
+  for (size_t i = 0; i < w->n; i++) {
+    fm_sched_val vc;
+    const double *x = w->ps->x + i * d, *dir = w->dir + i * d;
+    const double *v0 = w->ex[FM_CM_R_MEAN] + i * d, *ubar = w->est[FM_CM_R_MEAN] + i * d;
+    int st = fm_sched_eval_candidate(&vc, w->c->sched, w->ps->t[i], 1.0 + e, 0);
+    st = st ? st : fm_gmm_path_set(w->path, &vc);
+    st = st ? st : fm_gmm_path_eval(NULL, NULL, NULL, w->vstar, w->path, x);
+    if (st != FM_OK)
+      return st;
+    double b = vc.dalpha - vc.dsigma * vc.alpha / vc.sigma, ce = b * b * w->trx[i];
+    double c0 = w->ex[FM_CM_R_MIN][i], sc = sqrt(ce), s0 = sqrt(c0);
+    double corr2 = 0.0, corr3 = 0.0, dd = 0.0;
+    for (size_t j = 0; j < d; j++) {
+      double D = w->vstar[j] - v0[j];          /* v*(e) - v* */
+      double a3 = D + (sc - s0) * dir[j];      /* v'(e) - v */
+      double uv = ubar[j] - v0[j];             /* ubar - v* */
+      corr2 += -2.0 * uv * D + D * D;
+      corr3 += -2.0 * (uv - s0 * dir[j]) * a3 + a3 * a3;
+      dd += (sc * dir[j]) * (sc * dir[j]);
+      ctx->est[FM_CM_R_MEAN][i * d + j] = ubar[j];
+      ctx->ex[FM_CM_R_MEAN][i * d + j] = w->vstar[j];
+    }
+    ctx->est[FM_CM_R_MIN][i] = w->est[FM_CM_R_MIN][i] + corr2;
+    ctx->ex[FM_CM_R_MIN][i] = ce;
+    ctx->est[FM_CM_R_ID][i] = w->est[FM_CM_R_ID][i] + corr3;
+    ctx->ex[FM_CM_R_ID][i] = ce + dd;
+    ctx->est[FM_CM_R_EXCESS][i] = w->est[FM_CM_R_EXCESS][i] + corr3 - corr2;
+    ctx->ex[FM_CM_R_EXCESS][i] = dd;
+  }
+  for (int r = 0; r < FM_CM_NR; r++) {
+    fm_ztest z;
+    int st = fm_mc_ztest(&z, ctx->est[r], w->se[r], ctx->ex[r], w->m[r], FM_CM_ALPHA);
+    if (st != FM_OK)
+      return st;
+    fails[r] = z.zmax > z.zcrit;
+  }
+  return FM_OK;
+}
+
+static int fm_cm_scan(fm_verdict *v, fm_cm_work *w)
+{
+  fm_cm_scan_ctx ctx = {w, {NULL}, {NULL}};
+  size_t mmax = w->n * w->d;
+  double *buf = malloc(2 * FM_CM_NR * mmax * sizeof *buf);
+  if (buf == NULL)
+    return FM_ENOMEM;
+  for (int r = 0; r < FM_CM_NR; r++) {
+    ctx.est[r] = buf + 2 * (size_t)r * mmax;
+    ctx.ex[r] = ctx.est[r] + mmax;
+  }
+  double found[FM_CM_NR];
+  int st = fm_perturb_scan(found, FM_CM_NR, fm_perturb_decades, FM_PERTURB_NDECADES,
+                           FM_PERTURB_DOWN, fm_cm_scan_fails, &ctx);
+  free(buf);
+  if (st != FM_OK)
+    return st;
+  const char *names[FM_CM_NR];
+  for (int r = 0; r < FM_CM_NR; r++)
+    names[r] = fm_route_key(fm_cm_route_ids[r]);
+  fm_perturb_note(v, "sigma'", FM_PERTURB_DECADES_RANGE, FM_CM_NR, names, found);
+  return FM_OK;
 }
 
 static int fm_cm_report(fm_verdict *v, const fm_cm_work *w)
@@ -440,6 +546,8 @@ static int fm_cfm_minimizer_check(fm_verdict *v, const fm_case *c, const fm_chec
   }
   if (st == FM_OK)
     st = fm_cm_report(v, &w);
+  if (st == FM_OK && mutant == FM_CM_TRUE)
+    st = fm_cm_scan(v, &w);
   if (st == FM_OK && mutant == FM_CM_PRIOR_COV && nscale > 1)
     fm_verdict_notef(v, "draws raised %zu-fold for this control: its predicted |z| shift "
                         "was %.3g at N = %zu, short of %.3g", nscale, pz1, w.N / nscale,

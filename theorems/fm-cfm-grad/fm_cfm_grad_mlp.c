@@ -85,6 +85,7 @@
  * alpha x1 + x0" (the CFM side then has its own x: a second forward pass).
  */
 #include "fm_cfm_grad_mlp.h"
+#include "mlp_gradcheck.h"
 
 #include <gsl/gsl_cdf.h>
 #include <math.h>
@@ -104,7 +105,7 @@
 #define FM_FGM_THEOREM_STEPS 200
 #define FM_FGM_NMOM 4 /* per-draw moments: D, tr Cov, b, c */
 
-enum { FM_FGM_S_INIT, FM_FGM_S_T, FM_FGM_S_X0, FM_FGM_S_X1, FM_FGM_S_PROJ };
+enum { FM_FGM_S_INIT, FM_FGM_S_T, FM_FGM_S_X0, FM_FGM_S_X1, FM_FGM_S_PROJ, FM_FGM_S_BP };
 
 /* sigma' errors of the scan: 1, 2, 5 per decade from 1e-4 to 1. */
 const double fm_fgm_scan_eps[FM_FGM_NSCAN] = {1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2,
@@ -604,6 +605,77 @@ static void fm_fgm_note(fm_verdict *v, const fm_fgm_result *r)
                    isnan(r->c_ref) ? r->c_mc : r->c_ref, eps);
 }
 
+/* Route "mlp-backprop" (true statement only: no control touches the
+ * network's gradient): the trainer's backward pass at the network's theta
+ * against central differences of the CFM loss on one batch of FM_FGM_BP_N
+ * draws (t, x = psi_t(x0), u(x|x1)), along FM_FGM_BP_K random unit
+ * directions (fm_mlp_gradcheck, whose header derives the tolerance).  The
+ * route 3 gradients above are both back-propagated, so a wrong backward
+ * pass moves them together and only this route can see it. */
+#define FM_FGM_BP_N 64
+#define FM_FGM_BP_K 8
+static int fm_fgm_bp_batch(double *t, double *x, double *u, const fm_case *c,
+                           const fm_fgm_opts *o, uint64_t seed)
+{
+  size_t d = c->gmm->d;
+  fm_rng r = fm_rng_make(seed, FM_RNG_STREAM(FM_FGM_TAG, FM_FGM_S_BP));
+  fm_rng r1 = fm_rng_child(&r, 1);
+  double *x1 = malloc(d * sizeof *x1);
+  if (x1 == NULL)
+    return FM_ENOMEM;
+  int st = FM_OK;
+  for (size_t i = 0; i < FM_FGM_BP_N && st == FM_OK; i++) {
+    t[i] = o->t_lo + (o->t_hi - o->t_lo) * fm_rng_uniform(&r, i);
+    fm_sched_val v;
+    st = fm_schedule_eval(&v, c->sched, t[i]);
+    fm_gmm_sample(x1, c->gmm, &r1, i);
+    fm_rng_normals(x + i * d, d, &r, FM_FGM_BP_N + i * d);
+    for (size_t j = 0; j < d && st == FM_OK; j++)
+      x[i * d + j] = v.sigma * x[i * d + j] + v.alpha * x1[j];
+    if (st == FM_OK)
+      fm_cond_field(u + i * d, &v, x + i * d, x1, d);
+  }
+  free(x1);
+  return st;
+}
+
+static int fm_fgm_bp_route(fm_verdict *v, const fm_case *c, fm_mlp *m, const fm_fgm_opts *o,
+                           uint64_t seed)
+{
+  size_t d = c->gmm->d, p = m->n_params, n = FM_FGM_BP_N, k = FM_FGM_BP_K;
+  double *buf = malloc((n + 2 * n * d + (k + 1) * p) * sizeof *buf);
+  fm_mlp_work *mw = NULL;
+  int st = buf == NULL ? FM_ENOMEM : fm_mlp_work_alloc(&mw, &m->arch, n, NULL);
+  if (st != FM_OK) {
+    free(buf);
+    return st;
+  }
+  double *t = buf, *x = t + n, *u = x + n * d, *g = u + n * d, *R = g + p, L;
+  fm_rng rp = fm_rng_make(seed, FM_RNG_STREAM(FM_FGM_TAG, FM_FGM_S_BP));
+  fm_rng rd = fm_rng_child(&rp, 2);
+  fm_rng_normals(R, k * p, &rd, 0);
+  for (size_t j = 0; j < k; j++) {
+    double nn = 0.0;
+    for (size_t a = 0; a < p; a++)
+      nn += R[j * p + a] * R[j * p + a];
+    for (size_t a = 0; a < p; a++)
+      R[j * p + a] /= sqrt(nn);
+  }
+  fm_mlp_gradcheck_result res;
+  st = fm_fgm_bp_batch(t, x, u, c, o, seed);
+  st = st ? st : fm_mlp_loss_grad(&L, g, m, mw, t, x, u, n);
+  st = st ? st : fm_mlp_gradcheck(&res, m, mw, g, t, x, u, n, R, k);
+  if (st == FM_OK) {
+    char where[96];
+    snprintf(where, sizeof where, "direction %zu: backprop %.6g, FD %.6g", res.worst + 1,
+             res.gr, res.D);
+    fm_verdict_route(v, FM_R_FG_BACKPROP, res.ratio, 1.0, 0.0, where);
+  }
+  fm_mlp_work_free(mw);
+  free(buf);
+  return st;
+}
+
 int fm_fgm_route(fm_verdict *v, const fm_case *c, uint64_t seed, int multiplier,
                  double c_ref, double c_ref_err, int mutant)
 {
@@ -618,6 +690,8 @@ int fm_fgm_route(fm_verdict *v, const fm_case *c, uint64_t seed, int multiplier,
     return st;
   fm_fgm_result r;
   st = fm_fgm_mc(&r, c, m, seed, &o, c_ref, c_ref_err, mutant);
+  if (st == FM_OK && mutant == FM_FG_TRUE)
+    st = fm_fgm_bp_route(v, c, m, &o, seed);
   fm_mlp_free(m);
   if (st != FM_OK)
     return st;

@@ -92,3 +92,36 @@ void fm_check_row_clear(fm_check_row *r)
   r->ctl = NULL;
   r->nctl = 0;
 }
+
+int fm_check_route_statistical(fm_route_id id)
+{
+  switch (id) {
+  case FM_R_POST_PLAIN:
+  case FM_R_POST_IS:
+  case FM_R_FG_MC:
+  case FM_R_FG_MLP:
+  case FM_R_CM_MEAN:
+  case FM_R_CM_MIN:
+  case FM_R_CM_ID:
+  case FM_R_CM_EXCESS:
+  case FM_R_SM_HOLM:
+  case FM_R_LK_HUTCH:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+int fm_check_fail_statistical(const fm_verdict *v)
+{
+  if (v->outcome != FM_OUTCOME_FAIL || v->status != FM_OK)
+    return 0;
+  int any = 0;
+  for (size_t r = 0; r < v->nroutes; r++)
+    if (fm_route_fails(&v->routes[r])) {
+      if (!fm_check_route_statistical(v->routes[r].id))
+        return 0;
+      any = 1;
+    }
+  return any;
+}

@@ -36,6 +36,17 @@ int fm_check_truth_holds(const fm_verdict *truth);
 int fm_check_truth_refuted(const fm_verdict *truth);
 int fm_check_control_rejected(const fm_verdict *ctl);
 
+/* Route id decides by a hypothesis test at a stated family-wise level (at
+ * most FM_CHECK_STAT_LEVEL): Monte Carlo z-tests, Hotelling, two-sample and
+ * occupancy tests, the Hutchinson t-test.  Such a route rejects a true
+ * statement with that probability -- a false alarm, not a defect -- and a
+ * FAIL that rests on such routes alone is the one kind a second seed can
+ * tell from a real failure (it does not reproduce). */
+#define FM_CHECK_STAT_LEVEL 1e-3
+int fm_check_route_statistical(fm_route_id id);
+/* Every failing route of v is statistical (and v ran: status FM_OK). */
+int fm_check_fail_statistical(const fm_verdict *v);
+
 void fm_check_row_run(fm_check_row *r, const fm_theorem *t, const fm_case *c,
                       const fm_check_opts *o, int controls);
 /* The row as if route `id` had never been recorded (fm_verdict_drop_route

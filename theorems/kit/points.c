@@ -281,9 +281,34 @@ double fm_sched_relnoise(const fm_schedule *s, double t)
   return r;
 }
 
+/* The largest measured relative error of alpha and sigma (expr only:
+ * fm_schedule_eval_errors) at t + j min(t, 1 - t)/16, j = -4..4 -- the
+ * neighbourhood a route's difference stencil reaches (h0 <= min(t, 1-t)/4).
+ * 0 for schedules without the measurement. */
+static double fm_pt_measured_relerr(const fm_schedule *s, double t)
+{
+  double m = fmin(t, 1.0 - t), r = 0.0;
+  if (!(m > 0.0))
+    return 0.0;
+  for (int j = -4; j <= 4; j++) {
+    double tj = t + j * (m / 16.0), e[4];
+    fm_sched_val v;
+    if (fm_schedule_eval(&v, s, tj) != FM_OK)
+      continue;
+    if (fm_schedule_eval_errors(e, s, tj, &v) != FM_OK)
+      return r;
+    if (v.alpha != 0.0)
+      r = fmax(r, e[0] / fabs(v.alpha));
+    if (v.sigma != 0.0)
+      r = fmax(r, e[1] / fabs(v.sigma));
+  }
+  return r;
+}
+
 double fm_sched_value_err(const fm_schedule *s, double t, double kappa)
 {
-  return fmax(4.0 * kappa * DBL_EPSILON, 8.0 * fm_sched_relnoise(s, t));
+  double r = fmax(4.0 * kappa * DBL_EPSILON, 8.0 * fm_sched_relnoise(s, t));
+  return fmax(r, 2.0 * fm_pt_measured_relerr(s, t));
 }
 
 int fm_sched_value_errs(double e[4], const fm_schedule *s, double t, const fm_sched_val *v,

@@ -118,7 +118,12 @@ int fm_sched_noise(double n[4], const fm_schedule *s, double t);
  * noise covers formulas that cancel (a user's cos(pi t/2) near t = 1); the
  * factor 8 takes an RMS to a bound over the few evaluations one difference
  * quotient uses (x3) and allows for the spread of an RMS estimated from six
- * differences (x2.5). */
+ * differences (x2.5).  For expr, also 2x the largest relative error of
+ * alpha and sigma measured in MPFR at nine points within min(t, 1 - t)/4 of
+ * t (fm_schedule_eval_errors): the scatter cannot see a rounding error that
+ * is constant over its grid (an aliased staircase; gen case: VP written as
+ * sqrt(1 - exp(-T)) at 1 - t = 2e-6, cond-field's FD route 34x over its
+ * tolerance), the measurement can. */
 double fm_sched_value_err(const fm_schedule *s, double t, double kappa);
 
 /* Component-wise absolute error bounds e[0..3] of the double values

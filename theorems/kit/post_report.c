@@ -21,14 +21,15 @@ static int fm_post_mc_decides(const fm_post_work *w, int r, size_t i)
          (r != 0 || w->skew[i] <= FM_POST_SKEW_MAX);
 }
 
-static double fm_post_quad_stat(const fm_post_work *w, double factor, size_t *worst)
+double fm_post_quad_stat(const fm_post_work *w, const double *cand, double factor,
+                         size_t *worst)
 {
   double s = -INFINITY;
   for (size_t i = 0; i < w->n; i++) {
     if (w->qdec[i] != 1)
       continue;
     for (size_t j = 0; j < w->d; j++) {
-      double e = fabs(w->Q[i * w->d + j] - factor * w->cand[i * w->d + j]) / w->tolq[i];
+      double e = fabs(w->Q[i * w->d + j] - factor * cand[i * w->d + j]) / w->tolq[i];
       if (isnan(e))
         e = INFINITY;
       if (e > s) {
@@ -51,8 +52,8 @@ static double fm_post_shrink(double est, double ex, double r)
 
 /* z-test of MC route r over the points with ESS >= FM_POST_ESS_MIN; the
  * candidate scaled by factor.  Returns the number of deciding points. */
-static size_t fm_post_mc_ztest(fm_ztest *z, const fm_post_work *w, int r, double factor,
-                               size_t *worst)
+size_t fm_post_mc_ztest(fm_ztest *z, const fm_post_work *w, int r, const double *cand,
+                        double factor, size_t *worst)
 {
   size_t d = w->d, m = 0, npt = 0;
   double *est = malloc(3 * w->nmc * d * sizeof *est);
@@ -70,7 +71,7 @@ static size_t fm_post_mc_ztest(fm_ztest *z, const fm_post_work *w, int r, double
     npt++;
     for (size_t j = 0; j < d; j++, m++) {
       se[m] = w->se[r][i * d + j];
-      ex[m] = factor * w->mcand[i * d + j];
+      ex[m] = factor * cand[i * d + j];
       est[m] = fm_post_shrink(w->est[r][i * d + j], ex[m], w->rnd[i]);
       pt[m] = i;
     }
@@ -91,11 +92,11 @@ static double fm_post_detect(const fm_post_work *w, int route)
   for (int k = 14; k >= 1; k--) {
     double f = 1.0 + pow(10.0, -k);
     if (route == FM_POST_R_QUAD) {
-      if (fm_post_quad_stat(w, f, NULL) > 1.0)
+      if (fm_post_quad_stat(w, w->cand, f, NULL) > 1.0)
         return pow(10.0, -k);
     } else {
       fm_ztest z;
-      if (fm_post_mc_ztest(&z, w, route - 1, f, NULL) > 0 && z.zmax > z.zcrit)
+      if (fm_post_mc_ztest(&z, w, route - 1, w->mcand, f, NULL) > 0 && z.zmax > z.zcrit)
         return pow(10.0, -k);
     }
   }
@@ -115,7 +116,7 @@ void fm_post_summarise(fm_post_report *rep, const fm_post_work *w)
     if (w->qdec[i] != 1)
       q->t_undecided_min = fmin(q->t_undecided_min, w->ps->t[i]);
   }
-  q->stat = fm_post_quad_stat(w, 1.0, &q->worst);
+  q->stat = fm_post_quad_stat(w, w->cand, 1.0, &q->worst);
   q->detect_rel = fm_post_detect(w, FM_POST_R_QUAD);
   for (int r = 0; r < 2; r++) {
     fm_post_route_rep *m = &rep->r[FM_POST_R_PLAIN + r];
@@ -124,7 +125,7 @@ void fm_post_summarise(fm_post_report *rep, const fm_post_work *w)
     for (size_t i = 0; i < w->nmc; i++)
       if (!fm_post_mc_decides(w, r, i))
         m->t_undecided_min = fmin(m->t_undecided_min, w->ps->t[i]);
-    m->ndecided = fm_post_mc_ztest(&m->z, w, r, 1.0, &m->worst);
+    m->ndecided = fm_post_mc_ztest(&m->z, w, r, w->mcand, 1.0, &m->worst);
     m->stat = m->ndecided ? m->z.zmax : NAN;
     m->tol = m->ndecided ? m->z.zcrit : NAN;
     m->detect_rel = fm_post_detect(w, FM_POST_R_PLAIN + r);

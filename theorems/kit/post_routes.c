@@ -88,8 +88,8 @@ static int fm_post_work_alloc(fm_post_work *w, const fm_case *c, const fm_check_
 }
 
 /* Closed forms at point i (true and candidate schedules) and the candidate. */
-static int fm_post_candidate(double *scale, double *cond, double *logp, fm_post_work *w,
-                             size_t i, const fm_sched_val *v, const fm_sched_val *vc)
+int fm_post_candidate(double *y, double *scale, double *cond, double *logp, fm_post_work *w,
+                      size_t i, const fm_sched_val *v, const fm_sched_val *vc)
 {
   size_t d = w->d;
   const double *x = w->ps->x + i * d;
@@ -102,7 +102,7 @@ static int fm_post_candidate(double *scale, double *cond, double *logp, fm_post_
     return st;
   fm_post_cand_in in = {w->c->gmm, v, vc, x, fm_gmm_path_gamma(w->pt), fm_gmm_path_z(w->pt),
                         fm_gmm_path_gamma(w->pc), fm_gmm_path_z(w->pc), score_c, u_c, d, w->K};
-  return w->spec->cand(w->cand + i * d, scale, cond, &in, w->mutant);
+  return w->spec->cand(y, scale, cond, &in, w->mutant);
 }
 
 static int fm_post_quad_point(fm_post_work *w, size_t i, const fm_gmm *post,
@@ -210,7 +210,7 @@ static int fm_post_point(fm_post_work *w, size_t i, uint64_t seed)
   st = st ? st
           : fm_sched_eval_candidate(&vc, w->c->sched, t, w->spec->dsigma_factor(w->mutant),
                                     w->spec->reversed(w->mutant));
-  st = st ? st : fm_post_candidate(&scale, &cond, &logp, w, i, &v, &vc);
+  st = st ? st : fm_post_candidate(w->cand + i * d, &scale, &cond, &logp, w, i, &v, &vc);
   if (st != FM_OK)
     return st;
   double rnd = DBL_EPSILON * cond * (16.0 + fabs(logp));
@@ -251,6 +251,8 @@ int fm_post_check_run(fm_post_report *rep, fm_verdict *v, const fm_case *c,
     fm_post_summarise(r, &w);
     if (v)
       fm_post_verdict(v, r, &w);
+    if (v && mutant == 0)
+      st = fm_post_scan(v, r, &w);
   }
   fm_post_work_free(&w);
   return st;

@@ -107,6 +107,13 @@ typedef struct {
   int (*reversed)(int mutant);
   /* NULL if the mutant applies to case c, else the reason it does not */
   const char *(*na)(const fm_case *c, int mutant);
+  /* The smallest-perturbation scan of the true statement (post_scan.c):
+   * at relative amount e the candidate is re-assembled as coef times the
+   * true closed form (mutant 0) with the candidate schedule's sigma' times
+   * dsigma_factor; scan(&dsigma_factor, &coef, e) sets both.  scan_input
+   * names the perturbed input in the note ("sigma'"). */
+  void (*scan)(double *dsigma_factor, double *coef, double e);
+  const char *scan_input;
 } fm_post_spec;
 
 /* Route ids */
@@ -141,8 +148,14 @@ int fm_post_mc_estimate(double *est, double *se, double *ess, const fm_gmm *g,
                         size_t N, const fm_rng *r);
 
 /* Run every route of spec on case c (mutant as in fm_check_fn) and fill rep;
- * v (may be NULL) receives routes, notes and the outcome.  FM_OK or an error
- * from the library. */
+ * v (may be NULL) receives routes, notes and the outcome, and, for the true
+ * statement, the smallest perturbation of spec->scan's input each route
+ * detects (perturb.h: a note and the facts FM_F_DETECTED qualified by the
+ * route keys "quad", "mc-plain", "mc-is"; a route that decided at no point
+ * is not reported).  The scan reuses every point's quadrature value, MC
+ * estimates, standard errors and tolerances and only re-assembles the
+ * candidate, so it draws nothing and changes neither the outcome nor any
+ * other number.  FM_OK or an error from the library. */
 int fm_post_check_run(fm_post_report *rep, fm_verdict *v, const fm_case *c,
                       const fm_check_opts *o, const fm_post_spec *spec, int mutant);
 

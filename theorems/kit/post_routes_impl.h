@@ -71,7 +71,27 @@ int fm_post_prule(double *Q, fm_snis *acc, const fm_gmm *g, const fm_gmm *post,
 int fm_post_gh_resolved(const fm_gmm *g, const fm_gmm *post, const fm_sched_val *v, size_t n,
                         double *tmp);
 
+/* --- post_routes.c --- */
+/* The candidate at point i into y (d), with true schedule values v and the
+ * candidate's vc; *scale, *cond as fm_post_spec.cand, *logp = log p_t(x). */
+int fm_post_candidate(double *y, double *scale, double *cond, double *logp, fm_post_work *w,
+                      size_t i, const fm_sched_val *v, const fm_sched_val *vc);
+
+/* --- post_scan.c --- */
+/* The smallest-perturbation scan of the true statement into v (see
+ * fm_post_check_run); rep: the finished run's summary. */
+int fm_post_scan(fm_verdict *v, const fm_post_report *rep, fm_post_work *w);
+
 /* --- post_report.c --- */
+/* The quadrature statistic max |Q - factor cand| / tol over the decided
+ * points, cand of length n d; *worst (may be NULL) its point. */
+double fm_post_quad_stat(const fm_post_work *w, const double *cand, double factor,
+                         size_t *worst);
+/* The z-test of MC route r (0 plain, 1 IS) over its deciding points against
+ * factor cand (cand indexed as w->cand, only its first nmc points read);
+ * returns the number of deciding points. */
+size_t fm_post_mc_ztest(fm_ztest *z, const fm_post_work *w, int r, const double *cand,
+                        double factor, size_t *worst);
 /* The per-route summary of a finished run. */
 void fm_post_summarise(fm_post_report *rep, const fm_post_work *w);
 /* Routes and notes of rep into v. */

@@ -41,6 +41,7 @@
   X(FG_MC, "mc-crn",                                                                       \
     "MC with common random numbers max |z|/crit (Holm, 2 families, FWER 1e-3)")            \
   X(FG_MLP, "mlp", "MLP at its own theta (MC, common random numbers, FWER 1e-3)")          \
+  X(FG_BACKPROP, "mlp-backprop", "MLP backprop vs central differences of its CFM loss")     \
   /* cfm-minimizer */                                                                      \
   X(CM_MEAN, "mean", "R1 mean of u(x|x1) vs minimiser max|z|")                             \
   X(CM_MIN, "min", "R2 min value vs tr Cov max|z|")                                        \

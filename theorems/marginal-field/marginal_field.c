@@ -37,6 +37,20 @@
  *   2 "sigma' off by 1%": the closed form with sigma' x 1.01;
  *   3 "time run backwards": the closed form of the path at 1 - t with the
  *     chain-rule derivatives.
+ *
+ * Smallest perturbation detected (post_scan.c; facts detected.quad,
+ * detected.mc-plain, detected.mc-is): the true closed form re-assembled with
+ * sigma' x (1 + e), e = 1e-14 .. 1e-2 by decades, against each route's
+ * references and tolerances from the run.  sigma' is the natural input: it
+ * is the direction of the "sigma' off by 1%" control (so the scan says how
+ * far below 1% each route still sees that slip), it enters the closed form
+ * only through the term sigma sigma' sum_k gamma_k z_k that the posterior
+ * weighting makes (alpha' multiplies E[x1|x], which every route also needs
+ * right, but a sigma' error is the one DESIGN names), and the candidate is
+ * affine in it, so detection is monotone in e (post_scan.c).  The relative
+ * change of u is e |sigma sigma' sum gamma_k z_k| / |u|: of order e where
+ * the noise term carries the field (t away from 1), smaller near t = 1
+ * where sigma -> sigma_min.
  */
 #include "theorems.h"
 
@@ -121,8 +135,16 @@ static const char *fm_mf_na(const fm_case *c, int mutant)
   return NULL;
 }
 
+/* The scan's input: sigma' x (1 + e) in the candidate (see the header). */
+static void fm_mf_scan(double *dsigma_factor, double *coef, double e)
+{
+  *dsigma_factor = 1.0 + e;
+  *coef = 1.0;
+}
+
 static const fm_post_spec fm_mf_spec = {
     "marginal-field", fm_cond_field, fm_mf_cand, fm_mf_dsigma, fm_mf_reversed, fm_mf_na,
+    fm_mf_scan,       "sigma'",
 };
 
 static int fm_marginal_field_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o,

@@ -24,6 +24,17 @@
  *     score over the PRIOR instead of the posterior:
  *         E_q[-(x - alpha x1)/sigma^2] = -(x - alpha sum_k w_k m_k)/sigma^2;
  *   2 "score missing its 1/sigma^2": sigma^2 times the closed form.
+ *
+ * Smallest perturbation detected (post_scan.c; facts detected.quad,
+ * detected.mc-plain, detected.mc-is): the closed form re-assembled with the
+ * score's coefficient 1/sigma^2 as 1/(sigma^2 (1 + e)), e = 1e-14 .. 1e-2 by
+ * decades, against each route's references and tolerances from the run.
+ * Neither sigma' nor alpha' enters the score (it is a function of alpha and
+ * sigma at one t), so the natural direction is the one control 2 breaks and
+ * the same input tweedie scans: the sigma^2 that divides x - alpha x1.  It
+ * scales the whole candidate by 1/(1 + e) -- a relative change e/(1+e) at
+ * every point -- so the answer is the routes' relative resolution of the
+ * score itself.
  */
 #include "theorems.h"
 
@@ -115,8 +126,17 @@ static const char *fm_ms_na(const fm_case *c, int mutant)
   return NULL;
 }
 
+/* The scan's input: the conditional score's coefficient 1/sigma^2 written
+ * 1/(sigma^2 (1 + e)), i.e. the candidate / (1 + e) (see the header). */
+static void fm_ms_scan(double *dsigma_factor, double *coef, double e)
+{
+  *dsigma_factor = 1.0;
+  *coef = 1.0 / (1.0 + e);
+}
+
 static const fm_post_spec fm_ms_spec = {
     "marginal-score", fm_cond_score, fm_ms_cand, fm_ms_dsigma, fm_ms_reversed, fm_ms_na,
+    fm_ms_scan,       "sigma^2 (score coefficient)",
 };
 
 static int fm_marginal_score_check(fm_verdict *v, const fm_case *c, const fm_check_opts *o,

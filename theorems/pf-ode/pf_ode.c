@@ -254,9 +254,12 @@ static void fm_pf_report(fm_verdict *v, void *work, fm_ptcheck *run)
 {
   const fm_pf_work *w = work;
   (void)run;
-  fm_verdict_notef(v, "RK4 Richardson error estimates: FM %.2g, PF %.2g (N = %d, M = %d "
+  fm_verdict_notef(v, "RK4 Richardson error estimates: FM %.2g, PF %.2g (N = %zu, M = %zu "
                    "steps x 1, 2, 4; smallest observed error ratio %.3g, 16 expected)",
-                   w->traj_eFM, w->traj_ePF, FM_PF_N, FM_PF_M, w->traj_rho);
+                   w->traj_eFM, w->traj_ePF, w->traj_N, w->traj_M, w->traj_rho);
+  if (w->traj_table)
+    fm_verdict_notef(v, "table schedule (a cubic spline, C^2 in t): the Richardson "
+                     "estimates assume a ratio >= 2 only, error <= |x_2N - x_4N|");
   if (w->traj_rough != 0.0)
     fm_verdict_notef(v, "schedule ~ t^%.3g at t = 0 (not C^4 there): the Richardson "
                      "estimates assume a ratio >= 2 only, error <= |x_2N - x_4N|",

@@ -45,6 +45,8 @@ typedef struct {
   fm_worst *w;                      /* the driver's worst point of each route */
   size_t skip_alpha0;
   double traj_eFM, traj_ePF, traj_rho;
+  size_t traj_N, traj_M; /* route 6's coarsest steps, after refinement */
+  int traj_table;        /* the schedule is a table (route 6 bounds as when rough) */
   double traj_rough; /* the schedule's t^n exponent at 0 when rough (route 6), else 0 */
   size_t ntraj;                     /* trajectories stacked in route 6 */
 } fm_pf_work;

@@ -1,0 +1,9 @@
+/* fuzz_array.c -- libFuzzer entry point for the array parser (fm_fuzz.h). */
+#include "fm_fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  return fm_fuzz_array(data, size);
+}
