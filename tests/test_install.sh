@@ -37,11 +37,15 @@ installed() {
            "$pkg/testing.py"; do
     test -f "$f" || { echo "missing: $f"; return 1; }
   done
+  # the man page and the bash completion where man and bash-completion look
+  find "$root" -path '*/share/man/man1/fmcheck.1' | grep -q . || { echo "missing: fmcheck.1"; return 1; }
+  find "$root" -path '*/share/bash-completion/completions/fmcheck' | grep -q . ||
+    { echo "missing: bash completion"; return 1; }
   # the public headers are exactly the umbrella header and the status list
   ls "$inc"
   test "$(ls "$inc" | tr '\n' ' ')" = "fm_status_codes.h fmcheck.h "
 }
-step "library, headers (public only), fmcheck.pc and Python package installed" installed
+step "library, headers (public only), fmcheck.pc, Python package, man page and completion installed" installed
 
 export PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$root
 cflags="-std=c11 -Wall -Wextra -pedantic -Werror"

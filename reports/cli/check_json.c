@@ -79,18 +79,55 @@ json_t *fm_check_row_json(const fm_check_row *r)
   return fm_json_row(r);
 }
 
-int fm_report_json_check(const char *path, const fm_check_row *rows, size_t n,
-                         const fm_check_opts *o)
+/* What JSON's null hides in v: {"margin": "-inf", ...}; NULL when nothing. */
+static json_t *fm_json_nonfinite(const fm_verdict *v)
+{
+  const char *const names[] = {"value", "tol", "err", "margin"};
+  const double x[] = {v->value, v->tol, v->err, v->margin};
+  json_t *obj = NULL;
+  for (size_t i = 0; i < 4; i++) {
+    if (isfinite(x[i]))
+      continue;
+    if (obj == NULL)
+      obj = json_object();
+    json_object_set_new(obj, names[i],
+                        json_string(isnan(x[i]) ? "nan" : (x[i] > 0 ? "inf" : "-inf")));
+  }
+  return obj;
+}
+
+/* The extras of check's file on one verdict object (fm_report_json_check). */
+static void fm_json_verdict_extras(json_t *obj, const fm_verdict *v)
+{
+  json_t *nf = fm_json_nonfinite(v);
+  if (nf != NULL)
+    json_object_set_new(obj, "nonfinite", nf);
+  if (v->status != 0)
+    json_object_set_new(obj, "status", json_integer(v->status));
+}
+
+int fm_report_json_check(const char *path, const fm_check_row *rows,
+                         const fm_check_row_meta *meta, size_t n, const fm_check_opts *o,
+                         int controls)
 {
   json_t *arr = json_array();
   size_t failed = 0;
   for (size_t i = 0; i < n; i++) {
-    json_array_append_new(arr, fm_json_row(&rows[i]));
+    json_t *row = fm_json_row(&rows[i]);
+    fm_json_verdict_extras(row, &rows[i].truth);
+    json_t *ctl = json_object_get(row, "controls");
+    for (size_t m = 0; m < rows[i].nctl; m++)
+      fm_json_verdict_extras(json_array_get(ctl, m), &rows[i].ctl[m]);
+    if (meta != NULL) {
+      json_object_set_new(row, "seconds", json_real(meta[i].seconds));
+      json_object_set_new(row, "case_fnv1a64", json_string(meta[i].case_hash));
+    }
+    json_array_append_new(arr, row);
     failed += !rows[i].ok;
   }
-  json_t *doc = json_pack("{s:s, s:I, s:i, s:i, s:I, s:I, s:o}", "fmcheck", FM_VERSION,
+  json_t *doc = json_pack("{s:s, s:I, s:i, s:i, s:b, s:I, s:I, s:o}", "fmcheck", FM_VERSION,
                           "seed_override", (json_int_t)o->seed, "points", o->npoints, "prec",
-                          (int)o->prec, "rows", (json_int_t)n, "failed", (json_int_t)failed,
-                          "verdicts", arr);
+                          (int)o->prec, "controls", controls, "rows", (json_int_t)n, "failed",
+                          (json_int_t)failed, "verdicts", arr);
   return fm_cli_json_write(doc, path);
 }

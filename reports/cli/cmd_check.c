@@ -11,6 +11,7 @@
 #include "cli_opts.h"
 #include "cli_progress.h"
 #include "check_json.h"
+#include "check_reuse.h"
 #include "theorem.h"
 
 #include <limits.h>
@@ -43,7 +44,8 @@ static void fm_check_help(FILE *f)
           "  --case F       a case file (JSON, see cases/README.md) or a built-in case name\n"
           "  --theorem ID   only this theorem (repeatable); see --list\n"
           "  --json F       also write every verdict as JSON to F (atomically; a\n"
-          "                 character device or FIFO F is written into)\n"
+          "                 character device or FIFO F is written into); 'fmcheck\n"
+          "                 report --from-check F' reuses its rows\n"
           "  --seed N       override the cases' seeds (default: each case's own)\n"
           "  --points N     random points per pointwise check (default 48)\n"
           "  --prec BITS    MPFR reference precision (default 256, minimum 128)\n"
@@ -206,18 +208,29 @@ int fm_cli_check(int argc, char **argv)
   char what[160];
   fm_cli_progress_init(&prog, "check");
   fm_check_row *rows = calloc(nrows ? nrows : 1, sizeof *rows);
-  if (rows == NULL) {
+  fm_check_row_meta *meta = calloc(nrows ? nrows : 1, sizeof *meta);
+  if (rows == NULL || meta == NULL) {
+    free(rows);
+    free(meta);
     fm_cli_cases_free(cases, ncases);
     return fm_cli_error("out of memory");
   }
-  printf("%-14s %-24s %-4s %9s %9s %9s  %-18s %s\n", "theorem", "case", "verdict", "value",
-         "tol", "margin", "controls rejected", "deciding route");
+  /* the case hashes of --json (report --from-check matches cases by them) */
+  for (size_t ci = 0; ci < ncases && a.json != NULL && rc == FM_EXIT_OK; ci++)
+    rc = fm_cli_case_hash(meta[ci].case_hash, cases[ci]);
+  for (size_t i = ncases; i < nrows && rc == FM_EXIT_OK; i++)
+    memcpy(meta[i].case_hash, meta[i % ncases].case_hash, sizeof meta[i].case_hash);
+  if (rc == FM_EXIT_OK)
+    printf("%-14s %-24s %-4s %9s %9s %9s  %-18s %s\n", "theorem", "case", "verdict", "value",
+           "tol", "margin", "controls rejected", "deciding route");
   /* a row that cannot be written stops the run: the rest would be lost too */
   for (size_t ti = 0; ti < a.nthms && rc == FM_EXIT_OK; ti++)
     for (size_t ci = 0; ci < ncases && rc == FM_EXIT_OK; ci++, k++) {
       snprintf(what, sizeof what, "%s on %s", a.thms[ti]->id, cases[ci]->name);
       fm_cli_progress_show(&prog, k, nrows, what, -1.0);
+      double t0 = fm_cli_now();
       fm_check_row_run(&rows[k], a.thms[ti], cases[ci], &a.opts, a.controls);
+      meta[k].seconds = fm_cli_now() - t0;
       fm_cli_progress_done(&prog); /* the row goes where the status line was */
       fm_check_row_print(&rows[k], a.verbose);
       rc = fm_cli_stdout_flush();
@@ -229,10 +242,11 @@ int fm_cli_check(int argc, char **argv)
   if (rc == FM_EXIT_OK)
     printf("\n%zu rows: %s\n", nrows, sum);
   if (rc == FM_EXIT_OK && a.json != NULL)
-    rc = fm_report_json_check(a.json, rows, nrows, &a.opts);
+    rc = fm_report_json_check(a.json, rows, meta, nrows, &a.opts, a.controls);
   for (size_t i = 0; i < nrows; i++)
     fm_check_row_clear(&rows[i]);
   free(rows);
+  free(meta);
   fm_cli_cases_free(cases, ncases);
   if (rc != FM_EXIT_OK)
     return rc;

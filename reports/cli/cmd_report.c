@@ -3,6 +3,8 @@
  * Runs every theorem's check (with its negative controls) on every case,
  * and every sweep kind of reports/sweep.h on every case, then writes
  * report.md, report.json and plots/<kind>-<case>.{png,svg} into DIR.
+ * With --from-check F the checks' rows and timings are read from F, written
+ * by `check --json` (check_reuse.h), instead of computed again.
  *
  * Atomic output.  Everything is built in a fresh DIR.tmpXXXXXX next to DIR
  * (same file system), and published by rename: an existing DIR is first
@@ -18,6 +20,7 @@
  * terminal, a line every 10 s in a log). */
 #include "cli.h"
 #include "cli_opts.h"
+#include "check_reuse.h"
 #include "cli_progress.h"
 #include "report.h"
 
@@ -31,9 +34,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileio.h"
-#include "fm_limits.h"
-
 #define FM_REP_MAXARG 256
 #define FM_REP_PATH 3072 /* longest --out accepted, with room for suffixes */
 
@@ -46,6 +46,7 @@ typedef struct {
   const fm_sweep_kind *kinds[FM_REP_MAXARG];
   size_t nkinds;
   const char *out;
+  const char *from_check;      /* --from-check: the rows of a check --json */
   int all, quick, train, no_check;
   unsigned long long train_steps;
   fm_check_opts opts;
@@ -63,7 +64,7 @@ static void fm_rep_help(FILE *f)
   fprintf(f,
           "usage: fmcheck report --out DIR [--case F]... [--all] [--seed N] [--quick]\n"
           "                      [--train] [--train-steps N] [--sweep KIND]...\n"
-          "                      [--no-check]\n\n"
+          "                      [--no-check | --from-check F]\n\n"
           "Convergence report: every theorem's check on every case, and the sweeps\n"
           "behind the verdicts -- Monte Carlo and QMC error vs samples, quadrature\n"
           "error vs nodes, finite-difference residual vs h, ODE error vs steps per\n"
@@ -85,6 +86,10 @@ static void fm_rep_help(FILE *f)
   for (size_t i = 0; fm_sweep_kinds[i] != NULL; i++)
     fprintf(f, " %s", fm_sweep_kinds[i]->name);
   fprintf(f, "\n  --no-check      sweeps only: skip the theorems' checks\n"
+             "  --from-check F  take the checks' verdicts and timings from F, written by\n"
+             "                  'fmcheck check --json F' with the same seed and options\n"
+             "                  and a row for every theorem on every case of the report,\n"
+             "                  instead of running them again (the report is the same)\n"
              "\nThe same inputs and seed give the same numbers (report.json differs only\n"
              "in its \"seconds\" and \"timings\").  Exit status: 0 every sweep and check\n"
              "passes, 1 something failed, 2 bad input, usage or I/O error.\n");
@@ -146,6 +151,7 @@ static int fm_rep_parse(fm_rep_args *a, int argc, char **argv)
       {"--train", FM_OPT_FLAG, &a->train, 1, 0, 0, 0, 0},
       {"--no-check", FM_OPT_FLAG, &a->no_check, 1, 0, 0, 0, 0},
       {"--out", FM_OPT_STR, &a->out, 0, 0, 0, 0, 0},
+      {"--from-check", FM_OPT_STR, &a->from_check, 0, 0, 0, 0, 0},
       {"--case", FM_OPT_FN, &f_case, 0, 0, 0, 0, 0},
       {"--sweep", FM_OPT_FN, &f_sweep, 0, 0, 0, 0, 0},
       {"--seed", FM_OPT_FN, &f_seed, 0, 0, 0, 0, 0},
@@ -160,6 +166,8 @@ static int fm_rep_parse(fm_rep_args *a, int argc, char **argv)
     return fm_cli_error("report: --out DIR is required");
   if (a->all && a->ncases > 0)
     return fm_cli_error("report: --all and --case exclude each other");
+  if (a->no_check && a->from_check != NULL)
+    return fm_cli_error("report: --no-check and --from-check exclude each other");
   if (a->nkinds == 0)
     for (size_t k = 0; fm_sweep_kinds[k] != NULL; k++)
       if (!fm_sweep_kinds[k]->on_request || a->train)
@@ -258,28 +266,10 @@ static int fm_rep_hashes(fm_report *r)
   r->hash = calloc(r->ncases, sizeof *r->hash);
   if (r->hash == NULL)
     return fm_cli_error("out of memory");
-  for (size_t i = 0; i < r->ncases; i++) {
-    const char *origin = r->cases[i]->origin, *text = NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    if (strncmp(origin, "builtin:", 8) == 0) {
-      for (size_t b = 0; b < fm_case_builtin_count(); b++)
-        if (strcmp(fm_case_builtin_file(b), origin + 8) == 0)
-          text = fm_case_builtin_json(b);
-      len = text ? strlen(text) : 0;
-    } else {
-      fm_errmsg e = {""};
-      if (fm_file_read_all(&buf, &len, origin, FM_LIMIT_CASE_BYTES, "case file", &e) != FM_OK)
-        return fm_cli_error("cannot re-read the case to hash it: %s", e.msg);
-      text = buf;
-    }
-    if (text == NULL)
-      return fm_cli_error("%s: cannot re-read the case to hash it", origin);
-    snprintf(r->hash[i], sizeof r->hash[i], "%016llx",
-             (unsigned long long)fm_report_fnv1a64(text, len));
-    free(buf);
-  }
-  return FM_EXIT_OK;
+  int rc = FM_EXIT_OK;
+  for (size_t i = 0; i < r->ncases && rc == FM_EXIT_OK; i++)
+    rc = fm_cli_case_hash(r->hash[i], r->cases[i]);
+  return rc;
 }
 
 static int fm_rep_interrupted(void)
@@ -308,6 +298,18 @@ static int fm_rep_checks(fm_report *r, fm_rep_progress *p)
     }
   r->check_seconds = fm_cli_now() - t0;
   return FM_EXIT_OK;
+}
+
+/* The rows of fm_rep_checks read from a check --json file instead. */
+static int fm_rep_checks_from(fm_report *r, const char *path)
+{
+  size_t n = r->nthms * r->ncases;
+  r->rows = calloc(n ? n : 1, sizeof *r->rows);
+  if (r->rows == NULL)
+    return fm_cli_error("out of memory");
+  r->nrows = n;
+  return fm_check_json_load(r->rows, &r->check_seconds, path, r->thms, r->nthms, r->cases,
+                            (const char(*)[17])r->hash, r->ncases, &r->opts);
 }
 
 static int fm_rep_sweeps(fm_report *r, const fm_rep_args *a, fm_rep_progress *p)
@@ -441,15 +443,20 @@ static int fm_rep_build(fm_report *r, const fm_rep_args *a, const char *tmp)
   fm_rep_progress p = {.k = 0};
   fm_cli_progress_init(&p.base, "report");
   size_t nplots = a->nkinds * r->ncases;
-  p.n = (a->no_check ? 0 : r->nthms * r->ncases) + a->nkinds * r->ncases + nplots;
+  p.n = (a->no_check || a->from_check ? 0 : r->nthms * r->ncases) + a->nkinds * r->ncases +
+        nplots;
   double t0 = fm_cli_now();
   int rc = fm_rep_hashes(r);
-  if (!a->no_check)
+  if (a->from_check != NULL)
+    rc = rc ? rc : fm_rep_checks_from(r, a->from_check);
+  else if (!a->no_check)
     rc = rc ? rc : fm_rep_checks(r, &p);
   rc = rc ? rc : fm_rep_sweeps(r, a, &p);
   rc = rc ? rc : fm_rep_plots(r, tmp, &p);
   fm_cli_progress_done(&p.base);
   r->total_seconds = fm_cli_now() - t0;
+  if (a->from_check != NULL) /* the checks' time is part of the report's */
+    r->total_seconds += r->check_seconds;
   char path[FM_REP_PATH + 128];
   snprintf(path, sizeof path, "%s/report.json", tmp);
   rc = rc ? rc : fm_report_write_json(r, path);

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""fmcheck_man.py FMCHECK VERSION OUT -- write the man page fmcheck(1).
+
+The page is made from the program's own help, so it cannot drift from it:
+`FMCHECK --help` gives the synopsis, the description and the list of
+commands; `FMCHECK CMD --help` gives each command's section, verbatim in
+content.  The help texts are plain text laid out for a terminal; they are
+turned into roff by their layout:
+
+  usage: ...            the command's synopsis (kept as typed, .nf)
+  "  --opt ARG   text"  an option: a tagged paragraph (.TP), continuation
+                        lines (indented deeper) joined to its text
+  other indented lines  kept as typed (.nf inside .RS)
+  other lines           running text, paragraphs split at blank lines
+
+Run by the build (a custom_target in meson.build) after fmcheck is linked;
+`tests/test_docs.sh` regenerates it and demands the same bytes.
+"""
+import re
+import subprocess
+import sys
+
+OPTION = re.compile(r"^ {1,4}(-[-\w].*?)(?: {2,}(\S.*))?$")
+# "  --opt ARG text": one space only, when the tag fills its column
+OPTION_TIGHT = re.compile(r"^ {1,4}(--[-\w]+ [A-Z][\w.]*) ([a-z(].*)$")
+
+
+def option(line):
+    """(tag, text or None) of an option line, or None."""
+    m = OPTION_TIGHT.match(line) or OPTION.match(line)
+    return (m.group(1).rstrip(), m.group(2)) if m else None
+
+
+def run_help(exe, args):
+    r = subprocess.run([exe] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, check=False)
+    if r.returncode != 0:
+        sys.exit("fmcheck_man.py: %s %s exited %d: %s"
+                 % (exe, " ".join(args), r.returncode, r.stderr.strip()))
+    return r.stdout
+
+
+def esc(text):
+    """Roff-escape one line of text (backslashes, hyphens, leading . and ')."""
+    text = text.replace("\\", "\\e").replace("-", "\\-")
+    if text.startswith((".", "'")):
+        text = "\\&" + text
+    return text
+
+
+def split_top(top):
+    """fmcheck --help as (text before 'Commands:', [(name, summary)], text
+    after the list)."""
+    lines = top.rstrip("\n").split("\n")
+    if "Commands:" not in lines:
+        sys.exit("fmcheck_man.py: no 'Commands:' list in fmcheck --help")
+    at = lines.index("Commands:")
+    cmds, i = [], at + 1
+    while i < len(lines):
+        m = re.match(r"^  (\S+)\s+(.*)$", lines[i])
+        if not m:
+            break
+        cmds.append((m.group(1), m.group(2)))
+        i += 1
+    return "\n".join(lines[:at]), cmds, "\n".join(lines[i:])
+
+
+def blocks(text):
+    """Split a help text into ('usage', lines), ('opt', tag, text lines),
+    ('pre', lines) and ('para', lines) blocks, in order."""
+    lines = text.rstrip("\n").split("\n")
+    out, i = [], 0
+    while i < len(lines):
+        line = lines[i]
+        if line.strip() == "":
+            out.append(("blank",))
+            i += 1
+        elif line.startswith("usage:") or (out and out[-1][0] == "usage"
+                                           and line.startswith(" ")):
+            if out and out[-1][0] == "usage":
+                out[-1][1].append(line)
+            else:
+                out.append(("usage", [line]))
+            i += 1
+        elif option(line):
+            tag, first = option(line)
+            body = [first] if first else []
+            indent = len(line) - len(line.lstrip())
+            i += 1
+            while i < len(lines) and lines[i].strip() and \
+                    len(lines[i]) - len(lines[i].lstrip()) > indent + 2 and \
+                    not option(lines[i]):
+                body.append(lines[i].strip())
+                i += 1
+            out.append(("opt", tag, body))
+        elif line.startswith(" "):
+            if out and out[-1][0] == "pre":
+                out[-1][1].append(line)
+            else:
+                out.append(("pre", [line]))
+            i += 1
+        else:
+            if out and out[-1][0] == "para":
+                out[-1][1].append(line)
+            else:
+                out.append(("para", [line]))
+            i += 1
+    return out
+
+
+def roff_help(text):
+    """A help text as roff lines (no section header)."""
+    r = []
+    for b in blocks(text):
+        kind = b[0]
+        if kind == "blank":
+            continue
+        if kind == "usage":
+            # "usage: " dropped, continuation lines kept aligned under it
+            u = [x[7:] if x.startswith("usage: ") or x.startswith(" " * 7) else x
+                 for x in b[1]]
+            r += [".PP", ".nf"] + [esc(x) for x in u] + [".fi"]
+        elif kind == "opt":
+            r += [".TP", "\\fB" + esc(b[1]) + "\\fR"] + [esc(x) for x in b[2]]
+        elif kind == "pre":
+            r += [".RS", ".nf"] + [esc(x) for x in b[1]] + [".fi", ".RE"]
+        else:
+            r += [".PP"] + [esc(x) for x in b[1]]
+    return r
+
+
+def page(exe, version):
+    head, cmds, tail = split_top(run_help(exe, ["--help"]))
+    if not cmds:
+        sys.exit("fmcheck_man.py: an empty 'Commands:' list in fmcheck --help")
+    r = ['.\\" Generated by reports/cli/fmcheck_man.py from the output of',
+         '.\\" fmcheck --help and fmcheck COMMAND --help; do not edit.',
+         '.TH FMCHECK 1 "" "fmcheck %s" "User Commands"' % esc(version),
+         ".SH NAME",
+         "fmcheck \\- numerical verification of flow\\-matching theory on Gaussian mixtures",
+         ".SH SYNOPSIS"]
+    hb = blocks(head)
+    r += roff_help("\n".join("\n".join(b[1]) for b in hb if b[0] == "usage"))
+    r += [".SH DESCRIPTION"]
+    r += roff_help("\n\n".join("\n".join(b[1]) for b in hb if b[0] != "usage" and b[0] != "blank"))
+    r += [".SH COMMANDS"]
+    for name, summary in cmds:
+        r += [".TP", "\\fB%s\\fR" % esc(name), esc(summary)]
+    r += roff_help(tail)
+    for name, _ in cmds:
+        if name == "help":
+            continue
+        r += [".SH \"FMCHECK %s\"" % esc(name.upper())]
+        r += roff_help(run_help(exe, [name, "--help"]))
+    r += [".SH \"SEE ALSO\"",
+          "cases/README.md (the case\\-file format) and README.md in the fmcheck sources."]
+    return "\n".join(r) + "\n"
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit("usage: fmcheck_man.py FMCHECK VERSION OUT")
+    text = page(sys.argv[1], sys.argv[2])
+    with open(sys.argv[3], "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()
