@@ -38,7 +38,7 @@
 #define FM_PF_TA 1e-3
 #define FM_PF_NTRAJ 4
 #define FM_PF_ROUGH_SLACK 0.3 /* n <= 4.3: RK4 not uniformly of order 4 */
-#define FM_PF_REFINE 2        /* refinements (x4 steps each) at most */
+#define FM_PF_REFINE 1        /* refinements (x4 steps) at most */
 
 /* The trajectories are integrated as one stacked system of w->ntraj blocks
  * of d: the path factorisation depends on t only, so each RK stage
@@ -127,7 +127,8 @@ static int fm_pf_integrate(double *x, double *err, double *rho, fm_ode_fn f, fm_
  * and Richardson's geometric extrapolation from such a ratio is no bound
  * (seen: cosine path, components of variance 2.4e-5, ratio 2.97, endpoints
  * 1.8x their tolerance; a VP case, ratio ~10, its FM estimate 6x short once
- * the PF side was accurate); the steps then grow 4x, up to twice, and a
+ * the PF side was accurate); the steps then grow 4x, once (a second refinement cost 16x more
+ * for little), and a
  * trajectory still outside gets the bound that assumes a ratio >= 2 only,
  * |x_2N - x_4N|.  A rough schedule is not refined: its bound is that one
  * already.  *steps: in, the coarsest; out, the one used. */
