@@ -75,6 +75,8 @@ Test(thm_pf_ode, trajectories_alone_reject_the_tame_mutant)
 Test(thm_pf_ode, point_routes_resolve_small_errors_in_g2)
 {
   static const fm_test_resolve rows[] = {
-      {"MPFR", 1e-14, "route 3", 0.0}, {"double", 1e-11, "route 2", 0.0}, {"drift", 1e-9, "route 5", 0.0}};
+      {"MPFR", 1e-14, "route 3", 0.0},
+      {"double", 1e-11, "route 2", 0.0},
+      {"drift", 1e-9, "route 5", 1e-6}}; /* a table: its measured noise widens route 5 */
   fm_test_resolves_everywhere(&fm_thm_pf_ode, "g^2", rows, sizeof rows / sizeof rows[0]);
 }

@@ -7,8 +7,10 @@
 #include "pf_ode_impl.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "fdiff.h"
+#include "points.h"
 #include "sched_fd.h"
 
 #define FM_PF_FD_LEVELS 5
@@ -90,7 +92,19 @@ static int fm_pf_dcoef_ref(fm_pf_dcoef *r, const fm_pf_work *w, double s)
   r->fbar = -D[0];
   r->gbar2 = -D[1] - 2.0 * r->fbar * s2;
   double ev = 4.0 * kappa * FM_PF_EPS * (fabs(v.alpha) + fabs(v.sigma));
-  r->dfbar = err[0] + 8.0 * kappa * FM_PF_EPS / info.h_used;
+  double ela = 4.0 * kappa * FM_PF_EPS; /* absolute error of log alpha */
+  /* a user's expression may round worse than that (sqrt(1 - exp(-T)) near
+   * t = 1: sigma off by a relative 5e-6): its measured component-wise
+   * errors (points.h) where the schedule has no a priori accuracy */
+  const char *type = fm_schedule_type_name(w->pw.c->sched);
+  if (strcmp(type, "expr") == 0 || strcmp(type, "table") == 0) {
+    double e[4];
+    if (fm_sched_value_errs(e, w->pw.c->sched, t, &v, 0) == FM_OK) {
+      ev = fmax(ev, e[1]);
+      ela = fmax(ela, e[0] / fabs(v.alpha));
+    }
+  }
+  r->dfbar = err[0] + 2.0 * ela / info.h_used;
   r->dgbar2 = err[1] + 4.0 * fabs(v.sigma) * ev / info.h_used + 2.0 * s2 * r->dfbar +
               FM_PF_EPS * fabs(r->gbar2);
   return FM_OK;

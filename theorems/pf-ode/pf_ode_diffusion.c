@@ -5,7 +5,7 @@
  * Route 4 (vp schedules only) -- Song's VP-SDE: fbar(s) = -beta(s)/2,
  * gbar^2(s) = beta(s), beta(s) = beta_min + s (beta_max - beta_min) with
  * beta_min/max read by fm_schedule_param, against -f_{1-s}, -g^2_{1-s} from
- * the schedule's alpha, sigma by the DESIGN formulas, on s = j/256, j =
+ * the schedule's alpha, sigma by the formulas of theorems/README.md, on s = j/256, j =
  * 1..256 (s = 0 is t = 1, where sigma' is infinite).  Double: each schedule
  * value is accurate to 4 kappa eps (kappa = fm_sched_cond); f inherits two
  * and its division, g^2 three per term and its four operations:
@@ -31,8 +31,11 @@
  * dgbar2 = err_1 + 4 |sigma| e_v / h_fin + 2 sigma^2 dfbar + eps |gbar^2|
  * with e_v = 4 kappa eps (|alpha| + |sigma|) the *absolute* error of sigma
  * (an expression like cos(pi t/2) is only absolutely accurate near its
- * zero at t = 1; see schedule_thm.c); vp: dfbar = eps beta, dgbar2 =
- * 2 eps beta.
+ * zero at t = 1; see schedule_thm.c); for expr and table schedules e_v and
+ * the error of log alpha are at least the measured ones of
+ * fm_sched_value_errs (points.h: an expression that cancels near t = 1
+ * rounds far worse than 4 kappa eps -- gen case: 1.17x over before);
+ * vp: dfbar = eps beta, dgbar2 = 2 eps beta.
  */
 #include "pf_ode_impl.h"
 
